@@ -1,0 +1,37 @@
+"""Load (or refresh) the demo networks: one program per policy variant, with logins.
+
+Idempotent: running it again updates the same rows instead of adding new ones.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from demo import data
+from facilities import demo as facilities_demo
+
+ROLE_LABELS = {"secretariat": "事務局", "facility_admin": "MCS管理者", "coordinator": "コーディネーター"}
+
+
+class Command(BaseCommand):
+    help = "Load the demo programs, facilities, staff and login accounts (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        logins = []
+        for spec in data.PROGRAMS:
+            program, _facilities, program_logins = facilities_demo.seed_program(
+                spec, facilities=data.FACILITIES, accounts=data.ACCOUNTS, password=data.DEMO_PASSWORD
+            )
+            logins.extend((program, *login) for login in program_logins)
+        admin_email = "admin@example.jp"
+        if not User.objects.filter(email__iexact=admin_email).exists():
+            User.objects.create_superuser(admin_email, data.DEMO_PASSWORD, full_name="システム 管理者")
+
+        out = self.stdout
+        out.write(f"Demo data ready: {len(data.PROGRAMS)} programs, {len(logins)} program logins.")
+        out.write(f"Password for every demo account: {data.DEMO_PASSWORD}")
+        out.write(f"  {'superuser (管理サイト)':<28} {admin_email}")
+        for program, email, role, facility in logins:
+            where = f"{program.name}" + (f" / {facility.name}" if facility else "")
+            out.write(f"  {ROLE_LABELS[role]:<12} {email:<42} {where}")

@@ -1,0 +1,51 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from core import text, wareki
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_is_public_and_reports_the_database(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (datetime.date(2025, 4, 1), "令和7年4月1日"),
+        (datetime.date(2019, 5, 1), "令和元年5月1日"),
+        (datetime.date(2019, 4, 30), "平成31年4月30日"),
+        (datetime.date(1989, 1, 8), "平成元年1月8日"),
+        (datetime.date(1989, 1, 7), "昭和64年1月7日"),
+        (datetime.date(1940, 2, 11), "昭和15年2月11日"),
+        (None, ""),
+    ],
+)
+def test_wareki(date, expected):
+    assert wareki.wareki(date) == expected
+
+
+def test_text_normalisation():
+    assert text.nfkc("ＡＢＣ　１２３") == "ABC 123"
+    assert text.katakana("やまだ ﾀﾛｳ") == "ヤマダ タロウ"
+    assert text.postal_code("１２３ー４５６７") == "123-4567"
+    assert text.postal_code("12-34") == ""
+    assert text.digits_and_hyphens("０７２－１２３－４５６７") == "072-123-4567"
