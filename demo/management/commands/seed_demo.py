@@ -8,7 +8,10 @@ from django.db import transaction
 
 from accounts.models import User
 from demo import data
+from consent import demo as consent_demo
+from enrollment import demo as enrollment_demo
 from facilities import demo as facilities_demo
+from groups import demo as groups_demo
 
 ROLE_LABELS = {"secretariat": "事務局", "facility_admin": "MCS管理者", "coordinator": "コーディネーター"}
 
@@ -18,12 +21,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        logins = []
+        logins, extra = [], []
         for spec in data.PROGRAMS:
-            program, _facilities, program_logins = facilities_demo.seed_program(
+            program, facilities, program_logins = facilities_demo.seed_program(
                 spec, facilities=data.FACILITIES, accounts=data.ACCOUNTS, password=data.DEMO_PASSWORD
             )
             logins.extend((program, *login) for login in program_logins)
+            # Each app adds its own rows, bottom of the dependency order first.
+            for app_demo in (enrollment_demo, consent_demo, groups_demo):
+                extra.extend(app_demo.seed(program, facilities=facilities, stdout=self.stdout))
         admin_email = "admin@example.jp"
         if not User.objects.filter(email__iexact=admin_email).exists():
             User.objects.create_superuser(admin_email, data.DEMO_PASSWORD, full_name="システム 管理者")
@@ -35,3 +41,5 @@ class Command(BaseCommand):
         for program, email, role, facility in logins:
             where = f"{program.name}" + (f" / {facility.name}" if facility else "")
             out.write(f"  {ROLE_LABELS[role]:<12} {email:<42} {where}")
+        for line in extra:
+            out.write(line)
