@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from facilities.models import RoleKind
 from tests.factories import FacilityFactory, ProgramFactory, RoleFactory, StaffFactory, UserFactory
@@ -26,6 +27,28 @@ def _fast_hashers(request, settings):
     # Argon2 costs ~0.1 s a hash by design; tests that are about hashing keep it (@pytest.mark.argon2).
     if request.node.get_closest_marker("argon2") is None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class VerifiedClient(Client):
+    """force_login also completes the two-factor step, as a real login would after the OTP code.
+
+    Tests about two-factor itself use a plain django.test.Client and go through the pages.
+    """
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        super().force_login(user, backend)
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="test-device", defaults={"confirmed": True})
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
 
 
 @dataclass
