@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from policy.rules import PROFILES, VARIANTS, profile
+from policy.rules import PROFILES, profile
 
 
 class RoleKind(models.TextChoices):
@@ -63,7 +63,7 @@ def role_facility_ids(user, *kinds):
 
 def variant_choices():
     # A callable: the policy titles live in policy.rules and never get frozen into migrations.
-    return [(v, PROFILES[v].policy_title) for v in VARIANTS]
+    return [(key, p.policy_title) for key, p in PROFILES.items()]
 
 
 class ProgramQuerySet(models.QuerySet):

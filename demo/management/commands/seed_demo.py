@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from demo import data
 from consent import demo as consent_demo
+from demo import data
 from enrollment import demo as enrollment_demo
 from facilities import demo as facilities_demo
 from groups import demo as groups_demo

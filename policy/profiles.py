@@ -1,0 +1,553 @@
+"""The standing data of each policy variant: one frozen `VariantProfile` per network.
+
+Pure data, no Django. `policy.rules` registers these five profiles together with their
+rule tables and re-exports `profile()` and `PROFILES`; apps import from `policy.rules`.
+
+Where a value is our reading of a policy (the texts are silent or ambiguous), the reason
+is in docs/policy-notes.md.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+# Role facts a caller passes as `by_<role>`; profiles list which of them may act.
+ROLES = ("primary_doctor", "doctor_delegate", "origin_facility", "group_leader")
+FORM_KINDS = ("application", "facility_pledge", "staff_pledge", "change_notice", "consent")
+PATIENT_STATUSES = ("active", "deceased", "ended", "transferred")
+OUT_OF_AREA = ("allowed_with_reason", "warn", "not_written")
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form (様式) as the policy names it: number like "様式2" or "様式第1号", and title."""
+
+    number: str
+    title: str
+
+    def __str__(self):
+        return f"{self.title}（{self.number}）"
+
+
+@dataclass(frozen=True)
+class VariantProfile:
+    """Everything the apps may know about one variant. Texts are Japanese, for users.
+
+    Identity: `key`, `program_name`, `policy_title` (the document, cited in messages),
+    `effective_date` (the version in force), `municipality`, `service_area` (the area the
+    policy covers, e.g. 岩国医療圏), `secretariat` (who runs the network day to day).
+
+    Applications: `application_receiver` (who receives them), `secretariat_approves`
+    (False: registration is only recorded), `admin_label` (the per-facility MCS administrator),
+    `admins_per_facility` (text), `max_admins` (None: no upper limit), `out_of_area`
+    (one of OUT_OF_AREA), `asks_inviter` (the application asks who invited the facility).
+
+    Forms: `forms` maps every kind in FORM_KINDS to a `Form` or None; `form(kind)`.
+
+    Consent and groups: `group_manager_roles` / `consent_obtainer_roles` (subsets of ROLES)
+    with their `*_label`; `prior_consent_counts`, `consent_copy_required`,
+    `consent_min_family_signers`, `consent_custody` (one sentence); `one_group_per_patient`,
+    `association_admin_in_group` and `association_admin_label`, `family_members_allowed`
+    (patients/families may be members of a patient group), `free_groups_allowed`,
+    `free_group_patient_forbidden`.
+
+    Staff: `staff_pledge_required`, `pledge_exemption_allowed`, `pledge_exemption_rule`
+    (one sentence, "" when none), `training_required_before_use`, `change_notice_required`,
+    `change_notice_rule` (one sentence).
+
+    Upkeep: `periodic_review`, `review_interval_days` (the portal's default interval),
+    `archive_statuses` (patient statuses that call for archiving), `archive_rule` (one
+    sentence), `deletion_via_secretariat`.
+
+    Passwords and devices: `password_rule` (text), `password_binding` (the policy obliges
+    rather than recommends), `password_min_length` (None: no rule), `password_requires_symbol`,
+    `password_max_age_days` (None: no rotation rule), `password_rotation_exempt_length`
+    (passwords this long need no rotation; None: never exempt), `byod_allowed_in_disaster`.
+
+    Publicity: `publishes_facility_list`, `admin_notice_group`.
+
+    Pledges: `facility_pledge_text` / `staff_pledge_text`, numbered clauses, or None where
+    the variant has no such form.
+    """
+
+    key: str
+    program_name: str
+    policy_title: str
+    effective_date: date
+    municipality: str
+    service_area: str
+    secretariat: str
+    application_receiver: str
+    secretariat_approves: bool
+    admin_label: str
+    admins_per_facility: str
+    max_admins: int | None
+    out_of_area: Literal["allowed_with_reason", "warn", "not_written"]
+    asks_inviter: bool
+    forms: Mapping[str, Form | None]
+    group_manager_roles: tuple[str, ...]
+    group_manager_label: str
+    consent_obtainer_roles: tuple[str, ...]
+    consent_obtainer_label: str
+    prior_consent_counts: bool
+    consent_copy_required: bool
+    consent_min_family_signers: int
+    consent_custody: str
+    one_group_per_patient: bool
+    association_admin_in_group: bool
+    association_admin_label: str
+    family_members_allowed: bool
+    free_groups_allowed: bool
+    free_group_patient_forbidden: bool
+    staff_pledge_required: bool
+    pledge_exemption_allowed: bool
+    pledge_exemption_rule: str
+    training_required_before_use: bool
+    change_notice_required: bool
+    change_notice_rule: str
+    periodic_review: bool
+    review_interval_days: int
+    archive_statuses: tuple[str, ...]
+    archive_rule: str
+    deletion_via_secretariat: bool
+    password_rule: str
+    password_binding: bool
+    password_min_length: int | None
+    password_requires_symbol: bool
+    password_max_age_days: int | None
+    password_rotation_exempt_length: int | None
+    byod_allowed_in_disaster: bool
+    publishes_facility_list: bool
+    admin_notice_group: bool
+    facility_pledge_text: tuple[str, ...] | None
+    staff_pledge_text: tuple[str, ...] | None
+
+    def __post_init__(self):
+        unknown = set(self.forms) - set(FORM_KINDS)
+        if unknown:
+            raise ValueError(f"profile {self.key!r}: unknown form kind(s) {sorted(unknown)}")
+        # A read-only mapping with every kind present, so apps never meet a KeyError.
+        forms = MappingProxyType({kind: self.forms.get(kind) for kind in FORM_KINDS})
+        object.__setattr__(self, "forms", forms)
+        for name in ("group_manager_roles", "consent_obtainer_roles"):
+            roles = getattr(self, name)
+            if not isinstance(roles, tuple) or not roles or set(roles) - set(ROLES):
+                raise ValueError(f"profile {self.key!r}: {name} must be a non-empty tuple from {ROLES}")
+        if not isinstance(self.archive_statuses, tuple) or set(self.archive_statuses) - set(PATIENT_STATUSES):
+            raise ValueError(
+                f"profile {self.key!r}: archive_statuses must be a tuple from {PATIENT_STATUSES}"
+            )
+        if self.out_of_area not in OUT_OF_AREA:
+            raise ValueError(f"profile {self.key!r}: out_of_area must be one of {OUT_OF_AREA}")
+
+    def form(self, kind: str) -> Form | None:
+        """The variant's form of this kind (one of FORM_KINDS), or None if it has none."""
+        if kind not in FORM_KINDS:
+            raise ValueError(f"unknown form kind {kind!r}; expected one of {FORM_KINDS}")
+        return self.forms[kind]
+
+
+def _numbered(clauses):
+    return tuple(f"第{i}条{clause}" for i, clause in enumerate(clauses, 1))
+
+
+def _facility_pledge(*, program, policy, duties):
+    """Our plain-language facility pledge, shaped like matsubara's 連携守秘誓約書 (様式2)."""
+    return _numbered(
+        (
+            f"（連携情報の保持）私は、{program}を利用する事業所の管理者として、従事者が法令と「{policy}」を"
+            "守り、患者・家族や連携に関わる人の個人情報、連携の中で知った情報、その他業務に関連して知った"
+            "情報を、許可なく開示・漏えい・使用しないよう管理することを誓約します。",
+            "（連携情報の管理）私は、従事者が連携情報（紙・電子データとも）を許可なく複写・持ち出し・"
+            "外部送信しないよう注意し、業務で使う機器を運用ポリシーに沿って管理します。",
+            "（教育）私は、従事者に個人情報保護とIT機器のセキュリティについて定期的に教育を行います。",
+            *duties,
+            "（目的外利用の禁止）私は、連携情報を連携業務の外で使わせず、患者その他の第三者のプライバシー"
+            "その他の権利を侵害する行為を一切させません。",
+            "（離脱後の保持）私は、連携を離れた後も、連携情報を許可なく開示・漏えい・使用しません。",
+            "（違反したとき）私は、この誓約書に違反したときは、誠意をもって協議します。",
+        )
+    )
+
+
+def _staff_pledge(*, program, policy, article):
+    """Our plain-language staff pledge: the five points the variants' articles list, plus the policy."""
+    return _numbered(
+        (
+            "（業務情報の保持）私は、就業規則やマニュアルなどの諸規定を守り、患者等の個人情報だけでなく、"
+            "事業所内で知った業務に関する一切の情報を、許可なく漏えいしません。",
+            "（退職後の保持）私は、退職した後も、業務で知った情報を漏えいしません。",
+            "（IT機器の取扱い）私は、業務で使うIT機器を適切に取り扱い、管理します。",
+            "（目的外利用の禁止）私は、事業者が定めた利用目的の外で情報を使いません。",
+            "（権利の尊重）私は、患者その他の第三者のプライバシーその他の権利を侵害する行為を一切しません。",
+            f"（運用ポリシーの遵守）私は、「{policy}」（{article}）を守って{program}を利用します。",
+        )
+    )
+
+
+KUMAGAYA = VariantProfile(
+    key="kumagaya",
+    program_name="くまねっとMCS",
+    policy_title="くまねっとMCS運用ポリシー",
+    effective_date=date(2023, 1, 27),
+    municipality="熊谷市",
+    service_area="熊谷市",
+    secretariat="熊谷市在宅医療支援センター",
+    application_receiver="熊谷市在宅医療支援センター",
+    secretariat_approves=True,
+    admin_label="事業所等の管理者",
+    admins_per_facility="事業所等の管理者が利用者のIDを取得・管理します（人数の定めはありません）。",
+    max_admins=None,
+    out_of_area="not_written",
+    asks_inviter=True,
+    forms={
+        "application": Form("様式2", "くまねっとMCS利用申込書兼変更届"),
+        "facility_pledge": Form("様式3", "くまねっとMCSの利用に係る誓約書"),
+        "change_notice": Form("様式2", "くまねっとMCS利用申込書兼変更届"),
+        "consent": Form("様式1", "在宅医療における個人情報使用同意書"),
+    },
+    group_manager_roles=("primary_doctor", "doctor_delegate"),
+    group_manager_label="主治医、または主治医から委託された事業所",
+    consent_obtainer_roles=("primary_doctor", "origin_facility"),
+    consent_obtainer_label="主治医、または連携元となる事業所",
+    prior_consent_counts=False,
+    consent_copy_required=False,
+    consent_min_family_signers=0,
+    consent_custody="患者または家族に説明し、同意書に記入してもらいます（控えの扱いは定めがありません）。",
+    one_group_per_patient=False,
+    association_admin_in_group=False,
+    association_admin_label="",
+    family_members_allowed=True,
+    free_groups_allowed=False,
+    free_group_patient_forbidden=False,
+    staff_pledge_required=False,
+    pledge_exemption_allowed=False,
+    pledge_exemption_rule="",
+    training_required_before_use=False,
+    change_notice_required=True,
+    change_notice_rule="使わなくなった利用者は、本人が自主退会する前に、事業所等の管理者が熊谷市在宅医療支援センター"
+    "へ速やかに届け出てください。",
+    periodic_review=False,
+    review_interval_days=180,
+    archive_statuses=(),
+    archive_rule="グループの保管についての定めはありません。",
+    deletion_via_secretariat=False,
+    password_rule="英字・数字・記号を混ぜて13文字以上。または8文字以上にして、最長2か月以内ごとに必ず変更します。",
+    password_binding=True,
+    password_min_length=8,
+    password_requires_symbol=True,
+    password_max_age_days=60,
+    password_rotation_exempt_length=13,
+    byod_allowed_in_disaster=False,
+    publishes_facility_list=False,
+    admin_notice_group=False,
+    facility_pledge_text=_facility_pledge(
+        program="くまねっとMCS",
+        policy="くまねっとMCS運用ポリシー",
+        duties=(
+            "（IDと届出）私は、利用者ごとにIDを取得・管理して複数人で共有させず、利用者が異動・退職などで"
+            "使わなくなったときは、熊谷市在宅医療支援センターへ速やかに届け出ます（第6条・第8条）。",
+            "（IT機器）私は、利用するIT機器を管理し、情報や機器の持ち出しは書面による届出と承認のうえで"
+            "認めます（第7条・第9条）。",
+        ),
+    ),
+    staff_pledge_text=None,
+)
+
+MUSASHIMURAYAMA = VariantProfile(
+    key="musashimurayama",
+    program_name="武蔵村山市MCS",
+    policy_title="武蔵村山市MCS運用ポリシー",
+    effective_date=date(2019, 1, 28),
+    municipality="武蔵村山市",
+    service_area="武蔵村山市",
+    secretariat="武蔵村山市医師会事務局",
+    application_receiver="武蔵村山市医師会 在宅医療委員会",
+    secretariat_approves=True,
+    admin_label="武蔵村山市MCS管理者",
+    admins_per_facility="施設又は組織の長が武蔵村山市MCS管理者を置きます（人数の定めはありません）。",
+    max_admins=None,
+    out_of_area="allowed_with_reason",
+    asks_inviter=False,
+    forms={
+        "application": Form("様式1", "利用申込書"),
+        "facility_pledge": Form("様式2", "施設又は組織誓約書"),
+        "change_notice": Form("様式3", "従事者登録変更通知書"),
+        "staff_pledge": Form("様式4", "従事者誓約書"),
+        "consent": Form("様式5", "患者同意書"),
+    },
+    group_manager_roles=("primary_doctor", "doctor_delegate"),
+    group_manager_label="主治医、または主治医の指示を受けた多職種",
+    consent_obtainer_roles=("primary_doctor", "doctor_delegate"),
+    consent_obtainer_label="主治医、または主治医の指示を受けた多職種",
+    prior_consent_counts=True,
+    consent_copy_required=True,
+    consent_min_family_signers=0,
+    consent_custody="同意書は取得した人が保管し、そのコピーを患者または家族に渡します。",
+    one_group_per_patient=False,
+    association_admin_in_group=False,
+    association_admin_label="",
+    family_members_allowed=True,
+    free_groups_allowed=True,
+    free_group_patient_forbidden=True,
+    staff_pledge_required=True,
+    pledge_exemption_allowed=True,
+    pledge_exemption_rule="既に個人情報保護に関する誓約書を交わしている場合は省略できます。",
+    training_required_before_use=True,
+    change_notice_required=True,
+    change_notice_rule="従事者の追加・削除は施設の管理者が行い、済んだら在宅医療委員会へ通知してください。",
+    periodic_review=False,
+    review_interval_days=180,
+    archive_statuses=("deceased",),
+    archive_rule="患者が亡くなった場合は、主治医が適切な時期に患者タイムラインを保管リストへ移します。",
+    deletion_via_secretariat=True,
+    password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
+    password_binding=False,
+    password_min_length=8,
+    password_requires_symbol=False,
+    password_max_age_days=90,
+    password_rotation_exempt_length=None,
+    byod_allowed_in_disaster=True,
+    publishes_facility_list=True,
+    admin_notice_group=True,
+    facility_pledge_text=_facility_pledge(
+        program="武蔵村山市MCS",
+        policy="武蔵村山市MCS運用ポリシー",
+        duties=(
+            "（管理者と従事者の誓約）私は、武蔵村山市MCS管理者を置き、利用する従事者と個人情報保護に関する"
+            "誓約書を交わします（第13条・第15条）。",
+            "（従事者の登録と研修）私は、従事者の追加・削除を行ったときは在宅医療委員会へ通知し、利用開始前"
+            "に研修会の受講または講習会ビデオの視聴をさせます（第12条）。",
+        ),
+    ),
+    staff_pledge_text=_staff_pledge(
+        program="武蔵村山市MCS", policy="武蔵村山市MCS運用ポリシー", article="第15条"
+    ),
+)
+
+CHUO = VariantProfile(
+    key="chuo",
+    program_name="中央区MCS",
+    policy_title="中央区MCS運用ポリシー",
+    effective_date=date(2025, 3, 1),
+    municipality="中央区",
+    service_area="中央区",
+    secretariat="中央区在宅療養支援協議会",
+    application_receiver="エンブレース株式会社（各事業所が同社のMCSサイトで直接申し込みます）",
+    secretariat_approves=False,
+    admin_label="MCS管理者",
+    admins_per_facility="事業所管理者がMCS管理者を置きます（人数の定めはありません）。",
+    max_admins=None,
+    out_of_area="not_written",
+    asks_inviter=False,
+    forms={
+        "staff_pledge": Form("様式第1号", "業務情報保持に関する誓約書"),
+        "consent": Form("様式第2号", "在宅療養における個人情報使用同意書"),
+    },
+    group_manager_roles=("group_leader",),
+    group_manager_label="患者グループ連携リーダー",
+    consent_obtainer_roles=("group_leader",),
+    consent_obtainer_label="患者グループ連携リーダー",
+    prior_consent_counts=True,
+    consent_copy_required=True,
+    consent_min_family_signers=0,
+    consent_custody="写しを患者または家族に渡し、原本は患者グループ連携リーダーの所属事業所が保管します。",
+    one_group_per_patient=False,
+    association_admin_in_group=False,
+    association_admin_label="",
+    family_members_allowed=False,
+    free_groups_allowed=False,
+    free_group_patient_forbidden=False,
+    staff_pledge_required=True,
+    pledge_exemption_allowed=True,
+    pledge_exemption_rule="既に守秘義務に関する誓約書を交わしている場合は省略できます。",
+    training_required_before_use=False,
+    change_notice_required=False,
+    change_notice_rule="事業所内のスタッフ登録・削除はMCS管理者が行い、事務局への届出はいりません。",
+    periodic_review=True,
+    review_interval_days=180,
+    archive_statuses=("deceased", "ended"),
+    archive_rule="MCSを利用しなくなった患者のグループは、患者グループ連携リーダーが保管機能で速やかに保管庫へ"
+    "移します。",
+    deletion_via_secretariat=False,
+    password_rule="定めはありません（IDやパスワードを本人以外に使わせないこと）。",
+    password_binding=False,
+    password_min_length=None,
+    password_requires_symbol=False,
+    password_max_age_days=None,
+    password_rotation_exempt_length=None,
+    byod_allowed_in_disaster=False,
+    publishes_facility_list=False,
+    admin_notice_group=False,
+    facility_pledge_text=None,
+    staff_pledge_text=_staff_pledge(program="中央区MCS", policy="中央区MCS運用ポリシー", article="第六条"),
+)
+
+MATSUBARA = VariantProfile(
+    key="matsubara",
+    program_name="m@tsuネット",
+    policy_title="m@tsuネット運用ポリシー",
+    effective_date=date(2020, 4, 1),
+    municipality="松原市",
+    service_area="松原市",
+    secretariat="松原市医師会",
+    application_receiver="松原市医師会",
+    secretariat_approves=True,
+    admin_label="m@tsuネット管理者",
+    admins_per_facility="事業所ごとにm@tsuネット管理者を1名以上置きます。",
+    max_admins=None,
+    out_of_area="warn",
+    asks_inviter=False,
+    # Titles as printed on the forms the policy attaches; the articles call them
+    # 利用申込書, 連携守秘誓約書, 患者同意書 and 従事者誓約書.
+    forms={
+        "application": Form("様式1", "m@tsuネット利用申込書"),
+        "facility_pledge": Form("様式2", "m@tsuネット利用に係る連携守秘誓約書"),
+        "staff_pledge": Form("様式4", "業務情報保持に関する誓約書"),
+        "consent": Form("様式3", "在宅医療における個人情報使用同意書"),
+    },
+    group_manager_roles=("origin_facility",),
+    group_manager_label="連携元事業所",
+    consent_obtainer_roles=("origin_facility",),
+    consent_obtainer_label="連携元事業所",
+    prior_consent_counts=False,
+    consent_copy_required=True,
+    consent_min_family_signers=1,
+    consent_custody="同意書は患者・家族と連携元事業所の双方が1部ずつ持ちます。",
+    one_group_per_patient=False,
+    association_admin_in_group=True,
+    association_admin_label="医師会管理者",
+    family_members_allowed=False,
+    free_groups_allowed=True,
+    free_group_patient_forbidden=False,
+    staff_pledge_required=True,
+    pledge_exemption_allowed=True,
+    pledge_exemption_rule="既に守秘義務に関する誓約書を交わしている場合は省略できます。",
+    training_required_before_use=False,
+    change_notice_required=False,
+    change_notice_rule="事業所内のスタッフ登録・削除はm@tsuネット管理者が行い、医師会への届出はいりません。",
+    periodic_review=True,
+    review_interval_days=180,
+    archive_statuses=("deceased", "ended"),
+    archive_rule="m@tsuネットを利用しなくなった患者のグループは、m@tsuネット管理者が保管機能で速やかに保管庫へ"
+    "移します。",
+    deletion_via_secretariat=False,
+    password_rule="英字と数字を混ぜて8文字以上にし、最長で2か月に1回は必ず変更することが推奨されています。",
+    password_binding=False,
+    password_min_length=8,
+    password_requires_symbol=False,
+    password_max_age_days=60,
+    password_rotation_exempt_length=None,
+    byod_allowed_in_disaster=False,
+    publishes_facility_list=False,
+    admin_notice_group=False,
+    # The policy gives this form's full wording (様式2); kept close to it, OCR slips mended.
+    facility_pledge_text=(
+        "第1条（連携情報保持の誓約）私は、m@tsuネットを利用する事業所の管理者として、m@tsuネットを利用する"
+        "従事者が法令（法律、政令、省令、条例、規則、告示、通達、事務ガイドライン等を含みます）を遵守するとともに、"
+        "「松原市医師会 m@tsuネット運用ポリシー」に基づき、次の連携情報の一切を許可なく開示、漏えい又は使用しない"
+        "よう管理することを誓約します。①患者、患者の家族及び連携業務に関わる者並びにこれらの関係者の一切の個人情報"
+        "　②その他連携業務内で知り得た情報　③その他業務に関連して知り得た情報",
+        "第2条（連携情報の管理等）私は、従事者が連携情報（紙媒体・電子データを含みます。）を許可なく複写し、外部に"
+        "持ち出し、又は外部に送信しないように注意します。機器を業務で使用する場合は運用ポリシーに基づき管理し、許可"
+        "を得た機器の情報は業務上不要となった時点で速やかに消去します。また、従事者に対して個人情報保護やIT機器の"
+        "セキュリティについて定期的に教育を実施します。",
+        "第3条（利用目的外での使用の禁止）私は、当該情報を連携業務以外で利用しないものとし、患者その他の第三者の"
+        "プライバシー、その他の権利を侵害するような行為を一切しないものとします。",
+        "第4条（退職後の業務情報保持の誓約）私は、連携を離脱した後も、業務情報の一切を、許可なく、開示、漏えい又は"
+        "使用しないことを誓約します。",
+        "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、誠意をもって協議致します。",
+    ),
+    # 様式4 業務情報保持に関する誓約書, likewise given in full by the policy.
+    staff_pledge_text=(
+        "第1条（業務情報保持の誓約）私は、貴事業所の業務の従業者として、法令及び貴事業所内の諸規定（就業規則、"
+        "マニュアル等を含みます。）を遵守するとともに、次の業務情報の一切を、貴事業所の許可なく、開示、漏えい又は"
+        "使用しないことを誓約します。①患者、患者の家族及び貴事業所に関わる者並びにこれらの関係者の一切の個人情報"
+        "　②その他貴事業所内で知り得た情報　③その他業務に関連して知り得た情報",
+        "第2条（情報の管理等）私は、業務に関連して取得する情報（紙媒体・電子データを含みます。）を貴事業所の許可"
+        "なく複写し、外部に持ち出し、又は外部に送信しません。貸与を受けた機器以外の機器を業務で使用する場合は必ず"
+        "書面による許可を得て、許可を得た機器以外に情報を保存せず、不要となった情報は速やかに消去します。また、"
+        "与えられたアクセス権限を超えた操作や不正な手段によるアクセスを行いません。",
+        "第3条（利用目的外での使用の禁止）私は、当該情報を貴事業所が定める目的以外で利用しないものとし、患者その他"
+        "の第三者のプライバシー、その他の権利を侵害するような行為を一切しないものとします。",
+        "第4条（退職後の業務情報保持の誓約）私は、貴事業所を退職した後も、業務情報の一切を、貴事業所の許可なく、"
+        "開示、漏えい又は使用しないことを誓約します。",
+        "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、貴事業所が被った一切の損害を賠償することを"
+        "誓約します。",
+    ),
+)
+
+IWAKUNI = VariantProfile(
+    key="iwakuni",
+    program_name="いつつばし連絡帳",
+    policy_title="いつつばし連絡帳運用規程",
+    effective_date=date(2019, 2, 8),  # last revision; first in force 2017-04-01
+    municipality="岩国市",
+    service_area="岩国医療圏",
+    secretariat="いつつばし連絡帳事務局（岩国市医師会事務局内）",
+    application_receiver="いつつばし連絡帳事務局（岩国市医師会事務局内）",
+    secretariat_approves=True,
+    admin_label="いつつばし連絡帳管理者",
+    admins_per_facility="事業所ごとにいつつばし連絡帳管理者を必ず1名置きます。",
+    max_admins=1,
+    out_of_area="allowed_with_reason",
+    asks_inviter=False,
+    forms={
+        "application": Form("様式1", "いつつばし連絡帳利用申込書"),
+        "facility_pledge": Form("様式2", "いつつばし連絡帳（MCS）利用に係る連携守秘誓約書"),
+        "staff_pledge": Form("様式3", "業務情報保持に関する誓約書"),
+        "consent": Form("様式4", "在宅医療における個人情報使用同意書"),
+    },
+    group_manager_roles=("origin_facility",),
+    group_manager_label="連携元事業所",
+    consent_obtainer_roles=("origin_facility",),
+    consent_obtainer_label="連携元事業所",
+    prior_consent_counts=False,
+    consent_copy_required=True,
+    consent_min_family_signers=0,
+    consent_custody="同意書は患者・家族と連携元事業所の双方が1部ずつ持ちます。",
+    one_group_per_patient=True,
+    association_admin_in_group=False,
+    association_admin_label="",
+    family_members_allowed=False,
+    free_groups_allowed=False,
+    free_group_patient_forbidden=False,
+    staff_pledge_required=True,
+    pledge_exemption_allowed=True,
+    pledge_exemption_rule="既に守秘義務に関する誓約書を交わしている場合は省略できます。",
+    training_required_before_use=False,
+    change_notice_required=False,
+    change_notice_rule="事業所内のスタッフ登録・削除はいつつばし連絡帳管理者が行い、事務局への届出はいりません"
+    "（トラブルは事務局へ連絡します）。",
+    periodic_review=True,
+    review_interval_days=180,
+    archive_statuses=("deceased", "ended", "transferred"),
+    archive_rule="事業所として担当しなくなった患者のグループは、MCS管理者が保管機能で速やかに保管庫へ移します。",
+    deletion_via_secretariat=False,
+    password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
+    password_binding=False,
+    password_min_length=8,
+    password_requires_symbol=False,
+    password_max_age_days=90,
+    password_rotation_exempt_length=None,
+    byod_allowed_in_disaster=True,
+    publishes_facility_list=True,
+    admin_notice_group=True,
+    facility_pledge_text=_facility_pledge(
+        program="いつつばし連絡帳",
+        policy="いつつばし連絡帳運用規程",
+        duties=(
+            "（管理者と従事者の誓約）私は、事業所ごとにいつつばし連絡帳管理者を1名置き、利用する従事者と守秘義務"
+            "に関する誓約書を交わします（第15条・第17条）。",
+            "（IT機器）私は、事業所で管理する機器を使わせ、個人所有の機器の利用や情報の持ち出しは書面による承認の"
+            "うえで認めます（第20条）。",
+        ),
+    ),
+    staff_pledge_text=_staff_pledge(
+        program="いつつばし連絡帳", policy="いつつばし連絡帳運用規程", article="第17条"
+    ),
+)
+
+BUILTIN = (KUMAGAYA, MUSASHIMURAYAMA, CHUO, MATSUBARA, IWAKUNI)
