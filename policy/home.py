@@ -1,5 +1,8 @@
+from django.urls import reverse
+
+
 def nav(user):
-    return []
+    return [("ポリシー比較", reverse("policy:compare"))]
 
 
 def panels(user):

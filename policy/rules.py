@@ -156,6 +156,9 @@ _FACTS: Mapping[str, object] = {
     "via_secretariat": bool,
 }
 _ROLE_FACTS = tuple(f"by_{role}" for role in ROLES)
+# Public, read-only: each fact's type (bool, int, str, STRS, or a tuple of allowed values).
+FACTS: Mapping[str, object] = MappingProxyType(dict(_FACTS))
+STRS = _STRS
 
 
 def _validated_fact(name, value):
@@ -502,6 +505,13 @@ _ACTION_FACTS = {
     action: frozenset(name for rule in rules for name in rule.facts)
     for action, rules in _RULES_BY_ACTION.items()
 }
+
+
+def action_facts(action: str) -> tuple[str, ...]:
+    """The fact names `check` accepts for `action`, in a stable order."""
+    if action not in _ACTION_FACTS:
+        raise ValueError(f"unknown action {action!r}")
+    return tuple(name for name in _FACTS if name in _ACTION_FACTS[action])
 
 
 # --- Registry ----------------------------------------------------------------------------

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "policy"
 
-urlpatterns = []
+urlpatterns = [
+    path("compare/", views.compare, name="compare"),
+]
