@@ -1,0 +1,78 @@
+"""Fast bulk loading for the benchmark: PostgreSQL COPY straight into the tables.
+
+Each loader takes the scale and returns what later loaders need (ids). History tables are
+left empty: the benchmark measures reads, and history is written one row at a time in use.
+"""
+
+import datetime
+import random
+
+from django.db import connection
+
+from facilities.models import Facility, FacilityKind, JobType, Program, Role, RoleKind, Staff, StaffStatus
+
+RNG = random.Random(20261121)
+FAMILY = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水".split()
+GIVEN = "太郎 花子 一郎 恵子 健 美穂 誠 由美 大輔 直子 翔 愛 隆 明美 浩二 久美子".split()
+
+
+def copy_rows(model, columns, rows):
+    """COPY rows (tuples in `columns` order) into model's table; returns the count."""
+    table = model._meta.db_table
+    cols = ", ".join(f'"{c}"' for c in columns)
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def ids(model, **filters):
+    return list(model.objects.filter(**filters).order_by("pk").values_list("pk", flat=True))
+
+
+def load_foundation(scale, variants):
+    """Programs (one per variant), facilities and staff."""
+    n_facilities = max(10, int(10_000 * scale))
+    staff_per_facility = 10
+    now = datetime.datetime.now(datetime.UTC)
+    programs = []
+    for i, variant in enumerate(variants):
+        program, _ = Program.objects.get_or_create(
+            slug=f"bench-{variant}",
+            defaults={"name": f"ベンチ{i}", "code": f"B{i:02d}", "variant": variant, "secretariat_name": "事務局",
+                      "area_municipalities": ["松原市"], "area_postal_prefixes": ["580"]},
+        )
+        programs.append(program)
+    kinds = [k for k, _ in FacilityKind.choices]
+    per_program = n_facilities // len(programs)
+    copy_rows(Facility, ["program_id", "number", "name", "name_kana", "kind", "postal_code", "address", "phone",
+                         "fax", "status", "approved_on", "created_at"], (
+        (p.pk, f"{p.code}-{n:06d}", f"ベンチ施設{p.code}-{n}", "ベンチシセツ", kinds[n % len(kinds)], "580-0001",
+         f"大阪府松原市阿保{n % 9 + 1}-{n % 30 + 1}-1", "072-000-0000", "", "active", datetime.date(2025, 4, 1), now)
+        for p in programs for n in range(per_program)
+    ))
+    facility_rows = list(Facility.objects.filter(program__in=programs).values_list("pk", "program_id"))
+    jobs = [j for j, _ in JobType.choices]
+    copy_rows(Staff, ["program_id", "facility_id", "full_name", "full_name_kana", "gender", "job", "email", "is_admin",
+                      "status", "started_on", "created_at"], (
+        (program_id, facility_id, f"{RNG.choice(FAMILY)} {RNG.choice(GIVEN)}", "ベンチ", "", jobs[(facility_id + n) % len(jobs)],
+         f"s{facility_id}-{n}@bench.example.jp", n == 0, StaffStatus.ACTIVE, datetime.date(2025, 4, 1), now)
+        for facility_id, program_id in facility_rows for n in range(staff_per_facility)
+    ))
+    return {"programs": programs, "facility_ids": [f for f, _ in facility_rows]}
+
+
+def make_users(programs, facility_id):
+    """A secretariat member of the first program and the administrator of one facility."""
+    from accounts.models import User
+
+    secretariat, _ = User.objects.get_or_create(email="bench-secretariat@example.jp", defaults={"full_name": "ベンチ事務局"})
+    Role.objects.get_or_create(user=secretariat, program=programs[0], kind=RoleKind.SECRETARIAT)
+    admin, _ = User.objects.get_or_create(email="bench-admin@example.jp", defaults={"full_name": "ベンチ管理者"})
+    facility = Facility.objects.get(pk=facility_id)
+    Role.objects.get_or_create(user=admin, program=facility.program, facility=facility, kind=RoleKind.FACILITY_ADMIN)
+    superuser, _ = User.objects.get_or_create(
+        email="bench-root@example.jp", defaults={"full_name": "ベンチ", "is_superuser": True, "is_staff": True})
+    return {"secretariat": secretariat, "admin": admin, "superuser": superuser, "facility": facility}

@@ -1,0 +1,23 @@
+"""The benchmark's loader and measurement run (tiny scale), and query counts do not grow with rows."""
+
+import pytest
+from django.urls import reverse
+
+from bench import load
+from bench.measure import time_get, verified_client
+from policy.rules import VARIANTS
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_bulk_loader_and_query_counts_stay_flat():
+    world = load.load_foundation(0.001, VARIANTS)
+    users = load.make_users(world["programs"], world["facility_ids"][0])
+    assert load.Staff.objects.count() == len(world["facility_ids"]) * 10
+    secretariat = verified_client(users["secretariat"])
+    url = reverse("facilities:facility-list", args=[world["programs"][0].slug])
+    small = time_get(secretariat, url, runs=2, warmup=1)
+    load.load_foundation(0.003, VARIANTS)  # three times the rows
+    large = time_get(secretariat, url, runs=2, warmup=1)
+    assert large["queries"] == small["queries"]
+    assert small["median_ms"] > 0
