@@ -47,13 +47,16 @@ def load_foundation(scale, variants):
         programs.append(program)
     kinds = [k for k, _ in FacilityKind.choices]
     per_program = n_facilities // len(programs)
+    # Loading again appends: numbering continues after the facilities already there.
+    start = {p.pk: Facility.objects.filter(program=p).count() for p in programs}
+    last_pk = Facility.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     copy_rows(Facility, ["program_id", "number", "name", "name_kana", "kind", "postal_code", "address", "phone",
                          "fax", "status", "approved_on", "created_at"], (
-        (p.pk, f"{p.code}-{n:06d}", f"ベンチ施設{p.code}-{n}", "ベンチシセツ", kinds[n % len(kinds)], "580-0001",
+        (p.pk, f"{p.code}-{start[p.pk] + n:06d}", f"ベンチ施設{p.code}-{n}", "ベンチシセツ", kinds[n % len(kinds)], "580-0001",
          f"大阪府松原市阿保{n % 9 + 1}-{n % 30 + 1}-1", "072-000-0000", "", "active", datetime.date(2025, 4, 1), now)
         for p in programs for n in range(per_program)
     ))
-    facility_rows = list(Facility.objects.filter(program__in=programs).values_list("pk", "program_id"))
+    facility_rows = list(Facility.objects.filter(program__in=programs, pk__gt=last_pk).values_list("pk", "program_id"))
     jobs = [j for j, _ in JobType.choices]
     copy_rows(Staff, ["program_id", "facility_id", "full_name", "full_name_kana", "gender", "job", "email", "is_admin",
                       "status", "started_on", "created_at"], (

@@ -45,6 +45,6 @@ def time_get(client, url, *, runs=15, warmup=2):
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return {"median_ms": round(statistics.median(samples), 1), "p95_ms": round(p95, 1),
             "queries": query_count}

@@ -17,7 +17,8 @@ def test_bulk_loader_and_query_counts_stay_flat():
     secretariat = verified_client(users["secretariat"])
     url = reverse("facilities:facility-list", args=[world["programs"][0].slug])
     small = time_get(secretariat, url, runs=2, warmup=1)
-    load.load_foundation(0.003, VARIANTS)  # three times the rows
+    more = load.load_foundation(0.003, VARIANTS)  # three times the rows
+    assert len(more["facility_ids"]) > len(world["facility_ids"])
     large = time_get(secretariat, url, runs=2, warmup=1)
     assert large["queries"] == small["queries"]
     assert small["median_ms"] > 0
