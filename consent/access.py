@@ -1,0 +1,57 @@
+"""Scoped getters of the consent app: outsiders get 404, insiders without the needed role 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from facilities.access import is_secretariat
+from facilities.models import Facility, Program, role_facility_ids
+
+from .models import CareTeam, ConsentRecord, ConsentTemplate, Patient
+
+
+def can_act_for(user, patient):
+    """Record consent, edit the patient: a facility role at a facility involved in the patient's care."""
+    return CareTeam.objects.filter(patient=patient, facility_id__in=role_facility_ids(user)).exists()
+
+
+def can_register_in(user, program):
+    return Facility.objects.filter(program=program, pk__in=role_facility_ids(user)).exists()
+
+
+def get_patient_for_user(user, patient_pk, *, act=False, secretariat=False):
+    patient = get_object_or_404(
+        Patient.objects.visible_to(user).select_related(
+            "program", "origin_facility", "primary_doctor", "group_leader"
+        ),
+        pk=patient_pk,
+    )
+    if act and not can_act_for(user, patient):
+        raise PermissionDenied
+    if secretariat and not is_secretariat(user, patient.program):
+        raise PermissionDenied
+    return patient
+
+
+def get_consent_for_user(user, consent_pk, *, act=False, with_pdf=False):
+    records = ConsentRecord.objects.visible_to(user).select_related(
+        "patient__program", "patient__origin_facility", "patient__primary_doctor", "template", "obtained_by",
+        "obtainer_facility", "withdrawal_received_by",
+    )
+    if not with_pdf:
+        records = records.defer("pdf_snapshot")
+    record = get_object_or_404(records, pk=consent_pk)
+    if act and not can_act_for(user, record.patient):
+        raise PermissionDenied
+    return record
+
+
+def get_template_for_user(user, template_pk, *, secretariat=False):
+    template = get_object_or_404(
+        ConsentTemplate.objects.filter(program__in=Program.objects.visible_to(user)).select_related(
+            "program", "published_by"
+        ),
+        pk=template_pk,
+    )
+    if secretariat and not is_secretariat(user, template.program):
+        raise PermissionDenied
+    return template

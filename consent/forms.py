@@ -1,0 +1,293 @@
+"""Forms of the consent app: validate and normalise what people type; the services act."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from core.pdf import JapaneseFontMissing, unprintable
+from core.text import digits_and_hyphens, is_katakana, katakana, nfkc, postal_code
+from facilities.models import Facility, JobType, Staff, StaffStatus
+
+from . import scans
+from .defaults import asks_target_patients
+from .models import ConsentTemplate, Patient
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def printable(value):
+    """Refuse characters the consent PDF's font cannot draw, naming them."""
+    try:
+        missing = unprintable(value)
+    except JapaneseFontMissing:
+        return value  # the PDF step reports the missing font itself
+    if missing:
+        shown = "」「".join(missing)
+        raise ValidationError(f"「{shown}」は同意書に印刷できない文字です。一般的な字体に置き換えて入力してください。")
+    return value
+
+
+def checked_scan(scan):
+    if scan:
+        error = scans.scan_error(scan)
+        if error:
+            raise ValidationError(error)
+    return scan
+
+
+def not_future(value, label):
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{label}に未来の日付は入れられません。")
+    return value
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "full_name", "full_name_kana", "birth_date", "gender", "postal_code", "address", "phone",
+            "origin_facility", "primary_doctor", "group_leader", "doctor_visits_home",
+        ]
+        widgets = {"birth_date": DATE, "gender": forms.RadioSelect}
+        help_texts = {"full_name_kana": "カタカナ（ひらがなで入力しても変換します）", "phone": "例: 072-123-4567"}
+
+    def __init__(self, *args, program, **kwargs):
+        kwargs.setdefault("instance", Patient(program=program))
+        super().__init__(*args, **kwargs)
+        self.program = program
+        staff = Staff.objects.filter(program=program).select_related("facility")
+        keep = [pk for pk in (self.instance.primary_doctor_id, self.instance.group_leader_id) if pk]
+        current = staff.exclude(status=StaffStatus.REMOVED) | staff.filter(pk__in=keep)
+        self.fields["origin_facility"].queryset = Facility.objects.filter(program=program).approved()
+        self.fields["primary_doctor"].queryset = current.filter(job=JobType.DOCTOR)
+        self.fields["group_leader"].queryset = current
+        policy = program.policy
+        if "group_leader" not in policy.consent_obtainer_roles + policy.group_manager_roles:
+            del self.fields["group_leader"]
+        else:
+            self.fields["group_leader"].help_text = "患者グループを作る前に同意を取得する人です。"
+        self.fields["origin_facility"].help_text = f"同意を取得できるのは{policy.consent_obtainer_label}です。"
+
+    def clean_full_name(self):
+        return printable(nfkc(self.cleaned_data["full_name"]))
+
+    def clean_full_name_kana(self):
+        value = katakana(self.cleaned_data["full_name_kana"])
+        if not is_katakana(value):
+            raise ValidationError("カタカナで入力してください。")
+        return value
+
+    def clean_birth_date(self):
+        value = not_future(self.cleaned_data["birth_date"], "生年月日")
+        if value and value.year < 1900:
+            raise ValidationError("生年月日を確認してください。")
+        return value
+
+    def clean_postal_code(self):
+        raw = self.cleaned_data["postal_code"]
+        value = postal_code(raw)
+        if raw and not value:
+            raise ValidationError("郵便番号は7桁の数字で入力してください。")
+        return value
+
+    def clean_address(self):
+        return printable(nfkc(self.cleaned_data["address"]))
+
+    def clean_phone(self):
+        return digits_and_hyphens(self.cleaned_data["phone"])
+
+
+class PatientUpdateForm(PatientForm):
+    class Meta(PatientForm.Meta):
+        fields = [*PatientForm.Meta.fields, "status", "status_on"]
+        widgets = {**PatientForm.Meta.widgets, "status_on": DATE}
+        help_texts = {**PatientForm.Meta.help_texts, "status_on": "療養中以外にするときに入力します。"}
+
+    def clean_status_on(self):
+        return not_future(self.cleaned_data["status_on"], "状態が変わった日")
+
+
+class PatientSearchForm(forms.Form):
+    kana = forms.CharField(label="カナ", required=False, max_length=100)
+    birth_date = forms.DateField(label="生年月日", required=False, widget=DATE)
+
+    def clean_kana(self):
+        return katakana(self.cleaned_data["kana"])
+
+
+FAMILY_FIELDS = (("name", "氏名"), ("relationship", "続柄"), ("address", "住所"))
+
+
+class ConsentForm(forms.Form):
+    """The signed paper, typed in. Family rows are numbered fields, so the page works without JavaScript."""
+
+    template = forms.ModelChoiceField(label="署名した同意書の版", queryset=ConsentTemplate.objects.none(), required=False)
+    signed_on = forms.DateField(label="同意日", widget=DATE)
+    patient_signed = forms.BooleanField(label="患者本人が署名した", required=False, initial=True)
+    proxy_name = forms.CharField(label="代理人の氏名", required=False, max_length=100)
+    proxy_relationship = forms.CharField(label="代理人と患者の関係", required=False, max_length=50,
+                                         help_text="例: 長男、成年後見人")
+    by_doctor_delegate = forms.BooleanField(required=False)
+    doctor_deems_necessary = forms.BooleanField(
+        label="主治医が情報共有を必要と認めた", required=False,
+        help_text="訪問診療・往診を受けていない患者は、主治医が必要と認めた場合に限り対象になります。",
+    )
+    original_kept_at = forms.CharField(label="原本の保管場所", max_length=200)
+    copy_given = forms.BooleanField(label="同意書の控え（写し）を患者・家族に渡した", required=False)
+    is_prior = forms.BooleanField(
+        label="ポータル導入前に交わした同意を記録する", required=False,
+        help_text="すでに同意を得てMCSで情報共有している患者の場合です。新しい同意書は要りません。",
+    )
+    scan = forms.FileField(label="署名済み同意書のスキャン", required=False, help_text="PDF・JPEG・PNG、5MBまで")
+
+    def __init__(self, *args, patient, templates, current, kept_at="", **kwargs):
+        super().__init__(*args, **kwargs)
+        program = patient.program
+        policy = program.policy
+        self.patient = patient
+        self.family_count = max(2, policy.consent_min_family_signers)
+        for i in range(1, self.family_count + 1):
+            for key, label in FAMILY_FIELDS:
+                self.fields[f"family_{i}_{key}"] = forms.CharField(
+                    label=f"家族{i} {label}", required=False, max_length=300 if key == "address" else 100
+                )
+        self.fields["template"].queryset = templates
+        self.fields["template"].initial = current.pk if current else None
+        self.fields["signed_on"].initial = timezone.localdate()
+        self.fields["original_kept_at"].initial = kept_at
+        self.fields["copy_given"].help_text = policy.consent_custody
+        doctor = patient.primary_doctor
+        if "doctor_delegate" in policy.consent_obtainer_roles and doctor is not None:
+            self.fields["by_doctor_delegate"].label = f"主治医（{doctor.full_name}）の指示を受けて取得した"
+        else:
+            del self.fields["by_doctor_delegate"]
+        if patient.doctor_visits_home or not asks_target_patients(program.variant):
+            del self.fields["doctor_deems_necessary"]
+        if not policy.prior_consent_counts:
+            del self.fields["is_prior"]
+
+    def family_rows(self):
+        return [[self[f"family_{i}_{key}"] for key, _ in FAMILY_FIELDS] for i in range(1, self.family_count + 1)]
+
+    def clean_signed_on(self):
+        return not_future(self.cleaned_data["signed_on"], "同意日")
+
+    def clean_proxy_name(self):
+        return printable(nfkc(self.cleaned_data["proxy_name"]))
+
+    def clean_proxy_relationship(self):
+        return nfkc(self.cleaned_data["proxy_relationship"])
+
+    def clean_scan(self):
+        return checked_scan(self.cleaned_data.get("scan"))
+
+    def clean(self):
+        data = super().clean()
+        family = []
+        for i in range(1, self.family_count + 1):
+            member = {}
+            for key, _ in FAMILY_FIELDS:
+                name = f"family_{i}_{key}"
+                try:
+                    member[key] = printable(nfkc(data.get(name, "")))
+                except ValidationError as error:
+                    self.add_error(name, error)
+            if any(member.values()) and not member.get("name"):
+                self.add_error(f"family_{i}_name", "家族の氏名を入力してください。")
+            elif member.get("name") and not member.get("relationship"):
+                self.add_error(f"family_{i}_relationship", "続柄を入力してください。")
+            elif member.get("name"):
+                family.append(member)
+        data["family_signers"] = family
+        if data.get("proxy_name") and not data.get("proxy_relationship"):
+            self.add_error("proxy_relationship", "代理人と患者の関係を入力してください。")
+        if data.get("proxy_relationship") and not data.get("proxy_name"):
+            self.add_error("proxy_name", "代理人の氏名を入力してください。")
+        if not data.get("patient_signed") and not data.get("proxy_name") and not data.get("is_prior"):
+            self.add_error("proxy_name", "患者本人が署名できないときは、代理人を記入してください。")
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        names = ("template", "signed_on", "patient_signed", "family_signers", "proxy_name", "proxy_relationship",
+                 "by_doctor_delegate", "doctor_deems_necessary", "original_kept_at", "copy_given", "is_prior", "scan")
+        return {name: data[name] for name in names if name in data}
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label="撤回の申出を受けた日", widget=DATE)
+    note = forms.CharField(label="申出の内容", required=False, max_length=300,
+                           help_text="例: 長女から電話で申出。今後の情報共有を希望しない。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"].initial = timezone.localdate()
+
+    def clean_withdrawn_on(self):
+        return not_future(self.cleaned_data["withdrawn_on"], "撤回日")
+
+    def clean_note(self):
+        return nfkc(self.cleaned_data["note"])
+
+
+class ScanForm(forms.Form):
+    scan = forms.FileField(label="署名済み同意書のスキャン", help_text="PDF・JPEG・PNG、5MBまで")
+
+    def clean_scan(self):
+        return checked_scan(self.cleaned_data.get("scan"))
+
+
+HEADING = re.compile(r"^[【\[](.+?)[】\]]$")
+
+
+class TemplateForm(forms.Form):
+    """A draft version, edited as plain text: one clause per line; purposes under 【見出し】 lines."""
+
+    preamble = forms.CharField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
+    clauses = forms.CharField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
+                              help_text="1行に1項目。番号は印刷時に振ります。")
+    purposes = forms.CharField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
+                               help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
+    agreement = forms.CharField(label="同意の文言", max_length=300)
+
+    @classmethod
+    def initial_for(cls, template):
+        lines = []
+        for purpose in template.purposes:
+            lines.append(f"【{purpose['heading']}】")
+            lines.extend(purpose["items"])
+        return {"preamble": template.preamble, "clauses": "\n".join(template.clauses),
+                "purposes": "\n".join(lines), "agreement": template.agreement}
+
+    def clean_preamble(self):
+        return printable(self.cleaned_data["preamble"].strip())
+
+    def clean_clauses(self):
+        clauses = [nfkc(line) for line in self.cleaned_data["clauses"].splitlines() if line.strip()]
+        if not clauses:
+            raise ValidationError("説明事項を1つ以上入力してください。")
+        printable("".join(clauses))
+        return clauses
+
+    def clean_purposes(self):
+        purposes = []
+        for line in (nfkc(line) for line in self.cleaned_data["purposes"].splitlines()):
+            if not line:
+                continue
+            heading = HEADING.match(line)
+            if heading:
+                purposes.append({"heading": heading.group(1), "items": []})
+            elif not purposes:
+                raise ValidationError("最初の行は【見出し】にしてください。")
+            else:
+                purposes[-1]["items"].append(line)
+        empty = [p["heading"] for p in purposes if not p["items"]]
+        if empty:
+            raise ValidationError(f"見出し「{'」「'.join(empty)}」の下に項目がありません。")
+        printable("".join(p["heading"] + "".join(p["items"]) for p in purposes))
+        return purposes
+
+    def clean_agreement(self):
+        return printable(nfkc(self.cleaned_data["agreement"]))
