@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -8,3 +9,16 @@ class EmailBackend(ModelBackend):
         if username is not None:
             username = username.strip()
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_username(request, credentials=None):
+    """The key axes counts failures under (AXES_USERNAME_CALLABLE).
+
+    Logins match e-mail addresses case-insensitively, so the lockout must too: otherwise
+    "Sato@" and "sato@" would each get their own five tries at the same account.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = (credentials or {}).get(field)
+    if username is None and request is not None:
+        username = getattr(request, "data", request.POST).get(field)
+    return (username or "").strip().lower() or None

@@ -1,8 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+
+from . import passwords, services
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(auth_forms.AuthenticationForm):
     username = forms.EmailField(label="メールアドレス", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}))
 
     error_messages = {
@@ -10,3 +13,83 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
         "inactive": "メールアドレスまたはパスワードが正しくありません。",
     }
+
+
+class PolicyPasswordMixin:
+    """The programs' password rules on top of the floor: blocks are errors, warnings kept for the view.
+
+    Saving goes through services.password_set, which also records when the password changed.
+    """
+
+    policy_warnings = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password2")
+        if password and not self.has_error("new_password2") and not self.has_error("new_password1"):
+            notes = passwords.policy_notes(self.user, password=password)
+            for text in passwords.blocks(notes):
+                self.add_error("new_password2", text)
+            self.policy_warnings = passwords.warnings(notes)
+        return cleaned
+
+    def save(self, commit=True):
+        return services.password_set(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class PasswordChangeForm(PolicyPasswordMixin, auth_forms.PasswordChangeForm):
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": "現在のパスワードが正しくありません。",
+        "password_mismatch": "確認用のパスワードが一致しません。",
+    }
+
+
+class SetPasswordForm(PolicyPasswordMixin, auth_forms.SetPasswordForm):
+    error_messages = {
+        **auth_forms.SetPasswordForm.error_messages,
+        "password_mismatch": "確認用のパスワードが一致しません。",
+    }
+
+
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """The admin's "change password" for someone else: same service, so the date is recorded."""
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("usable_password") == "false":
+            return super().save(commit)
+        return services.password_set(user=self.user, password=self.cleaned_data["password1"])
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        attrs = {"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "size": 12}
+        super().__init__(max_length=32, widget=forms.TextInput(attrs=attrs), **kwargs)
+
+    def to_python(self, value):
+        return services.normalise_code(super().to_python(value))
+
+
+class TwoFactorVerifyForm(forms.Form):
+    code = CodeField(
+        label="確認コード", help_text="認証アプリの6桁の数字、またはバックアップコード（英数字8文字）を入力してください。"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        self.device = None
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        try:
+            self.device = services.two_factor_verify(user=self.user, code=code)
+        except services.TooManyAttempts:
+            raise ValidationError("確認コードの誤りが続いたため、しばらく受け付けません。少し待ってからお試しください。") from None
+        if self.device is None:
+            raise ValidationError("確認コードが正しくありません。")
+        return code
+
+
+class TwoFactorSetupForm(forms.Form):
+    code = CodeField(label="確認コード", help_text="アプリに表示された6桁の数字を入力してください。")

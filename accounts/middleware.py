@@ -2,6 +2,9 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+from django_otp import user_has_device
 
 
 class SessionLifetimeMiddleware:
@@ -15,9 +18,52 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             started = request.session.get(self.KEY)
-            now = time.time()
-            if started is None:
-                request.session[self.KEY] = now
-            elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+            if started is not None and time.time() - started > settings.SESSION_ABSOLUTE_LIFETIME:
                 logout(request)
+        response = self.get_response(request)
+        # Stamped after the view, so the request that logs in (by any login page) starts the clock.
+        if request.user.is_authenticated and self.KEY not in request.session:
+            request.session[self.KEY] = time.time()
+        return response
+
+
+def two_factor_required(user):
+    """Everyone who can see patient data or approve anything, and anyone who has set up a device."""
+    return user.needs_two_factor() or user_has_device(user, confirmed=True)
+
+
+def second_factor_url(user):
+    """Where someone who owes the second factor goes: the code page, or the set-up page if no device yet."""
+    has_device = user_has_device(user, confirmed=True)
+    return reverse("accounts:two-factor" if has_device else "accounts:two-factor-setup")
+
+
+class OTPRequiredMiddleware:
+    """No page for a signed-in person who still owes the second factor, except the few that get them there.
+
+    Runs in process_view, after LoginRequiredMiddleware, so anonymous requests have already
+    gone to the login page and public views (login_not_required) pass untouched. There is
+    deliberately no setting that turns this off.
+    """
+
+    # Password change is not here on purpose: someone holding only the password must not be
+    # able to change it (and so end the owner's sessions).
+    EXEMPT = frozenset({"accounts:logout", "accounts:two-factor", "accounts:two-factor-setup"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if request.resolver_match and request.resolver_match.view_name in self.EXEMPT:
+            return None
+        if not two_factor_required(user):
+            return None
+        return redirect_to_login(request.get_full_path(), second_factor_url(user))

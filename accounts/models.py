@@ -63,3 +63,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name
+
+    # Roles live in facilities, above this app in the dependency order; we read them through
+    # the reverse relation (`roles`) so that accounts never imports facilities.
+
+    def needs_two_factor(self):
+        """Anyone who can see patient data or approve anything: every role holder and the admin site."""
+        return self.is_staff or self.is_superuser or self.roles.filter(is_active=True).exists()
+
+    def policy_variants(self):
+        """The policy variants of the programs this user holds an active role in."""
+        variants = self.roles.filter(is_active=True, program__is_active=True).values_list(
+            "program__variant", flat=True
+        )
+        return sorted(set(variants))
+
+    def password_age_days(self, *, now=None):
+        changed = self.password_changed_at or self.date_joined
+        return max(((now or timezone.now()) - changed).days, 0)

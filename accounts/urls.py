@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, reverse_lazy
 
-from .forms import LoginForm
+from . import views
 
 app_name = "accounts"
 
@@ -12,19 +12,13 @@ def public(view):
 
 
 urlpatterns = [
-    path(
-        "login/",
-        public(auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm)),
-        name="login",
-    ),
+    path("login/", public(views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/change/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password-change-done")
-        ),
-        name="password-change",
-    ),
+    path("two-factor/", views.two_factor, name="two-factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
+    path("security/", views.security, name="security"),
+    path("security/backup-codes/", views.backup_codes_regenerate, name="backup-codes-regenerate"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
@@ -49,12 +43,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        public(
-            auth_views.PasswordResetConfirmView.as_view(
-                template_name="accounts/password_reset_confirm.html",
-                success_url=reverse_lazy("accounts:password-reset-complete"),
-            )
-        ),
+        public(views.PasswordResetConfirmView.as_view()),
         name="password-reset-confirm",
     ),
     path(

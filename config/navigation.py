@@ -5,19 +5,23 @@ Each app owns `<app>/home.py` with `nav(user)` -> [(label, url)] and
 apps never import each other for it.
 """
 
+from accounts import home as accounts_home
+from accounts.middleware import two_factor_required
 from consent import home as consent_home
 from enrollment import home as enrollment_home
 from facilities import home as facilities_home
 from groups import home as groups_home
 from policy import home as policy_home
 
-APP_HOMES = (facilities_home, enrollment_home, consent_home, groups_home, policy_home)
+APP_HOMES = (facilities_home, enrollment_home, consent_home, groups_home, policy_home, accounts_home)
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if not user.is_verified() and two_factor_required(user):
+        return {"nav_items": []}  # only the password so far: no programs or facilities
     items = []
     for module in APP_HOMES:
         items.extend(module.nav(user))

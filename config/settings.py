@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -137,13 +138,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"  # e-mail case-insensitively, as logins match
+AXES_ENABLED = True
+AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 # axes.W006 asks for per-IP lockout too; we lock per account as MHLW 6.0 asks, because a
 # hospital behind one NAT address would otherwise lock out every colleague at once.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Two-factor: required by accounts.middleware.OTPRequiredMiddleware; no setting turns it off.
+# Wrong codes slow the next try down: 1, 2, 4, 8 ... seconds per device (django-otp throttling).
 OTP_TOTP_ISSUER = "MCSネットワーク事務局ポータル"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "ja"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")

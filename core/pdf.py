@@ -6,6 +6,7 @@ first render and refuse to render without them; WeasyPrint is not thread-safe, s
 FontConfiguration is reused per process and the server runs process workers.
 """
 
+import atexit
 import functools
 import subprocess
 from pathlib import Path
@@ -56,6 +57,14 @@ def _font_config():
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
+
+
+@atexit.register
+def _release_fonts():
+    # Drop the cached FontConfiguration while its libraries are still loaded: left to
+    # interpreter shutdown, its __del__ runs after they are gone and prints a traceback.
+    _stylesheet.cache_clear()
+    _font_config.cache_clear()
 
 
 @functools.cache

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 # (first day of the era, name); newest first.
 ERAS = (
     (datetime.date(2019, 5, 1), "令和"),
@@ -26,6 +28,9 @@ def wareki(date, *, with_day=True):
     if date is None or date == "":
         return ""
     if isinstance(date, datetime.datetime):
+        # An aware datetime is shown as the date in Japan (TIME_ZONE), not in UTC.
+        if date.tzinfo is not None:
+            date = timezone.localtime(date)
         date = date.date()
     era, year = era_year(date)
     if not with_day:

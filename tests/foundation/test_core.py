@@ -43,6 +43,11 @@ def test_wareki(date, expected):
     assert wareki.wareki(date) == expected
 
 
+def test_wareki_shows_an_aware_datetime_as_the_date_in_japan():
+    utc_evening = datetime.datetime(2025, 3, 31, 16, 30, tzinfo=datetime.UTC)  # 01:30 on April 1 in Tokyo
+    assert wareki.wareki(utc_evening) == "令和7年4月1日"
+
+
 def test_text_normalisation():
     assert text.nfkc("ＡＢＣ　１２３") == "ABC 123"
     assert text.katakana("やまだ ﾀﾛｳ") == "ヤマダ タロウ"

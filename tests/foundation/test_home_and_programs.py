@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -88,11 +90,15 @@ def test_seed_demo_is_idempotent_and_prints_logins(capsys):
 
 
 def test_demo_login_reaches_the_role_home(client):
-    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    email = "secretariat@matsubara.example.jp"
+    line = next(line for line in out.getvalue().splitlines() if email in line and "backup" in line)
+    backup_code = line.split("backup")[1].split()[0]
     response = client.post(
-        reverse("accounts:login"),
-        {"username": "secretariat@matsubara.example.jp", "password": "Demo-Portal-2026!"},
-        follow=True,
+        reverse("accounts:login"), {"username": email, "password": "Demo-Portal-2026!"}, follow=True
     )
+    assert "確認コード" in response.content.decode()  # two-factor: type a printed backup code
+    response = client.post(reverse("accounts:two-factor"), {"code": backup_code}, follow=True)
     assert response.status_code == 200
     assert "m@tsuネット（事務局）" in response.content.decode()

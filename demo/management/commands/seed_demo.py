@@ -6,6 +6,7 @@ Idempotent: running it again updates the same rows instead of adding new ones.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import demo as accounts_demo
 from accounts.models import User
 from consent import demo as consent_demo
 from demo import data
@@ -43,3 +44,10 @@ class Command(BaseCommand):
             out.write(f"  {ROLE_LABELS[role]:<12} {email:<42} {where}")
         for line in extra:
             out.write(line)
+
+        # Every demo account needs the second factor too: an authenticator app or a backup code.
+        out.write("Two-factor: add the TOTP secret to an authenticator app, or type a backup code (each works once).")
+        emails = [admin_email, *dict.fromkeys(email for _, email, _, _ in logins)]
+        for email in emails:
+            secret, codes = accounts_demo.seed_two_factor(User.objects.get(email__iexact=email))
+            out.write(f"  {email:<42} TOTP {secret}  backup {' '.join(codes)}")
