@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Facility, Program, Role, Staff
+from .models import (
+    Attendance,
+    ChangeNotice,
+    Facility,
+    NoticeLine,
+    Pledge,
+    PledgeText,
+    Program,
+    Role,
+    Staff,
+    StaffRemoval,
+    TrainingSession,
+)
 
 
 @admin.register(Program)
@@ -33,3 +45,85 @@ class StaffAdmin(SimpleHistoryAdmin):
     search_fields = ["full_name", "full_name_kana", "email"]
     raw_id_fields = ["facility", "user"]
     list_select_related = ["facility"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # someone who leaves stays in the ledger as removed (staff_remove)
+
+
+class RecordAdmin(SimpleHistoryAdmin):
+    """Records of pledges, removals, training and notices: kept for good, never deleted here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffRemoval)
+class StaffRemovalAdmin(RecordAdmin):
+    list_display = [
+        "staff", "reason", "effective_date", "devices", "removed_at", "open_memberships_at_removal",
+    ]
+    list_filter = ["reason", "devices"]
+    raw_id_fields = ["staff", "requested_by", "removed_by"]
+    list_select_related = ["staff"]
+
+
+@admin.register(PledgeText)
+class PledgeTextAdmin(RecordAdmin):
+    list_display = ["program", "kind", "version", "form_number", "title", "published_at"]
+    list_filter = ["program", "kind"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # a published wording is never edited
+
+
+@admin.register(Pledge)
+class PledgeAdmin(RecordAdmin):
+    list_display = ["staff", "kind", "signed_on", "text", "recorded_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["staff", "text", "recorded_by"]
+    list_select_related = ["staff", "text"]
+
+
+class RecordInline(admin.TabularInline):
+    raw_id_fields = ["staff"]
+    extra = 0
+    can_delete = False
+
+
+class AttendanceInline(RecordInline):
+    model = Attendance
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(RecordAdmin):
+    list_display = ["facility", "kind", "held_on", "title"]
+    list_filter = ["kind"]
+    raw_id_fields = ["facility", "recorded_by"]
+    inlines = [AttendanceInline]
+    list_select_related = ["facility"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(RecordAdmin):
+    list_display = ["session", "staff"]
+    raw_id_fields = ["session", "staff"]
+
+
+class NoticeLineInline(RecordInline):
+    model = NoticeLine
+
+
+@admin.register(ChangeNotice)
+class ChangeNoticeAdmin(RecordAdmin):
+    list_display = ["facility", "program", "status", "due_on", "filed_at", "filed_late"]
+    list_filter = ["program", "status", "filed_late"]
+    raw_id_fields = ["facility", "filed_by", "decided_by"]
+    inlines = [NoticeLineInline]
+    list_select_related = ["facility", "program"]
+
+
+@admin.register(NoticeLine)
+class NoticeLineAdmin(RecordAdmin):
+    list_display = ["notice", "staff", "change", "changed_on"]
+    list_filter = ["change"]
+    raw_id_fields = ["notice", "staff"]

@@ -4,7 +4,21 @@ import datetime
 
 from accounts.models import User
 
-from .models import Facility, FacilityStatus, Program, Role, Staff, StaffStatus
+from . import services
+from .models import (
+    Attendance,
+    Facility,
+    FacilityStatus,
+    PledgeKind,
+    Program,
+    Role,
+    Staff,
+    StaffStatus,
+    TrainingKind,
+    TrainingSession,
+)
+
+STARTED = datetime.date(2025, 4, 1)
 
 
 def seed_program(spec, *, facilities, accounts, password):
@@ -27,7 +41,7 @@ def seed_program(spec, *, facilities, accounts, password):
                 "postal_code": f"{spec['postal']}{index + 10:02d}",
                 "address": f"{spec['prefecture']}{spec['city']}{town}{index + 1}-{index + 2}-{index + 3}",
                 "phone": f"0120-000-{index + 100:03d}", "status": FacilityStatus.ACTIVE,
-                "approved_on": datetime.date(2025, 4, 1),
+                "approved_on": STARTED,
             },
         )
         created.append(facility)
@@ -36,7 +50,7 @@ def seed_program(spec, *, facilities, accounts, password):
                 facility=facility, email=f"staff{index + 1}-{n + 1}@{spec['slug']}.example.jp",
                 defaults={
                     "program": program, "full_name": name, "full_name_kana": kana, "gender": gender, "job": job,
-                    "is_admin": is_admin, "status": StaffStatus.ACTIVE, "started_on": datetime.date(2025, 4, 1),
+                    "is_admin": is_admin, "status": StaffStatus.ACTIVE, "started_on": STARTED,
                 },
             )
     logins = []
@@ -50,4 +64,39 @@ def seed_program(spec, *, facilities, accounts, password):
         if facility is not None:
             Staff.objects.filter(facility=facility, full_name=name).update(user=user)
         logins.append((email, role, facility))
+    _seed_ledger(program, created)
     return program, created, logins
+
+
+def _attend(facility, kind, held_on, title, staff):
+    session, _ = TrainingSession.objects.get_or_create(
+        facility=facility, kind=kind, held_on=held_on, defaults={"title": title}
+    )
+    for person in staff:
+        Attendance.objects.get_or_create(session=session, staff=person)
+
+
+def _seed_ledger(program, facilities):
+    """Pledges and training for the demo staff, as their policy asks, and one newcomer still pending."""
+    policy = program.policy
+    for facility in facilities:
+        staff = list(Staff.objects.filter(facility=facility, status=StaffStatus.ACTIVE))
+        if policy.staff_pledge_required:
+            for person in staff:
+                if not person.pledges.exists():
+                    services.pledge_record(staff=person, by=None, kind=PledgeKind.SIGNED, signed_on=STARTED)
+        if policy.training_required_before_use:
+            _attend(facility, TrainingKind.LECTURE, datetime.date(2025, 3, 15), "利用開始前の研修会", staff)
+        # Only the first facility has held its periodic education, so the others show as due.
+        if facility == facilities[0]:
+            _attend(facility, TrainingKind.EDUCATION, datetime.date(2025, 10, 1), "個人情報保護とIT機器の取扱い", staff)
+    newcomer = Staff.objects.filter(program=program, email__iexact=_newcomer(program))
+    if len(facilities) > 1 and not newcomer.exists():
+        services.staff_add(
+            facility=facilities[1], by=None, full_name="新人 さくら", full_name_kana="シンジン サクラ", gender="女",
+            job="nurse", email=_newcomer(program),
+        )
+
+
+def _newcomer(program):
+    return f"newcomer@{program.slug}.example.jp"

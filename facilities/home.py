@@ -1,46 +1,89 @@
 from django.urls import reverse
+from django.utils import timezone
 
 from core.home import Item, Panel
 
-from .models import Facility, FacilityStatus, Program, RoleKind, Staff, StaffStatus, role_facility_ids
+from .ledger import mark_missing
+from .models import (
+    ChangeNotice,
+    Facility,
+    FacilityStatus,
+    NoticeStatus,
+    Program,
+    RoleKind,
+    Staff,
+    StaffStatus,
+    role_facility_ids,
+)
+
+# The home page names at most this many pending people per facility; the ledger lists the rest.
+PENDING_SHOWN = 5
 
 
 def nav(user):
     items = []
-    for program in Program.objects.active().run_by(user).only("slug", "name"):
+    for program in Program.objects.active().run_by(user).only("slug", "name", "variant"):
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
+        if program.policy.change_notice_required:
+            items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
     for facility in Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name"):
         items.append((f"{facility.name} 管理台帳", reverse("facilities:facility-detail", args=[facility.pk])))
     return items
 
 
+def _secretariat_panel(program, today):
+    facilities = Facility.objects.filter(program=program)
+    staff = Staff.objects.filter(program=program)
+    items = [
+        Item("参加施設", facilities.filter(status=FacilityStatus.ACTIVE).count(),
+             reverse("facilities:facility-list", args=[program.slug])),
+        Item("利用中の職員", staff.filter(status=StaffStatus.ACTIVE).count()),
+        Item("登録準備中の職員", staff.filter(status=StaffStatus.PENDING).count(), alert=True),
+    ]
+    if program.policy.change_notice_required:
+        inbox = reverse("facilities:notice-inbox", args=[program.slug])
+        notices = ChangeNotice.objects.filter(program=program)
+        items += [
+            Item("確認待ちの変更届", notices.awaiting_decision().count(), f"{inbox}?status=filed", alert=True),
+            Item("期限を過ぎた変更届", notices.overdue(today=today).count(), f"{inbox}?overdue=on", alert=True),
+        ]
+    return Panel(title=f"{program.name}（事務局）", items=tuple(items))
+
+
+def _facility_admin_panel(facility, today):
+    ledger = reverse("facilities:facility-detail", args=[facility.pk])
+    staff = Staff.objects.filter(facility=facility)
+    interval = facility.program.education_interval_days
+    pending = staff.filter(status=StaffStatus.PENDING)
+    first_pending = list(pending.with_ledger().order_by("full_name_kana")[:PENDING_SHOWN])
+    overdue = staff.with_ledger().education_overdue(today=today, interval_days=interval)
+    items = [
+        Item("利用中の職員", staff.filter(status=StaffStatus.ACTIVE).count(), ledger),
+        Item("登録準備中の職員", pending.count(), f"{ledger}?status=pending", alert=True),
+    ]
+    for person in mark_missing(first_pending, facility):
+        if person.missing:
+            lacking = "・".join(m.label for m in person.missing)
+            items.append(Item(f"　{person.full_name}: {lacking}がない", None,
+                              reverse("facilities:staff-detail", args=[person.pk])))
+    items.append(Item(f"職員教育から{interval}日を過ぎた職員", overdue.count(),
+                      f"{ledger}?status=active&education=on", alert=True))
+    if facility.program.policy.change_notice_required:
+        notices = reverse("facilities:facility-notices", args=[facility.pk])
+        mine = ChangeNotice.objects.filter(facility=facility)
+        unsent = mine.filter(status=NoticeStatus.DRAFT, lines__isnull=False)
+        returned = mine.filter(status=NoticeStatus.CORRECTION)
+        items += [
+            Item("提出していない変更届", unsent.distinct().count(), notices, alert=True),
+            Item("差戻された変更届", returned.count(), notices, alert=True),
+        ]
+    return Panel(title=f"{facility.name}（MCS管理者）", items=tuple(items))
+
+
 def panels(user):
-    result = []
-    for program in Program.objects.active().run_by(user):
-        facilities = Facility.objects.filter(program=program)
-        staff = Staff.objects.filter(program=program)
-        result.append(
-            Panel(
-                title=f"{program.name}（事務局）",
-                items=(
-                    Item("参加施設", facilities.filter(status=FacilityStatus.ACTIVE).count(),
-                         reverse("facilities:facility-list", args=[program.slug])),
-                    Item("利用中の職員", staff.filter(status=StaffStatus.ACTIVE).count()),
-                    Item("登録準備中の職員", staff.filter(status=StaffStatus.PENDING).count(), alert=True),
-                ),
-            )
-        )
+    today = timezone.localdate()
+    result = [_secretariat_panel(program, today) for program in Program.objects.active().run_by(user)]
     admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
     for facility in Facility.objects.filter(pk__in=admin_of).select_related("program"):
-        staff = Staff.objects.filter(facility=facility)
-        result.append(
-            Panel(
-                title=f"{facility.name}（MCS管理者）",
-                items=(
-                    Item("利用中の職員", staff.filter(status=StaffStatus.ACTIVE).count(),
-                         reverse("facilities:facility-detail", args=[facility.pk])),
-                    Item("登録準備中の職員", staff.filter(status=StaffStatus.PENDING).count(), alert=True),
-                ),
-            )
-        )
+        result.append(_facility_admin_panel(facility, today))
     return result

@@ -4,11 +4,12 @@ Every read a view makes goes through a `visible_to(user)` QuerySet method define
 secretariat staff see their program, facility roles see their facility, superusers all.
 """
 
+import datetime
 import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
@@ -270,6 +271,14 @@ class StaffStatus(models.TextChoices):
     REMOVED = "removed", "削除済"
 
 
+# The ledger's allowed moves. Removed is final: someone who comes back is a new line.
+STAFF_TRANSITIONS = {
+    StaffStatus.PENDING: {StaffStatus.ACTIVE, StaffStatus.REMOVED},
+    StaffStatus.ACTIVE: {StaffStatus.REMOVED},
+    StaffStatus.REMOVED: set(),
+}
+
+
 class StaffQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
@@ -284,6 +293,36 @@ class StaffQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status=StaffStatus.ACTIVE)
+
+    def with_ledger(self):
+        """The ledger's columns that live in other tables: pledge, training, planned removal.
+
+        Subqueries rather than joins, so each row stays one row and the count stays one query.
+        """
+        latest_pledge = Pledge.objects.filter(staff=OuterRef("pk")).order_by("-recorded_at", "-pk")
+        attended = Attendance.objects.filter(staff=OuterRef("pk"))
+        return self.annotate(
+            pledge_kind=Subquery(latest_pledge.values("kind")[:1]),
+            pledge_on=Subquery(latest_pledge.values("signed_on")[:1]),
+            last_training_on=Subquery(attended.order_by("-session__held_on").values("session__held_on")[:1]),
+            training_done=Exists(attended.filter(session__kind__in=INITIAL_TRAINING)),
+            removal_planned=Exists(
+                StaffRemoval.objects.filter(staff=OuterRef("pk"), removed_at__isnull=True)
+            ),
+        )
+
+    def education_overdue(self, *, today, interval_days):
+        """Active staff whose last training or education (with none: their start) is older than the interval.
+
+        Needs with_ledger(). Someone new is given one interval from their start before being listed.
+        """
+        cutoff = today - datetime.timedelta(days=interval_days)
+        never = Q(last_training_on__isnull=True)
+        return self.filter(status=StaffStatus.ACTIVE).filter(
+            Q(last_training_on__lt=cutoff)
+            | (never & Q(started_on__lt=cutoff))
+            | (never & Q(started_on__isnull=True, created_at__date__lt=cutoff))
+        )
 
 
 class Staff(models.Model):
@@ -328,3 +367,330 @@ class Staff(models.Model):
         if self.facility_id and not self.program_id:
             self.program_id = self.facility.program_id
         super().save(*args, **kwargs)
+
+
+# --- The staff ledger's records: removals, pledges, training, change notices -----------------
+
+
+class RemovalReason(models.TextChoices):
+    RETIRED = "retired", "退職"
+    TRANSFERRED = "transferred", "異動"
+    UNASSIGNED = "unassigned", "担当外れ"
+
+
+class DeviceReturn(models.TextChoices):
+    RETURNED = "returned", "返却済み"
+    NONE_LENT = "none_lent", "貸与なし"
+    NOT_RETURNED = "not_returned", "未返却"
+
+
+class StaffRemoval(models.Model):
+    """Why and when someone left the ledger, and what their removal left behind.
+
+    `removed_at` is empty while the removal waits for a change notice that the policy wants
+    filed first; filing the notice completes it.
+    """
+
+    staff = models.OneToOneField(Staff, on_delete=models.PROTECT, related_name="removal", verbose_name="職員")
+    reason = models.CharField("理由", max_length=20, choices=RemovalReason.choices)
+    effective_date = models.DateField("削除日（異動・退職の日）")
+    devices = models.CharField("貸与したIT機器", max_length=20, choices=DeviceReturn.choices)
+    self_withdrawn = models.BooleanField("本人がすでにMCSを退会していた", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="手続きした人",
+    )
+    requested_at = models.DateTimeField("手続きの日時", auto_now_add=True)
+    removed_at = models.DateTimeField("削除した日時", null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="削除した人",
+    )
+    memberships_ended = models.PositiveIntegerField("外した患者グループの数", default=0)
+    open_memberships_at_removal = models.PositiveIntegerField("削除時に残っていた患者グループの数", null=True, blank=True)
+    warnings = models.JSONField("注意事項", default=list, blank=True)
+    note = models.TextField("記録", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "職員の削除"
+        verbose_name_plural = "職員の削除"
+        constraints = [
+            # The policies' main worry: nobody leaves while still sitting in a patient group.
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | Q(open_memberships_at_removal=0),
+                name="staffremoval_leaves_no_open_membership",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.full_name}: {self.get_reason_display()}"
+
+    @property
+    def devices_returned(self):
+        return self.devices != DeviceReturn.NOT_RETURNED
+
+
+class PledgeTextKind(models.TextChoices):
+    STAFF = "staff_pledge", "従事者の誓約書"
+    FACILITY = "facility_pledge", "施設の誓約書"
+
+
+class PledgeTextQuerySet(models.QuerySet):
+    def latest_for(self, program, kind=PledgeTextKind.STAFF):
+        return self.filter(program=program, kind=kind).order_by("-version").first()
+
+
+class PledgeText(models.Model):
+    """A published version of a pledge's wording. Never edited: a new wording is a new version."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="pledge_texts", verbose_name="ネットワーク"
+    )
+    kind = models.CharField("種類", max_length=20, choices=PledgeTextKind.choices)
+    version = models.PositiveIntegerField("版")
+    form_number = models.CharField("様式番号", max_length=20)
+    title = models.CharField("表題", max_length=200)
+    clauses = models.JSONField("条文")
+    published_at = models.DateTimeField("公開日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = PledgeTextQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "誓約書の文面"
+        verbose_name_plural = "誓約書の文面"
+        ordering = ["program", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind", "version"], name="pledgetext_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="pledgetext_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.title}（{self.form_number}）第{self.version}版"
+
+    def save(self, *args, **kwargs):
+        # A guard, not a side effect: people have signed this wording, so it must stay as it was.
+        if not self._state.adding:
+            raise ValueError("a published pledge text is never edited; publish a new version")
+        super().save(*args, **kwargs)
+
+    def matches(self, form, clauses):
+        """Whether this version is the given form and wording (a profile's, say)."""
+        return (self.form_number, self.title, list(self.clauses)) == (form.number, form.title, list(clauses))
+
+
+class PledgeKind(models.TextChoices):
+    SIGNED = "signed", "署名済み"
+    EXEMPT = "exempt", "省略（既存の誓約書あり）"
+
+
+class Pledge(models.Model):
+    """A staff member's pledge: signed on a given version, or exempt through an existing pledge."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="pledges", verbose_name="職員")
+    kind = models.CharField("種類", max_length=10, choices=PledgeKind.choices)
+    text = models.ForeignKey(
+        PledgeText, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges",
+        verbose_name="署名した文面",
+    )
+    signed_on = models.DateField("署名日（省略のときは既存の誓約書の日付）")
+    existing_pledge = models.CharField("既存の誓約書", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="記録した人",
+    )
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "従事者の誓約"
+        verbose_name_plural = "従事者の誓約"
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=PledgeKind.SIGNED, text__isnull=False)
+                | Q(kind=PledgeKind.EXEMPT, text__isnull=True) & ~Q(existing_pledge=""),
+                name="pledge_signed_has_text_exempt_names_existing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.full_name}: {self.get_kind_display()}"
+
+
+class TrainingKind(models.TextChoices):
+    LECTURE = "lecture", "研修会（利用開始前）"
+    VIDEO = "video", "講習会ビデオの視聴（利用開始前）"
+    EDUCATION = "education", "定期の職員教育"
+
+
+# Either counts as the training some policies ask for before first use.
+INITIAL_TRAINING = (TrainingKind.LECTURE, TrainingKind.VIDEO)
+
+
+class TrainingSession(models.Model):
+    """A training or education session held for (or attended by) staff of one facility."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="training_sessions", verbose_name="施設"
+    )
+    kind = models.CharField("種類", max_length=20, choices=TrainingKind.choices)
+    held_on = models.DateField("実施日")
+    title = models.CharField("内容", max_length=200, blank=True)
+    note = models.TextField("メモ", blank=True)
+    attendees = models.ManyToManyField(Staff, through="Attendance", related_name="training_sessions")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="記録した人",
+    )
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "研修・職員教育"
+        verbose_name_plural = "研修・職員教育"
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["facility", "held_on"], name="training_facility_held")]
+
+    def __str__(self):
+        return f"{self.held_on} {self.get_kind_display()}"
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="attendances", verbose_name="研修・教育"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="attendances", verbose_name="職員")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "受講"
+        verbose_name_plural = "受講"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "staff"], name="attendance_once_per_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.full_name}: {self.session}"
+
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", "作成中"
+    FILED = "filed", "提出済み（確認待ち）"
+    CORRECTION = "correction_requested", "差戻し"
+    ACKNOWLEDGED = "acknowledged", "確認済み"
+
+
+# The allowed moves, and who makes them: the facility files, the secretariat decides.
+NOTICE_TRANSITIONS = {
+    NoticeStatus.DRAFT: {NoticeStatus.FILED},
+    NoticeStatus.FILED: {NoticeStatus.ACKNOWLEDGED, NoticeStatus.CORRECTION},
+    NoticeStatus.CORRECTION: {NoticeStatus.FILED},
+    NoticeStatus.ACKNOWLEDGED: set(),
+}
+# Statuses in which the secretariat has been told of a notice's changes.
+NOTICE_SENT = (NoticeStatus.FILED, NoticeStatus.CORRECTION, NoticeStatus.ACKNOWLEDGED)
+# "Promptly" (速やかに) in one policy and "afterwards" (その後) in another, read as within a week of
+# the change: the portal's own choice, the texts give no number.
+NOTICE_DUE_DAYS = 7
+
+
+class ChangeNoticeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
+
+    def awaiting_decision(self):
+        return self.filter(status=NoticeStatus.FILED)
+
+    def overdue(self, *, today):
+        """Filed late and not yet acknowledged, or still unfiled after its due date."""
+        return self.filter(
+            Q(status=NoticeStatus.FILED, filed_late=True)
+            | Q(status=NoticeStatus.DRAFT, due_on__lt=today)
+        )
+
+
+class ChangeNotice(models.Model):
+    """A facility's notice of staff added and removed, filed to the secretariat on the variant's form."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="change_notices", verbose_name="ネットワーク"
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="change_notices", verbose_name="施設"
+    )
+    status = models.CharField("状態", max_length=30, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
+    due_on = models.DateField("提出期限", null=True, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    filed_at = models.DateTimeField("提出日時", null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="提出した人",
+    )
+    filed_late = models.BooleanField("期限後の提出", default=False)
+    decided_at = models.DateTimeField("事務局の対応日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="対応した事務局の人",
+    )
+    comment = models.TextField("事務局からのコメント", blank=True)
+
+    history = HistoricalRecords()
+    objects = ChangeNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "変更届"
+        verbose_name_plural = "変更届"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Every change waiting to be filed goes onto the one draft of its facility.
+            models.UniqueConstraint(
+                fields=["facility"], condition=Q(status="draft"), name="changenotice_one_draft_per_facility"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(filed_at__isnull=False), name="changenotice_sent_has_filed_at"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status"], name="changenotice_program_status")]
+
+    def __str__(self):
+        return f"{self.facility.name} 変更届（{self.get_status_display()}）"
+
+
+class ChangeKind(models.TextChoices):
+    ADD = "add", "追加"
+    REMOVE = "remove", "削除"
+
+
+class NoticeLine(models.Model):
+    """One person on a change notice: added or removed, and the day of the change."""
+
+    notice = models.ForeignKey(
+        ChangeNotice, on_delete=models.PROTECT, related_name="lines", verbose_name="変更届"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="notice_lines", verbose_name="職員")
+    change = models.CharField("変更", max_length=10, choices=ChangeKind.choices)
+    changed_on = models.DateField("変更日")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "変更届の明細"
+        verbose_name_plural = "変更届の明細"
+        ordering = ["change", "changed_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "change"], name="noticeline_once_per_change"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_change_display()}: {self.staff.full_name}"

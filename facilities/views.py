@@ -1,8 +1,30 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Programs, facilities and the facility's 管理台帳 (ledger, its CSV and PDF, training records)."""
 
-from .access import get_facility_for_user, get_program_for_user, is_secretariat
-from .models import Facility, FacilityKind, FacilityStatus, Staff
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from core.pdf import JapaneseFontMissing, pdf_response
+
+from . import pdfs
+from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
+from .exports import ledger_csv_response
+from .forms import LedgerFilterForm, StaffForm, TrainingForm
+from .ledger import ledger_staff, mark_missing
+from .models import (
+    Attendance,
+    ChangeNotice,
+    Facility,
+    FacilityKind,
+    FacilityStatus,
+    NoticeStatus,
+    Staff,
+    TrainingSession,
+)
+from .services import staff_add, training_record
 
 
 def program_detail(request, slug):
@@ -37,7 +59,109 @@ def facility_list(request, slug):
     )
 
 
+def _ledger_filters(request):
+    return LedgerFilterForm(request.GET or None).filters()
+
+
 def facility_detail(request, facility_pk):
+    """The facility's 管理台帳: every staff member, searchable and sortable, with what each one lacks."""
     facility = get_facility_for_user(request.user, facility_pk)
-    staff = Staff.objects.visible_to(request.user).filter(facility=facility).order_by("status", "full_name_kana")
-    return render(request, "facilities/facility_detail.html", {"facility": facility, "staff": staff})
+    filters = LedgerFilterForm(request.GET or None)
+    staff = ledger_staff(request.user, facility, **filters.filters())
+    page = Paginator(staff, 100).get_page(request.GET.get("page"))
+    manage = can_manage(request.user, facility)
+    draft = None
+    if manage and facility.program.policy.change_notice_required:
+        draft = ChangeNotice.objects.filter(facility=facility, status=NoticeStatus.DRAFT).first()
+    return render(
+        request,
+        "facilities/facility_detail.html",
+        {
+            "facility": facility, "policy": facility.program.policy, "filters": filters, "page": page,
+            "rows": mark_missing(list(page), facility), "manage": manage, "draft": draft,
+        },
+    )
+
+
+def ledger_csv(request, facility_pk):
+    facility = get_facility_for_user(request.user, facility_pk)
+    return ledger_csv_response(facility, ledger_staff(request.user, facility, **_ledger_filters(request)))
+
+
+def pdf_or_back(request, make, filename, back, *, names=()):
+    """A PDF, or back to `back` saying why not (a character the font lacks, no Japanese font)."""
+    missing = pdfs.unprintable_names(*names)
+    if missing:
+        messages.error(
+            request,
+            f"「{'」「'.join(missing)}」は印刷用のフォントにない文字のため、PDFにできません。"
+            "常用の字体に置き換えるか、手書きで補ってください。",
+        )
+        return redirect(back)
+    try:
+        content = make()
+    except JapaneseFontMissing as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return pdf_response(content, filename)
+
+
+def ledger_pdf(request, facility_pk):
+    facility = get_facility_for_user(request.user, facility_pk)
+    names = Staff.objects.filter(facility=facility).values_list("full_name", "full_name_kana")
+    return pdf_or_back(
+        request, lambda: pdfs.ledger_pdf(facility=facility), f"管理台帳_{facility.name}.pdf",
+        reverse("facilities:facility-detail", args=[facility.pk]),
+        names=[facility.name, *(name for pair in names for name in pair)],
+    )
+
+
+def staff_add_view(request, facility_pk):
+    facility = get_facility_for_user(request.user, facility_pk, manage=True)
+    blank = Staff(program=facility.program, facility=facility)
+    form = StaffForm(request.POST or None, program=facility.program, instance=blank)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff = staff_add(facility=facility, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if staff.status == "active":
+                messages.success(request, f"{staff.full_name}さんを登録しました。利用中になりました。")
+            else:
+                messages.success(request, f"{staff.full_name}さんを登録しました。足りないものがそろうと利用中になります。")
+            return redirect("facilities:staff-detail", staff_pk=staff.pk)
+    return render(request, "facilities/staff_form.html", {"facility": facility, "form": form, "adding": True})
+
+
+def training_list(request, facility_pk):
+    facility = get_facility_for_user(request.user, facility_pk)
+    sessions = (
+        TrainingSession.objects.filter(facility=facility)
+        .annotate(attendee_count=Count("attendances"))
+        .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("staff")))
+        .order_by("-held_on", "-pk")
+    )
+    page = Paginator(sessions, 30).get_page(request.GET.get("page"))
+    return render(
+        request, "facilities/training_list.html",
+        {
+            "facility": facility, "page": page, "manage": can_manage(request.user, facility),
+            "policy": facility.program.policy,
+        },
+    )
+
+
+def training_add(request, facility_pk):
+    facility = get_facility_for_user(request.user, facility_pk, manage=True)
+    attendees = Staff.objects.current().filter(facility=facility).order_by("full_name_kana")
+    form = TrainingForm(request.POST or None, staff_queryset=attendees, policy=facility.program.policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = training_record(facility=facility, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{session.get_kind_display()}（{session.attendances.count()}名）を記録しました。")
+            return redirect("facilities:training-list", facility_pk=facility.pk)
+    return render(request, "facilities/training_form.html", {"facility": facility, "form": form})

@@ -19,9 +19,13 @@ FLAGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# synchronous, so Django's async-safety guard would refuse them without this.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async-safety guard would refuse them without this.
+    # Scoped to browser tests: set for the whole process it would leak into subprocesses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):

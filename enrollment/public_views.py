@@ -1,0 +1,189 @@
+"""The applicant's side and the public pages: no login.
+
+The application form, its postal-code lookup, the private follow page (its token is the
+key), the correction of a returned application, printing, and the public list of
+participating facilities where the variant publishes one.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.pdf import pdf_response
+from facilities.models import Facility, FacilityKind, Program
+
+from . import pdfs, postal, services
+from .access import get_application_by_token
+from .forms import ApplicationForm, WithdrawForm, attach_violations, registrant_formset, with_extra_row
+from .models import ApplicationStatus
+from .views import document_response
+
+PUBLIC_PAGE_SIZE = 100
+
+
+def _program(slug):
+    return get_object_or_404(Program.objects.active(), slug=slug)
+
+
+def _private(response):
+    # The follow pages carry personal data behind a link: keep them out of caches and search engines.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _handle_form(request, program, submit, *, application=None):
+    """The shared GET/POST cycle of the application form: returns (form, formset, quiet, result)."""
+    if request.method != "POST":
+        initial_form = ApplicationForm(program=program, instance=application)
+        return initial_form, registrant_formset(application=application), False, None
+    if "add_row" in request.POST:
+        # Without JavaScript the 行を追加 button posts here: same page, one more row, no errors yet.
+        data = with_extra_row(request.POST)
+        return ApplicationForm(data, program=program), registrant_formset(data), True, None
+    form = ApplicationForm(request.POST, program=program)
+    formset = registrant_formset(request.POST)
+    if form.is_valid() & formset.is_valid():  # both, so that every error shows at once
+        rows = formset.rows()
+        try:
+            return form, formset, False, submit(data=form.cleaned_data, registrants=rows)
+        except services.PolicyBlocked as blocked:
+            in_use = services.emails_in_use(program, [r["email"] for r in rows])
+            attach_violations(form, formset, blocked, in_use=in_use)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    return form, formset, False, None
+
+
+def _render_form(request, template, program, form, formset, quiet, **extra):
+    policy = program.policy
+    context = {
+        "program": program, "policy": policy, "form": form, "formset": formset, "quiet": quiet,
+        "pledge_form": policy.form("facility_pledge"), "application_form": policy.form("application"),
+        "word": "申込" if policy.secretariat_approves else "届出", **extra,
+    }
+    status = 400 if request.method == "POST" and not quiet else 200
+    return _private(render(request, template, context, status=status))
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def apply(request, slug):
+    program = _program(slug)
+
+    def submit(**kwargs):
+        return services.application_submit(program=program, **kwargs)
+
+    form, formset, quiet, application = _handle_form(request, program, submit)
+    if application is not None:
+        word = "届出を記録しました" if application.is_registration else "申込を受け付けました"
+        messages.success(request, f"{word}。受付番号は {application.receipt_number} です。")
+        return redirect("enrollment:follow", access_token=application.access_token)
+    return _render_form(request, "enrollment/apply.html", program, form, formset, quiet)
+
+
+@login_not_required
+@require_GET
+def postal_lookup(request, slug):
+    """{'address': ...} for ?code=5800001 (used by enrollment.js); 404 for an unknown code."""
+    _program(slug)
+    found = postal.lookup(request.GET.get("code", ""))
+    if found is None:
+        return JsonResponse({"error": "該当する住所が見つかりません。"}, status=404)
+    return JsonResponse(found)
+
+
+@login_not_required
+@require_GET
+@never_cache
+def follow(request, access_token):
+    application = get_application_by_token(access_token)
+    return _private(render(
+        request, "enrollment/follow.html",
+        {
+            "application": application, "program": application.program, "policy": application.program.policy,
+            "registrants": application.registrants.order_by("position"),
+            "events": application.events.order_by("created_at", "pk"),
+            "withdraw_form": WithdrawForm(), "statuses": ApplicationStatus,
+        },
+    ))
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def correct(request, access_token):
+    application = get_application_by_token(access_token)
+    if application.status != ApplicationStatus.RETURNED:
+        messages.info(request, "この申込は差戻し中ではないため、修正できません。")
+        return redirect("enrollment:follow", access_token=access_token)
+    program = application.program
+
+    def submit(**kwargs):
+        return services.application_resubmit(application=application, **kwargs)
+
+    form, formset, quiet, done = _handle_form(request, program, submit, application=application)
+    if done is not None:
+        messages.success(request, "修正した申込を再提出しました。事務局が確認します。")
+        return redirect("enrollment:follow", access_token=access_token)
+    return _render_form(
+        request, "enrollment/correct.html", program, form, formset, quiet, application=application
+    )
+
+
+@login_not_required
+@require_POST
+def withdraw(request, access_token):
+    application = get_application_by_token(access_token)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.application_withdraw(application=application, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "申込を取り下げました。")
+    return redirect("enrollment:follow", access_token=access_token)
+
+
+@login_not_required
+@require_GET
+@never_cache
+def follow_document(request, access_token, document):
+    return _private(document_response(get_application_by_token(access_token), document))
+
+
+@login_not_required
+@require_GET
+def blank_form(request, slug, document):
+    """The empty paper forms, for those who fill them in by hand."""
+    program = _program(slug)
+    if document == "application":
+        return pdf_response(pdfs.application_pdf(program=program), pdfs.filename(None, "利用申込書"))
+    if document == "pledge" and program.policy.facility_pledge_text is not None:
+        return pdf_response(pdfs.facility_pledge_pdf(program=program), pdfs.filename(None, "誓約書"))
+    raise Http404
+
+
+@login_not_required
+@require_GET
+def public_facilities(request, slug):
+    """Participating facilities, where the variant publishes them: no staff, town-level addresses."""
+    program = _program(slug)
+    if not program.policy.publishes_facility_list:
+        raise Http404
+    facilities = Facility.objects.approved().filter(program=program).only(
+        "name", "name_kana", "kind", "address", "phone"
+    ).order_by("kind", "name_kana", "pk")
+    kind = request.GET.get("kind", "")
+    if kind in FacilityKind.values:
+        facilities = facilities.filter(kind=kind)
+    page = Paginator(facilities, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "enrollment/public_facilities.html",
+        {"program": program, "policy": program.policy, "page": page, "kinds": FacilityKind.choices, "kind": kind},
+    )

@@ -1,0 +1,373 @@
+"""Every write of the application workflow: submit, correct, return, reject, withdraw, approve.
+
+Each function is keyword-only and atomic, asks the policy engine first where the policy
+has a say, moves the application through the TRANSITIONS table only, records a decision
+row (ApplicationEvent) and sends its e-mails after the commit.
+"""
+
+import secrets
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from facilities.models import Facility, FacilityStatus, Program, Role, RoleKind, Staff, StaffStatus
+from facilities.services import staff_try_activate
+from policy.rules import check
+
+from . import notify
+from .models import Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant, cite
+
+S = ApplicationStatus
+
+APPLICATION_FIELDS = (
+    "facility_name", "facility_name_kana", "facility_kind", "postal_code", "address", "phone", "fax",
+    "contact_name", "contact_email", "out_of_area_reason", "invited_by",
+    "pledge_agreed", "pledge_signer_name", "pledge_signed_on",
+)
+REGISTRANT_FIELDS = ("full_name", "full_name_kana", "gender", "email", "job", "is_admin")
+
+
+class TransitionError(ValidationError):
+    """The application is not in a state that allows this step (e.g. already approved)."""
+
+
+class PolicyBlocked(ValidationError):
+    """The variant's policy stops the step; `violations` are the blocking ones, with articles."""
+
+    def __init__(self, violations, policy_title):
+        self.violations = violations
+        super().__init__([cite(v.message, v.article, policy_title) for v in violations])
+
+
+# --- Facts for the policy engine ------------------------------------------------------------
+
+
+def emails_in_use(program, emails):
+    """Those of `emails` already held by a current staff record of the program (lower case).
+
+    The engine's fact is "current staff e-mails in the program"; asking only about the
+    addresses at hand gives the same answer without loading a whole program's ledger.
+    """
+    wanted = {e.strip().lower() for e in emails if e}
+    if not wanted:
+        return []
+    rows = (
+        Staff.objects.current().filter(program=program).annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=wanted).values_list("email_lower", flat=True)
+    )
+    return sorted(set(rows))
+
+
+def submission_facts(program, data, registrants):
+    """The `submit_application` facts of this application, as MATRIX.md names them."""
+    policy = program.policy
+    emails = [r["email"] for r in registrants]
+    facts = {
+        "admin_count": sum(1 for r in registrants if r.get("is_admin")),
+        "emails": emails,
+        "emails_in_use": emails_in_use(program, emails),
+        "facility_in_area": program.is_in_area(postal_code=data.get("postal_code", ""), address=data.get("address", "")),
+        "out_of_area_reason": data.get("out_of_area_reason", "") or "",
+    }
+    if policy.facility_pledge_text is not None:
+        facts["facility_pledge"] = bool(data.get("pledge_agreed"))
+    if policy.asks_inviter:
+        facts["invited_to_group"] = bool((data.get("invited_by") or "").strip())
+    return facts
+
+
+def check_submission(program, data, registrants):
+    """Violations of the variant's policy; raises PolicyBlocked when any of them blocks."""
+    violations = check(program.variant, "submit_application", submission_facts(program, data, registrants))
+    blocks = [v for v in violations if v.severity == "block"]
+    if blocks:
+        raise PolicyBlocked(blocks, program.policy.policy_title)
+    return violations
+
+
+def _as_findings(violations):
+    return [{"rule": v.rule, "severity": v.severity, "article": v.article, "message": v.message} for v in violations]
+
+
+# --- Small steps ---------------------------------------------------------------------------
+
+
+def _locked(application):
+    """The application's row, locked until the transaction ends: decisions queue up, one at a time."""
+    return Application.objects.select_for_update().select_related("program").get(pk=application.pk)
+
+
+def _lock_program(program):
+    # Numbers (受付番号, 施設番号) are allocated one program at a time.
+    return Program.objects.select_for_update().get(pk=program.pk)
+
+
+def _refuse(application, to_status, verb):
+    if application.can_move_to(to_status):
+        return
+    if application.status == S.APPROVED:
+        raise TransitionError("この申込はすでに承認されています。", code="already_approved")
+    raise TransitionError(
+        f"この申込は「{application.get_status_display()}」のため、{verb}できません。", code="bad_transition"
+    )
+
+
+def _move(application, to_status, *, kind, by=None, comment="", deadline=None):
+    from_status = application.status
+    application.status = to_status
+    application._history_user = by
+    application.full_clean()
+    application.save()
+    event = ApplicationEvent(
+        application=application, kind=kind, from_status=from_status, to_status=to_status,
+        actor=by, comment=comment, deadline=deadline,
+    )
+    event._history_user = by
+    event.full_clean()
+    event.save()
+    return event
+
+
+def _apply_data(application, data):
+    policy = application.program.policy
+    for name in APPLICATION_FIELDS:
+        if name in data:  # fields the variant does not ask for keep their blank default
+            setattr(application, name, data[name])
+    if policy.facility_pledge_text is None or not application.pledge_agreed:
+        application.pledge_agreed = False
+        application.pledge_text = []
+    else:
+        application.pledge_text = list(policy.facility_pledge_text)
+        application.pledge_signed_on = application.pledge_signed_on or timezone.localdate()
+
+
+def _replace_registrants(application, registrants):
+    # Rows are the applicant's latest word; simple-history keeps what they said before.
+    for old in application.registrants.all():
+        old.delete()
+    for position, row in enumerate(registrants, 1):
+        registrant = Registrant(application=application, position=position,
+                                **{name: row.get(name, "") for name in REGISTRANT_FIELDS})
+        registrant.is_admin = bool(row.get("is_admin"))
+        registrant.full_clean()
+        registrant.save()
+
+
+def _allocate_receipt(program):
+    _lock_program(program)
+    year = timezone.localdate().year
+    last = Application.objects.filter(program=program, receipt_year=year).aggregate(n=Max("receipt_sequence"))["n"]
+    sequence = (last or 0) + 1
+    return year, sequence, f"{program.code}-{year}-{sequence:04d}"
+
+
+def _on_commit(func, *args, **kwargs):
+    transaction.on_commit(partial(func, *args, **kwargs))
+
+
+# --- The applicant ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_submit(*, program, data, registrants):
+    """Receive an application from the public form (or record a registration where nobody approves).
+
+    Raises PolicyBlocked (with the articles) when the policy stops it; warnings are kept
+    on the application. Returns the application with its 受付番号 and private link.
+    """
+    violations = check_submission(program, data, registrants)
+    year, sequence, number = _allocate_receipt(program)
+    application = Application(
+        program=program, receipt_year=year, receipt_sequence=sequence, receipt_number=number,
+        access_token=secrets.token_urlsafe(32), findings=_as_findings(violations),
+    )
+    _apply_data(application, data)
+    application.full_clean()
+    application.save()
+    _replace_registrants(application, registrants)
+    application.submitted_at = timezone.now()
+    _move(application, S.SUBMITTED, kind=EventKind.SUBMITTED)
+    if not program.policy.secretariat_approves:
+        # The variant records registrations (届出) instead of approving them.
+        _enroll(application, by=None, kind=EventKind.REGISTERED, comment="届出として記録しました（承認は不要です）。")
+    else:
+        _on_commit(notify.secretariat_received, application.pk)
+    _on_commit(notify.applicant_received, application.pk)
+    return application
+
+
+@transaction.atomic
+def application_resubmit(*, application, data, registrants):
+    """The applicant's corrected application, answering a return (差戻し)."""
+    application = _locked(application)
+    _refuse(application, S.RESUBMITTED, "再提出")
+    violations = check_submission(application.program, data, registrants)
+    _apply_data(application, data)
+    application.findings = _as_findings(violations)
+    _replace_registrants(application, registrants)
+    _move(application, S.RESUBMITTED, kind=EventKind.RESUBMITTED)
+    _on_commit(notify.secretariat_received, application.pk, resubmitted=True)
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application, by=None, reason=""):
+    """The applicant (or the secretariat on their behalf) takes the application back."""
+    application = _locked(application)
+    _refuse(application, S.WITHDRAWN, "取り下げ")
+    application.decision_reason = reason
+    application.decided_at = timezone.now()
+    _move(application, S.WITHDRAWN, kind=EventKind.WITHDRAWN, by=by, comment=reason)
+    return application
+
+
+# --- The secretariat ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_return(*, application, by, comment, deadline):
+    """Send the application back for correction, with what to fix and by when."""
+    application = _locked(application)
+    _refuse(application, S.RETURNED, "差し戻し")
+    if not comment.strip():
+        raise ValidationError({"comment": "差戻しの内容を書いてください。"})
+    if deadline < timezone.localdate():
+        raise ValidationError({"deadline": "期限は今日以降の日付にしてください。"})
+    application.return_comment = comment
+    application.return_deadline = deadline
+    _move(application, S.RETURNED, kind=EventKind.RETURNED, by=by, comment=comment, deadline=deadline)
+    _on_commit(notify.applicant_status, application.pk)
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application, by, reason):
+    application = _locked(application)
+    _refuse(application, S.REJECTED, "却下")
+    if not reason.strip():
+        raise ValidationError({"reason": "却下の理由を書いてください。"})
+    application.decision_reason = reason
+    application.decided_at = timezone.now()
+    application.decided_by = by
+    _move(application, S.REJECTED, kind=EventKind.REJECTED, by=by, comment=reason)
+    _on_commit(notify.applicant_status, application.pk)
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application, by):
+    """Approve exactly once: the facility is enrolled, its registrants become staff records,
+    and each designated administrator is invited to set a password.
+
+    Two secretaries pressing 承認 together: the second waits for the first's row lock,
+    then finds the application approved and gets TransitionError("すでに承認されています").
+    """
+    application = _locked(application)
+    _refuse(application, S.APPROVED, "承認")
+    _enroll(application, by=by, kind=EventKind.APPROVED)
+    return application
+
+
+def _enroll(application, *, by, kind, comment=""):
+    """Create the facility, its staff records and administrators' accounts; mark approved."""
+    program = _lock_program(application.program)
+    registrants = list(application.registrants.order_by("position"))
+    # Staff may have joined since submission: the policy is asked again about what can change.
+    check_submission(program, _stored_data(application), [_stored_row(r) for r in registrants])
+    today = timezone.localdate()
+    facility = Facility(
+        program=program, number=_next_facility_number(program), name=application.facility_name,
+        name_kana=application.facility_name_kana, kind=application.facility_kind,
+        postal_code=application.postal_code, address=application.address, phone=application.phone,
+        fax=application.fax, status=FacilityStatus.ACTIVE, approved_on=today,
+    )
+    facility._history_user = by
+    facility.full_clean()
+    facility.save()
+    invitees = []
+    for registrant in registrants:
+        staff = Staff(
+            program=program, facility=facility, full_name=registrant.full_name,
+            full_name_kana=registrant.full_name_kana, gender=registrant.gender, job=registrant.job,
+            email=registrant.email, is_admin=registrant.is_admin, status=StaffStatus.PENDING,
+        )
+        if registrant.is_admin:
+            staff.user = _admin_account(registrant, facility)
+            invitees.append(staff.user.pk)
+        staff._history_user = by
+        staff.full_clean()
+        staff.save()
+        # Active at once where the variant asks nothing more (e.g. no staff pledge); else pending
+        # on the ledger with what is missing.
+        staff_try_activate(staff=staff, by=by)
+        registrant.staff = staff
+        registrant.save(update_fields=["staff"])
+    application.facility = facility
+    application.decided_at = timezone.now()
+    application.decided_by = by
+    _move(application, S.APPROVED, kind=kind, by=by, comment=comment)
+    for user_pk in invitees:
+        _on_commit(notify.admin_invitation, user_pk=user_pk, facility_pk=facility.pk)
+    if application.program.policy.secretariat_approves:
+        _on_commit(notify.applicant_status, application.pk)
+    return facility
+
+
+def _admin_account(registrant, facility):
+    """The administrator's portal login: reused when the address already has one."""
+    user = User.objects.filter(email__iexact=registrant.email).first()
+    if user is None:
+        # No password yet (unusable): the invitation's link sets it.
+        user = User.objects.create_user(
+            registrant.email, None, full_name=registrant.full_name, full_name_kana=registrant.full_name_kana
+        )
+    role, created = Role.objects.get_or_create(
+        user=user, program=facility.program, facility=facility, kind=RoleKind.FACILITY_ADMIN,
+    )
+    if not created and not role.is_active:
+        role.is_active = True
+        role.save(update_fields=["is_active"])
+    return user
+
+
+def _next_facility_number(program):
+    """`<program code>-NNNN`, one above the highest such number in the program (the program row is locked)."""
+    prefix = f"{program.code}-"
+    taken = Facility.objects.filter(program=program, number__startswith=prefix).values_list("number", flat=True)
+    highest = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{highest + 1:04d}"
+
+
+def _stored_data(application):
+    return {name: getattr(application, name) for name in APPLICATION_FIELDS}
+
+
+def _stored_row(registrant):
+    return {name: getattr(registrant, name) for name in REGISTRANT_FIELDS}
+
+
+@transaction.atomic
+def application_resend_invitations(*, application, by):
+    """Send the administrators' set-password links again (they expire; see PASSWORD_RESET_TIMEOUT)."""
+    application = _locked(application)
+    if application.status != S.APPROVED:
+        raise TransitionError("承認済みの申込だけ、管理者へ案内を送れます。", code="not_approved")
+    admins = list(
+        Role.objects.filter(facility=application.facility, kind=RoleKind.FACILITY_ADMIN, is_active=True)
+        .values_list("user_id", flat=True)
+    )
+    event = ApplicationEvent(
+        application=application, kind=EventKind.INVITED, from_status=application.status,
+        to_status=application.status, actor=by, comment=f"{len(admins)}名に送信",
+    )
+    event._history_user = by
+    event.full_clean()
+    event.save()
+    for user_pk in admins:
+        _on_commit(notify.admin_invitation, user_pk=user_pk, facility_pk=application.facility_id)
+    return len(admins)

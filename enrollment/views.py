@@ -1,0 +1,222 @@
+"""The secretariat's side: the queue, one application with its findings and history, the
+decisions (POST only), the printed forms and the facility ledger export.
+
+Read views take no method decorator: the scoped getter answers first (404 to outsiders,
+whatever the method), and reading changes nothing.
+"""
+
+import csv
+from itertools import pairwise
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core import wareki
+from core.pdf import pdf_response
+from facilities.access import get_program_for_user
+from facilities.models import Facility, FacilityKind, StaffStatus
+
+from . import pdfs, services
+from .access import get_application_for_user
+from .forms import QueueFilterForm, RejectForm, ReturnForm
+from .models import Application, ApplicationStatus
+
+QUEUE_PAGE_SIZE = 50
+CSV_CHUNK_ROWS = 500
+
+
+def application_list(request, slug):
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    applications = Application.objects.visible_to(request.user).filter(program=program)
+    counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
+    filters = QueueFilterForm(request.GET or None)
+    page = Paginator(
+        filters.filter(applications).select_related("program").order_by("-submitted_at", "-pk"), QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "enrollment/application_list.html",
+        {
+            "program": program, "policy": program.policy, "page": page, "filters": filters,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in ApplicationStatus.choices],
+            "total": sum(counts.values()),
+            "apply_url": request.build_absolute_uri(reverse("enrollment:apply", args=[program.slug])),
+        },
+    )
+
+
+def application_detail(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    return _render_detail(request, application)
+
+
+def _render_detail(request, application, *, return_form=None, reject_form=None, status=200):
+    events = application.events.select_related("actor").order_by("created_at", "pk")
+    return render(
+        request, "enrollment/application_detail.html",
+        {
+            "application": application, "program": application.program, "policy": application.program.policy,
+            "registrants": application.registrants.select_related("staff").order_by("position"),
+            "events": events, "changes": _field_changes(application),
+            "return_form": return_form or ReturnForm(), "reject_form": reject_form or RejectForm(),
+            "statuses": ApplicationStatus,
+        },
+        status=status,
+    )
+
+
+def _field_changes(application):
+    """What the applicant's data changed between versions (from simple-history), newest first."""
+    records = list(application.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes = []
+    for older, newer in pairwise(records):
+        fields = [
+            Application._meta.get_field(c.field).verbose_name
+            for c in newer.diff_against(older, included_fields=services.APPLICATION_FIELDS).changes
+        ]
+        if fields:
+            changes.append(
+                {"when": timezone.localtime(newer.history_date), "who": newer.history_user, "fields": fields}
+            )
+    return list(reversed(changes))
+
+
+def _decide(request, application, act, done):
+    """Run one decision; its refusal (already approved, policy, state) comes back as a message."""
+    try:
+        act(application)
+    except services.TransitionError as error:
+        messages.error(request, " ".join(error.messages))
+    except ValidationError as error:
+        messages.error(request, "実行できませんでした: " + " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("enrollment:application-detail", application.program.slug, application.pk)
+
+
+@require_POST
+def application_approve(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    return _decide(
+        request, application,
+        lambda a: services.application_approve(application=a, by=request.user),
+        "承認しました。施設を登録し、管理者にパスワード設定の案内を送りました。",
+    )
+
+
+@require_POST
+def application_resend_invitations(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    return _decide(
+        request, application,
+        lambda a: services.application_resend_invitations(application=a, by=request.user),
+        "管理者にパスワード設定の案内を送り直しました。",
+    )
+
+
+@require_POST
+def application_return(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, application, return_form=form, status=400)
+    return _decide(
+        request, application,
+        lambda a: services.application_return(application=a, by=request.user, **form.cleaned_data),
+        "差し戻しました。申込者にメールでお知らせしました。",
+    )
+
+
+@require_POST
+def application_reject(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, application, reject_form=form, status=400)
+    return _decide(
+        request, application,
+        lambda a: services.application_reject(application=a, by=request.user, reason=form.cleaned_data["reason"]),
+        "却下しました。申込者にメールでお知らせしました。",
+    )
+
+
+def application_document(request, slug, application_pk, document):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    return document_response(application, document)
+
+
+def document_response(application, document):
+    """One of the application's PDFs, or 404 where the variant or the state has no such paper."""
+    program = application.program
+    if document == "application":
+        content, what = pdfs.application_pdf(program=program, application=application), "利用申込書"
+    elif document == "pledge" and program.policy.facility_pledge_text is not None:
+        content, what = pdfs.facility_pledge_pdf(program=program, application=application), "誓約書"
+    elif document == "notice" and application.status == ApplicationStatus.APPROVED:
+        content, what = pdfs.approval_notice_pdf(application=application), "通知書"
+    else:
+        raise Http404
+    return pdf_response(content, pdfs.filename(application, what))
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so rows can be streamed."""
+
+    def write(self, value):
+        return value
+
+
+LEDGER_COLUMNS = (
+    ("number", "施設番号"), ("name", "施設名"), ("name_kana", "施設名カナ"), ("kind", "施設の種類"),
+    ("postal_code", "郵便番号"), ("address", "住所"), ("phone", "電話番号"), ("fax", "FAX番号"),
+    ("status", "状態"), ("approved_on", "承認日"), ("approved_on", "承認日（和暦）"), ("active_staff", "利用中の職員数"),
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    # Names come from a public form: never let Excel read a cell as a formula (CSV injection).
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _ledger_lines(rows):
+    writer = csv.writer(_Echo())
+    kinds, statuses = dict(FacilityKind.choices), dict(Facility._meta.get_field("status").choices)
+    yield "\ufeff" + writer.writerow([label for _, label in LEDGER_COLUMNS])  # BOM: Excel then reads UTF-8
+    chunk = []
+    for row in rows:
+        chunk.append(writer.writerow([
+            _cell(row["number"]), _cell(row["name"]), _cell(row["name_kana"]), kinds.get(row["kind"], row["kind"]),
+            row["postal_code"], _cell(row["address"]), _cell(row["phone"]), _cell(row["fax"]),
+            statuses.get(row["status"], row["status"]),
+            row["approved_on"].isoformat() if row["approved_on"] else "", wareki.wareki(row["approved_on"]),
+            row["active_staff"],
+        ]))
+        if len(chunk) >= CSV_CHUNK_ROWS:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
+def facility_ledger_csv(request, slug):
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    rows = (
+        Facility.objects.visible_to(request.user).filter(program=program)
+        .annotate(active_staff=Count("staff", filter=Q(staff__status=StaffStatus.ACTIVE)))
+        .order_by("number")
+        .values(*{name for name, _ in LEDGER_COLUMNS})
+        .iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(_ledger_lines(rows), content_type="text/csv; charset=utf-8")
+    filename = f"{program.slug}_facilities.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,183 @@
+"""Forms of the staff ledger: validate and normalise what people type; the services act."""
+
+from django import forms
+from django.utils import timezone
+
+from core.text import is_katakana, katakana, nfkc
+
+from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS
+from .models import (
+    DeviceReturn,
+    NoticeStatus,
+    PledgeKind,
+    RemovalReason,
+    Staff,
+    TrainingKind,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+GENDERS = [("", "—"), ("男", "男"), ("女", "女")]
+
+
+def _not_future(value, what):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"{what}に先の日付は入れられません。")
+    return value
+
+
+class LedgerFilterForm(forms.Form):
+    q = forms.CharField(label="氏名・カナ・メール", required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    status = forms.ChoiceField(
+        label="状態", required=False, choices=[(k, label) for k, (label, _) in STATUS_FILTERS.items()]
+    )
+    pledge = forms.ChoiceField(
+        label="誓約書", required=False,
+        choices=[("", "すべて")] + [(k, label) for k, (label, _) in PLEDGE_FILTERS.items()],
+    )
+    education = forms.BooleanField(label="教育の期限切れだけ", required=False)
+    sort = forms.ChoiceField(
+        label="並び順", required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()]
+        + [(f"-{key}", f"{label}（逆順）") for key, (label, _) in SORTS.items()],
+    )
+
+    def clean_q(self):
+        return nfkc(self.cleaned_data["q"])
+
+    def filters(self):
+        """Validated filters for ledger_staff(); anything invalid falls back to the default."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "q": data.get("q", ""), "status": data.get("status") or "current",
+            "pledge": data.get("pledge", ""), "education": data.get("education", False),
+            "sort": data.get("sort") or "kana",
+        }
+
+
+class StaffForm(forms.ModelForm):
+    """Add or correct a line of the ledger.
+
+    The program-wide e-mail rule is checked here and again by the service (which also catches the race).
+    """
+
+    gender = forms.ChoiceField(label="性別", choices=GENDERS, required=False)
+
+    class Meta:
+        model = Staff
+        fields = ["full_name", "full_name_kana", "gender", "job", "email", "is_admin", "started_on"]
+        widgets = {"started_on": DATE}
+        help_texts = {
+            "email": "MCSのIDになります。1人に1つ、本人だけが使うアドレスにしてください（共用アドレスは使えません）。",
+            "full_name_kana": "カタカナで（ひらがなで入れても直します）",
+        }
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+        self.fields["full_name_kana"].required = True
+
+    def clean_full_name(self):
+        return nfkc(self.cleaned_data["full_name"])
+
+    def clean_full_name_kana(self):
+        value = katakana(self.cleaned_data["full_name_kana"])
+        if value and not is_katakana(value):
+            raise forms.ValidationError("カナはカタカナで入れてください。")
+        return value
+
+    def clean_email(self):
+        email = nfkc(self.cleaned_data["email"]).replace(" ", "")
+        taken = Staff.objects.current().filter(program=self.program, email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを"
+                "登録してください。"
+            )
+        return email
+
+
+class RemovalForm(forms.Form):
+    reason = forms.ChoiceField(label="理由", choices=RemovalReason.choices, widget=forms.RadioSelect)
+    effective_date = forms.DateField(label="削除日（退職・異動・担当を外れた日）", widget=DATE)
+    devices = forms.ChoiceField(label="貸与したIT機器", choices=DeviceReturn.choices, widget=forms.RadioSelect)
+    self_withdrawn = forms.BooleanField(
+        label="本人がすでにMCSを自分で退会している", required=False,
+        help_text="分かる範囲で。退会済みでも、この手続きは必要です。",
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff = staff
+        self.fields["effective_date"].initial = timezone.localdate()
+
+    def clean_effective_date(self):
+        value = self.cleaned_data["effective_date"]
+        started = self.staff.started_on
+        if started and value < started:
+            raise forms.ValidationError("利用開始日より前の日付は入れられません。")
+        return value
+
+
+class PledgeForm(forms.Form):
+    kind = forms.ChoiceField(label="記録すること", choices=PledgeKind.choices, widget=forms.RadioSelect)
+    signed_on = forms.DateField(label="署名日（省略のときは既存の誓約書の日付）", widget=DATE)
+    existing_pledge = forms.CharField(
+        label="既存の誓約書", required=False, max_length=200,
+        help_text="省略するときだけ。例: 入職時の守秘義務に関する誓約書",
+    )
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not policy.pledge_exemption_allowed:
+            self.fields["kind"].choices = [(PledgeKind.SIGNED, PledgeKind.SIGNED.label)]
+            del self.fields["existing_pledge"]
+        self.fields["kind"].initial = PledgeKind.SIGNED
+        self.fields["signed_on"].initial = timezone.localdate()
+
+    def clean_signed_on(self):
+        return _not_future(self.cleaned_data["signed_on"], "署名日")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == PledgeKind.EXEMPT and not nfkc(data.get("existing_pledge", "")):
+            self.add_error("existing_pledge", "省略するときは、すでに交わしている誓約書の名前を書いてください。")
+        return data
+
+
+class TrainingForm(forms.Form):
+    kind = forms.ChoiceField(label="種類", choices=TrainingKind.choices, widget=forms.RadioSelect)
+    held_on = forms.DateField(label="実施日", widget=DATE)
+    title = forms.CharField(label="内容", required=False, max_length=200, help_text="例: 個人情報保護とIT機器の取扱い")
+    staff = forms.ModelMultipleChoiceField(
+        label="受講した職員", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, staff_queryset, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        self.fields["staff"].label_from_instance = lambda s: f"{s.full_name}（{s.get_job_display()}）"
+        before_use = policy.training_required_before_use
+        self.fields["kind"].initial = TrainingKind.LECTURE if before_use else TrainingKind.EDUCATION
+        self.fields["held_on"].initial = timezone.localdate()
+
+    def clean_held_on(self):
+        return _not_future(self.cleaned_data["held_on"], "実施日")
+
+    def clean_title(self):
+        return nfkc(self.cleaned_data["title"])
+
+
+class CorrectionForm(forms.Form):
+    comment = forms.CharField(
+        label="直してほしいところ", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class NoticeFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状態", required=False, choices=[("", "確認待ちと差戻し"), *NoticeStatus.choices, ("all", "すべて")]
+    )
+    overdue = forms.BooleanField(label="期限を過ぎたものだけ", required=False)

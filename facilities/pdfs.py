@@ -1,0 +1,75 @@
+"""The ledger's printed forms: the variant's staff pledge and change notice, and the ledger itself.
+
+Form numbers and titles come from the program's policy profile; dates print in 和暦. The
+blank versions (no person, no notice) are what the secretariat hands out on paper.
+"""
+
+from django.utils import timezone
+
+from core.pdf import render_pdf, unprintable
+
+from .ledger import pledge_text_for_print
+from .models import ChangeKind, Staff
+
+
+class NoSuchForm(ValueError):
+    """The program's policy has no form of this kind (e.g. no change notice)."""
+
+
+def _form(program, kind):
+    form = program.policy.form(kind)
+    if form is None:
+        raise NoSuchForm(f"{program.name} has no {kind} form")
+    return form
+
+
+def unprintable_names(*texts):
+    """Characters of these names the embedded font cannot draw, to tell the person before printing."""
+    return unprintable("".join(t or "" for t in texts))
+
+
+def staff_pledge_pdf(*, program, staff=None):
+    """The variant's staff pledge, prefilled for `staff` (blank when None), on the wording in force."""
+    form = _form(program, "staff_pledge")
+    text = pledge_text_for_print(program)
+    return render_pdf(
+        "facilities/pdf/staff_pledge.html",
+        {
+            "program": program, "policy": program.policy,
+            "form_number": form.number, "form_title": form.title,
+            "text": text, "staff": staff, "facility": staff.facility if staff else None,
+        },
+    )
+
+
+def change_notice_pdf(*, program, notice=None):
+    """The variant's change notice form, filled with the notice's lines (blank rows when None)."""
+    form = _form(program, "change_notice")
+    lines = list(notice.lines.select_related("staff")) if notice else []
+    return render_pdf(
+        "facilities/pdf/change_notice.html",
+        {
+            "program": program, "policy": program.policy,
+            "form_number": form.number, "form_title": form.title,
+            "notice": notice, "facility": notice.facility if notice else None,
+            "added": [line for line in lines if line.change == ChangeKind.ADD],
+            "removed": [line for line in lines if line.change == ChangeKind.REMOVE],
+            "blank_rows": range(0 if notice else 5),
+        },
+    )
+
+
+def ledger_pdf(*, facility):
+    """The facility's 管理台帳 (current and removed staff), with the variant's forms named in its header."""
+    program = facility.program
+    staff = Staff.objects.filter(facility=facility).with_ledger().select_related("removal")
+    return render_pdf(
+        "facilities/pdf/ledger.html",
+        {
+            "program": program, "policy": program.policy, "facility": facility,
+            "staff": staff.order_by("status", "full_name_kana"),
+            "pledge_form": program.policy.form("staff_pledge"),
+            "notice_form": program.policy.form("change_notice"),
+            "today": timezone.localdate(), "form_title": f"{program.name} 利用者管理台帳",
+        },
+    )

@@ -1,0 +1,413 @@
+"""Every write to the staff ledger: add, activate and remove staff, pledges, training, change notices.
+
+Keyword-only functions, one transaction each, the policy engine asked before acting.
+Blocks raise `PolicyBlocked` (a ValidationError carrying the violations), which rolls the
+whole transaction back; warnings are returned or recorded. E-mail leaves on commit.
+"""
+
+import dataclasses
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from policy.rules import check
+
+from . import hooks
+from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
+from .models import (
+    NOTICE_DUE_DAYS,
+    NOTICE_SENT,
+    NOTICE_TRANSITIONS,
+    STAFF_TRANSITIONS,
+    Attendance,
+    ChangeKind,
+    ChangeNotice,
+    DeviceReturn,
+    NoticeLine,
+    NoticeStatus,
+    Pledge,
+    PledgeKind,
+    PledgeTextKind,
+    Role,
+    RoleKind,
+    Staff,
+    StaffRemoval,
+    StaffStatus,
+    TrainingSession,
+)
+
+EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
+NO_MEMBERSHIP_TRACKING = "患者グループの機能がまだないため、参加中の患者グループはないものとして記録しました。"
+
+
+class PolicyBlocked(ValidationError):
+    """The policy engine said no: `violations` are the blocks, in the engine's order."""
+
+    def __init__(self, violations, *, prefix=""):
+        self.violations = [v for v in violations if v.severity == "block"]
+        super().__init__([f"{prefix}{v.message}" for v in self.violations])
+
+
+def _warnings_or_raise(violations, *, prefix=""):
+    if any(v.severity == "block" for v in violations):
+        raise PolicyBlocked(violations, prefix=prefix)
+    return [v for v in violations if v.severity == "warn"]
+
+
+def _save(obj, by, **full_clean):
+    # simple-history takes the user from the request; services also run from commands and tests.
+    if by is not None:
+        obj._history_user = by
+    obj.full_clean(**full_clean)
+    obj.save()
+    return obj
+
+
+def _move(obj, to, allowed, noun):
+    """Change a workflow status, only along the model's table of allowed transitions."""
+    if to not in allowed[obj.status]:
+        label = dict(obj._meta.get_field("status").choices)[to]
+        raise ValidationError(f"「{obj.get_status_display()}」の{noun}は「{label}」にできません。")
+    obj.status = to
+
+
+def _locked(staff):
+    return Staff.objects.select_for_update().select_related("program", "facility").get(pk=staff.pk)
+
+
+# --- Staff -------------------------------------------------------------------------------
+
+
+def _email_blocks(program, email, *, exclude_pk=None):
+    in_use = Staff.objects.current().filter(program=program).exclude(pk=exclude_pk)
+    facts = {"email": email, "emails_in_use": list(in_use.values_list("email", flat=True))}
+    return [v for v in check(program.variant, "activate_staff", facts) if v.severity == "block"]
+
+
+def _save_staff(staff, by):
+    """Save, turning the program-wide e-mail constraint into a form error, never a 500."""
+    blocks = _email_blocks(staff.program, staff.email, exclude_pk=staff.pk)
+    if blocks:
+        raise ValidationError({"email": [v.message for v in blocks]})
+    try:
+        with transaction.atomic():  # a savepoint, so a lost race leaves the outer transaction usable
+            _save(staff, by, validate_constraints=False)
+    except IntegrityError as exc:
+        if "staff_email_unique_in_program" in str(exc):
+            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+        raise
+    return staff
+
+
+@transaction.atomic
+def staff_add(
+    *, facility, by, full_name, job, email, full_name_kana="", gender="", is_admin=False, started_on=None
+):
+    """A new line in the ledger. It starts pending and becomes active at once if nothing is missing."""
+    staff = Staff(
+        program=facility.program, facility=facility, full_name=full_name, full_name_kana=full_name_kana,
+        gender=gender, job=job, email=email.strip(), is_admin=is_admin, started_on=started_on,
+        status=StaffStatus.PENDING,
+    )
+    _save_staff(staff, by)
+    if facility.program.policy.change_notice_required:
+        changed_on = started_on or timezone.localdate()
+        _notice_add_line(staff=staff, change=ChangeKind.ADD, changed_on=changed_on, by=by)
+    staff_try_activate(staff=staff, by=by)
+    staff.refresh_from_db()
+    return staff
+
+
+@transaction.atomic
+def staff_update(*, staff, by, **fields):
+    """Correct a line of the ledger (name, reading, job, e-mail, administrator, start date)."""
+    staff = _locked(staff)
+    if staff.status == StaffStatus.REMOVED:
+        raise ValidationError("削除済の職員は変更できません。")
+    allowed = {"full_name", "full_name_kana", "gender", "job", "email", "is_admin", "started_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"staff_update() got unexpected fields {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(staff, name, value.strip() if name == "email" else value)
+    return _save_staff(staff, by)
+
+
+@transaction.atomic
+def staff_try_activate(*, staff, by):
+    """Activate a pending person if the policy lets them start; else the blocks that keep them pending."""
+    staff = _locked(staff)
+    if staff.status != StaffStatus.PENDING:
+        return []
+    blocks = activation_blocks(staff_with_ledger(staff), facility=staff.facility)
+    if blocks:
+        return blocks
+    _move(staff, StaffStatus.ACTIVE, STAFF_TRANSITIONS, "職員")
+    staff.started_on = staff.started_on or timezone.localdate()
+    _save(staff, by, validate_constraints=False)
+    return []
+
+
+@transaction.atomic
+def staff_activate(*, staff, by):
+    """The ledger's 利用開始 button: activate now or say what is missing."""
+    if staff.status != StaffStatus.PENDING:
+        raise ValidationError(f"「{staff.get_status_display()}」の職員は利用開始にできません。")
+    blocks = staff_try_activate(staff=staff, by=by)
+    if blocks:
+        raise PolicyBlocked(blocks)
+    return Staff.objects.get(pk=staff.pk)
+
+
+def _removal_notice_filed(staff):
+    lines = NoticeLine.objects.filter(staff=staff, change=ChangeKind.REMOVE, notice__status__in=NOTICE_SENT)
+    return lines.exists()
+
+
+def _devices(value):
+    if isinstance(value, bool):
+        return DeviceReturn.RETURNED if value else DeviceReturn.NOT_RETURNED
+    return DeviceReturn(value)
+
+
+def _removal_facts(removal):
+    facts = {"devices_returned": removal.devices_returned}
+    if removal.self_withdrawn is not None:
+        facts["self_withdrawn"] = removal.self_withdrawn
+    return facts
+
+
+def _as_records(violations):
+    return [dataclasses.asdict(v) for v in violations]
+
+
+@transaction.atomic
+def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
+    """Take someone off the ledger, in one transaction: all of it happens or none of it.
+
+    Ends every group membership through the registered hooks, recounts what is still open
+    and lets the engine block (STF-REMOVE-GROUPS) if anything is; the person stays in the
+    ledger as removed. `devices_returned` is a DeviceReturn value (or a bool).
+    """
+    staff = _locked(staff)
+    _move(staff, StaffStatus.REMOVED, STAFF_TRANSITIONS, "職員")
+    program = staff.program
+    removal = StaffRemoval.objects.filter(staff=staff).first() or StaffRemoval(staff=staff, requested_by=by)
+    removal.reason, removal.effective_date = reason, effective_date
+    removal.devices, removal.self_withdrawn = _devices(devices_returned), self_withdrawn
+    facts = {"notice_filed": _removal_notice_filed(staff), **_removal_facts(removal)}
+    warnings = _warnings_or_raise(check(program.variant, "remove_staff", facts))
+
+    ended = hooks.end_memberships(staff=staff, removed_by=by, effective_date=effective_date)
+    still_open = hooks.count_open_memberships(staff)
+    warnings += _warnings_or_raise(check(program.variant, "remove_staff", {"open_memberships": still_open}))
+
+    removal.memberships_ended, removal.open_memberships_at_removal = ended, still_open
+    removal.removed_at, removal.removed_by = timezone.now(), by
+    removal.warnings = _as_records(warnings)
+    removal.note = (
+        f"患者グループ{ended}件のメンバーから外しました。" if hooks.membership_tracking_installed() else NO_MEMBERSHIP_TRACKING
+    )
+    _save(removal, by)
+    staff.ended_on = effective_date
+    _save(staff, by, validate_constraints=False)
+    if staff.user_id:
+        # Whoever left the facility loses its portal roles with it.
+        for role in Role.objects.filter(user_id=staff.user_id, facility=staff.facility, is_active=True):
+            role.is_active = False
+            _save(role, by)
+    on_notice = staff.notice_lines.filter(change=ChangeKind.REMOVE).exists()
+    if program.policy.change_notice_required and not on_notice:
+        _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
+    return removal
+
+
+def notice_comes_first(program):
+    """Whether the program's policy wants the change notice filed before a removal (not after)."""
+    return any(v.severity == "block" for v in check(program.variant, "remove_staff", {"notice_filed": False}))
+
+
+@transaction.atomic
+def staff_request_removal(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
+    """The ledger's 削除 button. Removes at once, or, where the notice must come first, puts the
+    removal on the facility's draft change notice: filing the notice completes it."""
+    if not (notice_comes_first(staff.program) and not _removal_notice_filed(staff)):
+        return staff_remove(
+            staff=staff, by=by, reason=reason, effective_date=effective_date,
+            devices_returned=devices_returned, self_withdrawn=self_withdrawn,
+        )
+    staff = _locked(staff)
+    if StaffStatus.REMOVED not in STAFF_TRANSITIONS[staff.status]:
+        raise ValidationError("この職員はすでに削除済です。")
+    if StaffRemoval.objects.filter(staff=staff).exists():
+        raise ValidationError("この職員の削除はすでに変更届に載っています。")
+    removal = StaffRemoval(
+        staff=staff, requested_by=by, reason=reason, effective_date=effective_date,
+        devices=_devices(devices_returned), self_withdrawn=self_withdrawn,
+    )
+    warnings = _warnings_or_raise(check(staff.program.variant, "remove_staff", _removal_facts(removal)))
+    removal.warnings = _as_records(warnings)
+    _save(removal, by)
+    _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
+    return removal
+
+
+# --- Pledges and training ----------------------------------------------------------------
+
+
+@transaction.atomic
+def pledge_text_publish(*, program, kind=PledgeTextKind.STAFF):
+    """Publish the policy's current wording as a new version if it changed; the version in force."""
+    text = pledge_text_for_print(program, kind)
+    if text is None or text.pk is not None:
+        return text
+    try:
+        with transaction.atomic():
+            _save(text, None)
+    except IntegrityError:
+        # Someone published the same version a moment ago.
+        return pledge_text_for_print(program, kind)
+    return text
+
+
+@transaction.atomic
+def pledge_record(*, staff, by, kind, signed_on, existing_pledge=""):
+    """Record a signed pledge (on the wording in force) or an exemption, then try to activate."""
+    policy = staff.program.policy
+    if not policy.staff_pledge_required:
+        raise ValidationError("このネットワークでは職員ごとの誓約書はいりません。")
+    if kind == PledgeKind.EXEMPT and not policy.pledge_exemption_allowed:
+        raise ValidationError("このネットワークでは誓約書を省略できません。")
+    if staff.status == StaffStatus.REMOVED:
+        raise ValidationError("削除済の職員には記録できません。")
+    text = pledge_text_publish(program=staff.program) if kind == PledgeKind.SIGNED else None
+    pledge = Pledge(
+        staff=staff, kind=kind, text=text, signed_on=signed_on,
+        existing_pledge=existing_pledge.strip() if kind == PledgeKind.EXEMPT else "", recorded_by=by,
+    )
+    _save(pledge, by)
+    staff_try_activate(staff=staff, by=by)
+    return pledge
+
+
+@transaction.atomic
+def training_record(*, facility, by, kind, held_on, staff, title="", note=""):
+    """One session attended by many staff at once; those it completes become active."""
+    staff = list(staff)
+    if not staff:
+        raise ValidationError({"staff": ["受講した職員を選んでください。"]})
+    strangers = [s for s in staff if s.facility_id != facility.pk or s.status == StaffStatus.REMOVED]
+    if strangers:
+        raise ValidationError({"staff": ["この施設の職員（削除済を除く）だけを選んでください。"]})
+    session = _save(TrainingSession(facility=facility, kind=kind, held_on=held_on, title=title, note=note,
+                                    recorded_by=by), by)
+    for person in staff:
+        _save(Attendance(session=session, staff=person), by)
+    for person in staff:
+        staff_try_activate(staff=person, by=by)
+    return session
+
+
+# --- Change notices ----------------------------------------------------------------------
+
+
+def _draft_notice(facility, by):
+    drafts = ChangeNotice.objects.select_for_update().filter(facility=facility, status=NoticeStatus.DRAFT)
+    notice = drafts.first()
+    if notice is not None:
+        return notice
+    try:
+        with transaction.atomic():
+            return _save(ChangeNotice(program=facility.program, facility=facility), by)
+    except IntegrityError:
+        return drafts.get()
+
+
+def _notice_add_line(*, staff, change, changed_on, by):
+    """Put a change on the facility's draft notice (made if need be); the due date follows the oldest one."""
+    notice = _draft_notice(staff.facility, by)
+    line = _save(NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on), by)
+    due = changed_on + datetime.timedelta(days=NOTICE_DUE_DAYS)
+    if notice.due_on is None or due < notice.due_on:
+        notice.due_on = due
+        _save(notice, by)
+    return line
+
+
+def _notice_url(notice):
+    return settings.SITE_URL.rstrip("/") + reverse("facilities:notice-detail", args=[notice.pk])
+
+
+def _mail_on_commit(template, notice, recipients):
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return
+    form = notice.program.policy.form("change_notice")
+    context = {"notice": notice, "url": _notice_url(notice), "form": form}
+    subject = render_to_string(f"facilities/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"facilities/email/{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+@transaction.atomic
+def notice_file(*, notice, by):
+    """The facility files its notice; removals waiting for it are completed in the same transaction."""
+    notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
+    first_filing = notice.status == NoticeStatus.DRAFT
+    _move(notice, NoticeStatus.FILED, NOTICE_TRANSITIONS, "変更届")
+    lines = list(notice.lines.select_related("staff"))
+    if not lines:
+        raise ValidationError("届け出る変更がありません。")
+    now = timezone.now()
+    if first_filing:
+        notice.filed_late = notice.due_on is not None and timezone.localdate(now) > notice.due_on
+    notice.filed_at, notice.filed_by = now, by
+    _save(notice, by)
+    for line in lines:
+        removal = StaffRemoval.objects.filter(staff=line.staff, removed_at__isnull=True).first()
+        if line.change == ChangeKind.REMOVE and removal is not None:
+            try:
+                staff_remove(
+                    staff=line.staff, by=by, reason=removal.reason, effective_date=removal.effective_date,
+                    devices_returned=removal.devices, self_withdrawn=removal.self_withdrawn,
+                )
+            except PolicyBlocked as exc:
+                raise PolicyBlocked(exc.violations, prefix=f"{line.staff.full_name}さん: ") from exc
+    _mail_on_commit("notice_filed", notice, [notice.program.secretariat_email])
+    return notice
+
+
+def _facility_admin_emails(facility):
+    roles = Role.objects.active().filter(facility=facility, kind=RoleKind.FACILITY_ADMIN)
+    return list(roles.filter(user__is_active=True).values_list("user__email", flat=True))
+
+
+def _decide(notice, by, to, comment=""):
+    notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
+    _move(notice, to, NOTICE_TRANSITIONS, "変更届")
+    notice.decided_at, notice.decided_by, notice.comment = timezone.now(), by, comment
+    _save(notice, by)
+    return notice
+
+
+@transaction.atomic
+def notice_acknowledge(*, notice, by):
+    notice = _decide(notice, by, NoticeStatus.ACKNOWLEDGED)
+    _mail_on_commit("notice_acknowledged", notice, _facility_admin_emails(notice.facility))
+    return notice
+
+
+@transaction.atomic
+def notice_request_correction(*, notice, by, comment):
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": ["直してほしいところを書いてください。"]})
+    notice = _decide(notice, by, NoticeStatus.CORRECTION, comment)
+    _mail_on_commit("notice_correction", notice, _facility_admin_emails(notice.facility))
+    return notice

@@ -1,0 +1,77 @@
+// Progressive enhancement of the application form; the page works without it
+// (行を追加 then posts the form and the server adds the row, 削除 is a checkbox).
+(function () {
+  "use strict";
+
+  function setUpRegistrantRows(form) {
+    const prefix = form.dataset.registrantPrefix;
+    const rows = document.getElementById("registrant-rows");
+    const template = document.getElementById("registrant-empty");
+    const total = form.querySelector(`input[name="${prefix}-TOTAL_FORMS"]`);
+    const addButton = form.querySelector("button.add-row");
+    if (!prefix || !rows || !template || !total || !addButton) return;
+    const maxRows = parseInt(form.querySelector(`input[name="${prefix}-MAX_NUM_FORMS"]`).value, 10);
+
+    function enhanceRemove(row) {
+      const box = row.querySelector('input[type="checkbox"][name$="-DELETE"]');
+      if (!box || row.querySelector("button.remove-row")) return;
+      box.closest("label").hidden = true;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "remove-row";
+      button.textContent = "削除";
+      button.addEventListener("click", () => {
+        box.checked = true;
+        row.hidden = true;
+      });
+      row.querySelector("td.remove").appendChild(button);
+      if (box.checked) row.hidden = true;
+    }
+
+    rows.querySelectorAll("tr.registrant-row").forEach(enhanceRemove);
+    addButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      const index = parseInt(total.value, 10);
+      if (index >= maxRows) return;
+      const html = template.innerHTML.replace(/__prefix__/g, String(index));
+      const holder = document.createElement("tbody");
+      holder.innerHTML = html.trim();
+      const row = holder.firstElementChild;
+      rows.appendChild(row);
+      total.value = String(index + 1);
+      enhanceRemove(row);
+      const first = row.querySelector("input, select");
+      if (first) first.focus();
+    });
+  }
+
+  function setUpPostalLookup(form) {
+    const code = form.querySelector("input[data-postal-url]");
+    const address = form.querySelector("[data-postal-target]");
+    if (!code || !address) return;
+    let filled = "";
+    code.addEventListener("change", async () => {
+      const digits = code.value.normalize("NFKC").replace(/[^0-9]/g, "");
+      if (digits.length !== 7) return;
+      // Only fill an empty address, or one we filled ourselves: never overwrite what was typed.
+      if (address.value && address.value !== filled) return;
+      try {
+        const response = await fetch(`${code.dataset.postalUrl}?code=${digits}`, { headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const found = await response.json();
+        code.value = found.postal_code;
+        address.value = found.address;
+        filled = found.address;
+        address.focus();
+        address.setSelectionRange(address.value.length, address.value.length);
+      } catch (error) {
+        // Offline or blocked: the server fills the address when the form is sent.
+      }
+    });
+  }
+
+  document.querySelectorAll("form.application-form").forEach((form) => {
+    setUpRegistrantRows(form);
+    setUpPostalLookup(form);
+  });
+})();

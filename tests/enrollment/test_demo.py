@@ -1,0 +1,23 @@
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from enrollment.models import Application, ApplicationStatus
+from facilities.models import Program
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_applications_are_seeded_once_in_several_states(capsys):
+    call_command("seed_demo")
+    first = Application.objects.count()
+    call_command("seed_demo")
+    assert Application.objects.count() == first and mail.outbox == []
+    for program in Program.objects.all():
+        statuses = set(program.applications.values_list("status", flat=True))
+        assert ApplicationStatus.APPROVED in statuses
+        if program.policy.secretariat_approves:
+            assert {ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.RESUBMITTED} <= statuses
+        approved = program.applications.get(status=ApplicationStatus.APPROVED)
+        assert approved.facility.program == program and approved.registrants.filter(staff__isnull=False).exists()
+    assert "/p/matsubara/apply/" in capsys.readouterr().out

@@ -1,0 +1,42 @@
+import datetime
+
+import pytest
+
+from policy.rules import VARIANTS, profile
+from tests.conftest import make_world
+
+TODAY = datetime.date.today()
+
+# Variants grouped by what the ledger must do differently; asserted against the profiles
+# in test_the_groups_match_the_profiles, so a policy change shows up here first.
+PLEDGE_VARIANTS = [v for v in VARIANTS if profile(v).staff_pledge_required]
+NOTICE_VARIANTS = [v for v in VARIANTS if profile(v).change_notice_required]
+
+
+@pytest.fixture(params=VARIANTS)
+def variant(request):
+    return request.param
+
+
+@pytest.fixture
+def vworld(db, variant):
+    """The foundation's world with program A running `variant`."""
+    return make_world(variant_a=variant)
+
+
+@pytest.fixture
+def registered():
+    """Register throwaway removal hooks/counters for one test, undone afterwards."""
+    from facilities import hooks
+
+    undos = []
+
+    def register(*, hook=None, counter=None):
+        if hook is not None:
+            undos.append(hooks.register_staff_removal_hook(hook))
+        if counter is not None:
+            undos.append(hooks.register_open_membership_counter(counter))
+
+    yield register
+    for undo in undos:
+        undo()
