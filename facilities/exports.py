@@ -39,19 +39,33 @@ def _row(s):
     )
 
 
-def _lines(staff):
+FACILITY_HEADER = ("施設番号", "施設名")
+
+
+def _lines(staff, *, with_facility=False):
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(HEADER)
-    for s in staff.iterator(chunk_size=500):
-        yield writer.writerow([_cell(v) for v in _row(s)])
+    yield "\ufeff" + writer.writerow((FACILITY_HEADER if with_facility else ()) + HEADER)
+    for s in staff.iterator(chunk_size=2000):
+        row = _row(s)
+        if with_facility:
+            row = (s.facility.number, s.facility.name, *row)
+        yield writer.writerow([_cell(v) for v in row])
+
+
+def _attachment(lines, filename):
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def ledger_csv_response(facility, staff):
     """Stream `staff` (from ledger_staff) as the facility's ledger CSV."""
     filename = f"管理台帳_{facility.name}_{timezone.localdate():%Y%m%d}.csv"
-    response = StreamingHttpResponse(
-        _lines(staff.select_related("removal")), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return _attachment(_lines(staff.select_related("removal")), filename)
+
+
+def program_staff_csv_response(program, staff):
+    """Every staff member of the program, facility by facility: the secretariat's whole ledger."""
+    filename = f"職員一覧_{program.name}_{timezone.localdate():%Y%m%d}.csv"
+    return _attachment(_lines(staff.select_related("removal", "facility"), with_facility=True), filename)
