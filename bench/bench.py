@@ -7,8 +7,10 @@ Scale 1.0 = 5 programs, 10,000 facilities, 100,000 staff (and, as the apps provi
 import json
 import os
 import platform
+import statistics
 import sys
 import time
+import tracemalloc
 
 import django
 
@@ -32,11 +34,12 @@ def main():
     started = time.perf_counter()
     world = load.load_foundation(scale, VARIANTS)
     users = load.make_users(world["programs"], world["facility_ids"][len(world["facility_ids"]) // 2])
+    figures_rows = {"applications": load.load_applications(world["programs"], scale, world["facility_ids"]),
+                    "patients": load.load_patients(world["programs"], world["facility_ids"], scale, users["admin"])}
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     figures["load_s"] = round(time.perf_counter() - started, 1)
-    figures["rows"] = {"facilities": len(world["facility_ids"]),
-                       "staff": load.Staff.objects.count()}
+    figures["rows"] = {"facilities": len(world["facility_ids"]), "staff": load.Staff.objects.count(), **figures_rows}
 
     secretariat = verified_client(users["secretariat"])
     admin = verified_client(users["admin"])
@@ -47,6 +50,10 @@ def main():
                           reverse("admin:facilities_facility_changelist")),
         "staff_ledger": (admin, reverse("facilities:facility-detail", args=[users["facility"].pk]),
                          reverse("admin:facilities_staff_changelist")),
+        "application_queue": (secretariat, reverse("enrollment:application-list", args=[program.slug]),
+                              reverse("admin:enrollment_application_changelist")),
+        "patient_list": (secretariat, reverse("consent:patient-list", args=[program.slug]),
+                         reverse("admin:consent_patient_changelist")),
     }
     results = {}
     for name, (client, url, admin_url) in pages.items():
@@ -57,8 +64,44 @@ def main():
         ours["ratio_to_admin"] = round(ours["median_ms"] / baseline["median_ms"], 2)
         results[name] = ours
     figures["pages"] = results
+    figures["consent_pdf"] = consent_pdf_render(program)
+    figures["staff_csv"] = staff_csv_export(secretariat, program)
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, ensure_ascii=False))
+
+
+def consent_pdf_render(program, runs=30):
+    """A warm prefilled consent form, as printed at the bedside: median of 30 renders in one process."""
+    from consent.models import Patient
+    from consent.pdfs import consent_pdf
+
+    patient = Patient.objects.filter(program=program).first()
+    for _ in range(2):
+        consent_pdf(program=program, patient=patient)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        content = consent_pdf(program=program, patient=patient)
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1),
+            "bytes": len(content)}
+
+
+def staff_csv_export(client, program):
+    """The secretariat's CSV of every staff member of the program: time and peak Python memory."""
+    url = reverse("facilities:program-staff-csv", args=[program.slug])
+    tracemalloc.start()
+    start = time.perf_counter()
+    response = client.get(url)
+    size = rows = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"rows": rows - 1, "seconds": round(elapsed, 2), "mib": round(size / 2**20, 1),
+            "peak_python_mib": round(peak / 2**20, 1)}
 
 
 if __name__ == "__main__":

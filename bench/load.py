@@ -79,3 +79,71 @@ def make_users(programs, facility_id):
     superuser, _ = User.objects.get_or_create(
         email="bench-root@example.jp", defaults={"full_name": "ベンチ", "is_superuser": True, "is_staff": True})
     return {"secretariat": secretariat, "admin": admin, "superuser": superuser, "facility": facility}
+
+
+def load_applications(programs, scale, facility_ids):
+    """Facility applications in every state, for the secretariat's queue (2,000 per program at scale 1)."""
+    import secrets
+
+    from django.utils import timezone
+
+    from enrollment.models import Application, ApplicationStatus
+
+    per_program = max(5, int(2_000 * scale))
+    statuses = [s for s, _ in ApplicationStatus.choices if s != "draft"]
+    kinds = [k for k, _ in FacilityKind.choices]
+    now = timezone.now()
+    # An approved application names the facility it created (one each): take them from the loaded ones.
+    taken = set(Application.objects.filter(facility__isnull=False).values_list("facility_id", flat=True))
+    free = {}
+    for facility_id, program_id in Facility.objects.filter(pk__in=facility_ids).values_list("pk", "program_id"):
+        if facility_id not in taken:
+            free.setdefault(program_id, []).append(facility_id)
+    rows = []
+    for p in programs:
+        start = Application.objects.filter(program=p).count()
+        for n in range(start, start + per_program):
+            status = statuses[n % len(statuses)]
+            facility_id = free[p.pk].pop() if status == "approved" and free.get(p.pk) else None
+            if status == "approved" and facility_id is None:
+                status = "submitted"
+            rows.append(Application(
+                program=p, receipt_number=f"{p.code}-2026-{n:06d}", receipt_year=2026, receipt_sequence=n + 1,
+                access_token=secrets.token_urlsafe(24), status=status, facility_id=facility_id,
+                return_deadline=datetime.date(2026, 12, 1) if status == "returned" else None,
+                facility_name=f"申込施設{n}", facility_name_kana="モウシコミシセツ", facility_kind=kinds[n % len(kinds)],
+                postal_code="580-0001", address="大阪府松原市阿保1-1-1", phone="072-000-0000",
+                contact_name="担当 太郎", contact_email=f"a{n}@{p.slug}.example.jp", pledge_agreed=True,
+                submitted_at=now - datetime.timedelta(days=n % 90),
+            ))
+    Application.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def load_patients(programs, facility_ids, scale, registered_by):
+    """Patients (10,000 per program at scale 1), each with an origin facility and a doctor of it."""
+    from consent.models import CareTeam, Patient
+
+    per_program = max(5, int(10_000 * scale))
+    doctors = dict(Staff.objects.filter(facility_id__in=facility_ids, is_admin=True).values_list("facility_id", "pk"))
+    by_program = {}
+    for facility_id, program_id in Facility.objects.filter(pk__in=facility_ids).values_list("pk", "program_id"):
+        by_program.setdefault(program_id, []).append(facility_id)
+    rows = []
+    for p in programs:
+        facilities = by_program[p.pk]
+        for n in range(per_program):
+            facility_id = facilities[n % len(facilities)]
+            rows.append(Patient(
+                program=p, full_name=f"{RNG.choice(FAMILY)} {RNG.choice(GIVEN)}", full_name_kana="カンジャ",
+                kana_key="カンジャ", birth_date=datetime.date(1930 + n % 60, n % 12 + 1, n % 28 + 1),
+                gender="female" if n % 2 else "male", address="大阪府松原市阿保1-1-1",
+                primary_doctor_id=doctors.get(facility_id), origin_facility_id=facility_id, doctor_visits_home=True,
+                registered_by=registered_by,
+            ))
+    Patient.objects.bulk_create(rows, batch_size=5000)
+    patients = Patient.objects.filter(program__in=programs).values_list("pk", "origin_facility_id")
+    CareTeam.objects.bulk_create(
+        [CareTeam(patient_id=pk, facility_id=f, reason="origin") for pk, f in patients], batch_size=5000
+    )
+    return len(rows)

@@ -22,3 +22,15 @@ def test_bulk_loader_and_query_counts_stay_flat():
     large = time_get(secretariat, url, runs=2, warmup=1)
     assert large["queries"] == small["queries"]
     assert small["median_ms"] > 0
+
+
+def test_application_and_patient_loaders_and_flat_queue_queries():
+    world = load.load_foundation(0.001, VARIANTS)
+    users = load.make_users(world["programs"], world["facility_ids"][0])
+    assert load.load_applications(world["programs"], 0.003, world["facility_ids"]) > 0
+    assert load.load_patients(world["programs"], world["facility_ids"], 0.001, users["admin"]) > 0
+    secretariat = verified_client(users["secretariat"])
+    url = reverse("enrollment:application-list", args=[world["programs"][0].slug])
+    small = time_get(secretariat, url, runs=1, warmup=1)
+    load.load_applications(world["programs"], 0.01, world["facility_ids"])
+    assert time_get(secretariat, url, runs=1, warmup=1)["queries"] == small["queries"]
