@@ -1,3 +1,4 @@
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,11 @@ from tests.factories import FacilityFactory, ProgramFactory, RoleFactory, StaffF
 
 
 def pytest_collection_modifyitems(config, items):
+    if any("browser" in item.keywords for item in items):
+        # Playwright's sync API keeps an event loop running in the main thread for the whole
+        # session, so every ORM call after it starts (fixtures' flush included) looks "async" to
+        # Django. The app has no async code; subprocesses that care strip it (test_settings).
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     # Tests marked postgres need the real thing (locking, constraints, triggers).
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
