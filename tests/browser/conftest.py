@@ -20,12 +20,16 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous, so Django's async-safety guard would refuse them without this.
-    # Scoped to browser tests: set for the whole process it would leak into subprocesses.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="module")
+def _allow_orm_beside_playwright():
+    # Playwright's sync API keeps an event loop running in this thread while it lives; the
+    # test's own ORM calls are still synchronous, so Django's async-safety guard would refuse
+    # them without this. Module-scoped: it must outlive each test's database flush (which runs
+    # after the function fixtures), yet not leak into other modules or their subprocesses.
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield
+    patch.undo()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,15 +40,17 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def _playwright():
+@pytest.fixture(scope="module")
+def _playwright(django_db_setup, _allow_orm_beside_playwright):
+    # The test database is made before the loop starts (a browser module may run first), and
+    # Playwright stops with its module, so no other test runs beside a running loop.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(_playwright):
     browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
     yield browser
@@ -59,36 +65,72 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-class Steps:
-    """Takes a numbered screenshot per step into the test's artifact folder."""
+class Journey:
+    """The people of one test, each in a browser of their own (a context: own cookies and session).
 
-    def __init__(self, page, folder):
-        self.page, self.folder, self.count = page, folder, 0
+    Their screenshots share one numbered sequence in the test's artifact folder, and their
+    consoles one log, so the folder reads as the story of the journey.
+    """
+
+    def __init__(self, browser, base_url, folder):
+        self.browser, self.base_url, self.folder = browser, base_url, folder
+        self.count, self.console, self.pages = 0, [], {}
+
+    def open(self, who=""):
+        context = self.browser.new_context(base_url=self.base_url, locale="ja-JP", accept_downloads=True)
+        page = context.new_page()
+        tag = f" {who}:" if who else ""
+        page.on("console", lambda msg: self.console.append(f"[{msg.type}]{tag} {msg.text}"))
+        page.on("pageerror", lambda exc: self.console.append(f"[pageerror]{tag} {exc}"))
+        # Forms with data-confirm ask with window.confirm(); Playwright would answer "cancel".
+        # A person reads the question and presses OK: keep the question for the test to check.
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.accept()))
+        page.steps = Steps(self, page, who)
+        page.console_messages = self.console
+        self.pages[who] = page
+        return page
+
+    def shot(self, page, name):
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+
+    def close(self, *, failed):
+        for who, page in self.pages.items():
+            if failed:
+                suffix = f"-{who}" if who else ""
+                (self.folder / f"failure{suffix}.html").write_text(page.content(), encoding="utf-8")
+                page.screenshot(path=str(self.folder / f"failure{suffix}.png"), full_page=True)
+            page.context.close()
+        if failed:
+            (self.folder / "console.txt").write_text("\n".join(self.console), encoding="utf-8")
+
+
+class Steps:
+    """page.steps.shot(name): a numbered screenshot of this page, named after its person."""
+
+    def __init__(self, journey, page, who):
+        self.journey, self.page, self.who = journey, page, who
 
     def shot(self, name):
-        self.count += 1
-        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+        self.journey.shot(self.page, f"{self.who}-{name}" if self.who else name)
 
 
 @pytest.fixture
-def page(request, browser, live_server):
+def journey(request, browser, live_server):
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(base_url=live_server.url, locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    console = []
-    page.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
-    page.on("pageerror", lambda exc: console.append(f"[pageerror] {exc}"))
-    page.steps = Steps(page, folder)
-    page.console_messages = console
-    yield page
+    journey = Journey(browser, live_server.url, folder)
+    yield journey
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    if failed:
-        (folder / "failure.html").write_text(page.content(), encoding="utf-8")
-        (folder / "console.txt").write_text("\n".join(console), encoding="utf-8")
-        page.screenshot(path=str(folder / "failure.png"), full_page=True)
-    context.close()
+    journey.close(failed=failed)
     # CSP or script errors are bugs even when the journey passes.
-    errors = [line for line in console if line.startswith(("[error]", "[pageerror]"))]
+    errors = [line for line in journey.console if line.startswith(("[error]", "[pageerror]"))]
     assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def page(journey):
+    """One visitor's page, for journeys with a single person."""
+    return journey.open()
