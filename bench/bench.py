@@ -36,10 +36,13 @@ def main():
     users = load.make_users(world["programs"], world["facility_ids"][len(world["facility_ids"]) // 2])
     figures_rows = {"applications": load.load_applications(world["programs"], scale, world["facility_ids"]),
                     "patients": load.load_patients(world["programs"], world["facility_ids"], scale, users["admin"])}
+    group_rows = load.load_groups(world["programs"], users["superuser"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     figures["load_s"] = round(time.perf_counter() - started, 1)
-    figures["rows"] = {"facilities": len(world["facility_ids"]), "staff": load.Staff.objects.count(), **figures_rows}
+    figures["rows"] = {"facilities": len(world["facility_ids"]), "staff": load.Staff.objects.count(), **figures_rows,
+                       "groups": group_rows["groups"], "memberships": group_rows["memberships"]}
+    review = start_review_campaign(world["programs"], users["secretariat"], group_rows["big_group"], figures)
 
     secretariat = verified_client(users["secretariat"])
     admin = verified_client(users["admin"])
@@ -54,6 +57,10 @@ def main():
                               reverse("admin:enrollment_application_changelist")),
         "patient_list": (secretariat, reverse("consent:patient-list", args=[program.slug]),
                          reverse("admin:consent_patient_changelist")),
+        "review_worksheet": (secretariat, reverse("groups:review-worksheet", args=[review.pk]),
+                             reverse("admin:groups_membership_changelist")),
+        "groups_dashboard": (secretariat, reverse("groups:dashboard", args=[program.slug]),
+                             reverse("admin:groups_group_changelist")),
     }
     results = {}
     for name, (client, url, admin_url) in pages.items():
@@ -68,6 +75,20 @@ def main():
     figures["staff_csv"] = staff_csv_export(secretariat, program)
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, ensure_ascii=False))
+
+
+def start_review_campaign(programs, secretariat_user, big_group_pk, figures):
+    """Start a review round over every active group of the first program (10,000 at scale 1), timed."""
+    import datetime
+
+    from groups.models import CampaignScope, GroupReview
+    from groups.reviews import campaign_start
+
+    start = time.perf_counter()
+    campaign, count = campaign_start(program=programs[0], by=secretariat_user, scope=CampaignScope.ALL,
+                                     due_on=datetime.date.today() + datetime.timedelta(days=30))
+    figures["review_campaign_start"] = {"groups": count, "seconds": round(time.perf_counter() - start, 2)}
+    return GroupReview.objects.get(campaign=campaign, group_id=big_group_pk)
 
 
 def consent_pdf_render(program, runs=30):
@@ -87,17 +108,25 @@ def consent_pdf_render(program, runs=30):
             "bytes": len(content)}
 
 
-def staff_csv_export(client, program):
-    """The secretariat's CSV of every staff member of the program: time and peak Python memory."""
-    url = reverse("facilities:program-staff-csv", args=[program.slug])
-    tracemalloc.start()
-    start = time.perf_counter()
-    response = client.get(url)
+def _consume(client, url):
     size = rows = 0
-    for chunk in response.streaming_content:
+    for chunk in client.get(url).streaming_content:
         size += len(chunk)
         rows += chunk.count(b"\n")
+    return size, rows
+
+
+def staff_csv_export(client, program):
+    """The secretariat's CSV of every staff member of the program: time, then peak Python memory.
+
+    Two passes: tracemalloc slows Python several times over, so it must not be in the timed one.
+    """
+    url = reverse("facilities:program-staff-csv", args=[program.slug])
+    start = time.perf_counter()
+    size, rows = _consume(client, url)
     elapsed = time.perf_counter() - start
+    tracemalloc.start()
+    _consume(client, url)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"rows": rows - 1, "seconds": round(elapsed, 2), "mib": round(size / 2**20, 1),

@@ -147,3 +147,46 @@ def load_patients(programs, facility_ids, scale, registered_by):
         [CareTeam(patient_id=pk, facility_id=f, reason="origin") for pk, f in patients], batch_size=5000
     )
     return len(rows)
+
+
+def load_groups(programs, creator, *, members_per_group=8, big_group_members=200):
+    """One patient group per patient and `members_per_group` staff memberships each (COPY), plus
+    one large group of `big_group_members` for the review worksheet."""
+    from consent.models import Patient
+    from groups.models import Group, Membership
+
+    today = datetime.date(2026, 4, 1)
+    now = datetime.datetime.now(datetime.UTC)
+    patients = list(
+        Patient.objects.filter(program__in=programs, groups__isnull=True)
+        .values_list("pk", "program_id", "origin_facility_id", "primary_doctor_id")
+    )
+    leaders = dict(Staff.objects.filter(is_admin=True, program__in=programs).values_list("facility_id", "pk"))
+    copy_rows(Group, ["program_id", "kind", "patient_id", "title", "origin_facility_id", "leader_id", "status",
+                      "consent_basis", "archive_reason", "warnings", "created_by_id", "created_on", "created_at"], (
+        (program_id, "patient", patient_id, "", facility_id, doctor_id or leaders[facility_id], "active", "signed",
+         "", "[]", creator.pk, today, now)
+        for patient_id, program_id, facility_id, doctor_id in patients
+    ))
+    staff_by_program = {}
+    for pk, program_id in Staff.objects.filter(program__in=programs, status="active").values_list("pk", "program_id"):
+        staff_by_program.setdefault(program_id, []).append(pk)
+    groups = list(Group.objects.filter(program__in=programs, memberships__isnull=True)
+                  .order_by("pk").values_list("pk", "program_id"))
+
+    # The large group (for the review worksheet) is the first program's first group.
+    big = next((pk for pk, program_id in groups if program_id == programs[0].pk), None)
+
+    def rows():
+        for index, (group_id, program_id) in enumerate(groups):
+            pool = staff_by_program[program_id]
+            size = big_group_members if group_id == big else members_per_group
+            start = (index * members_per_group) % len(pool)
+            for n in range(size):
+                yield (group_id, "staff", pool[(start + n) % len(pool)], "", "", False, "accepted", today,
+                       creator.pk, today, "", "", "[]")
+
+    count = copy_rows(Membership, ["group_id", "member_kind", "staff_id", "person_name", "relationship",
+                                   "is_association_admin", "status", "invited_on", "invited_by_id", "responded_on",
+                                   "end_reason", "end_note", "warnings"], rows())
+    return {"groups": len(groups), "memberships": count, "big_group": big}

@@ -1,12 +1,22 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccessLog, CareTeam, ConsentRecord, ConsentTemplate, Patient
+from .models import AccessLog, CareTeam, ConsentRecord, ConsentTemplate, ErasureRecord, Patient
 
 
 class NoDeleteMixin:
     # Consent, its versions and the people it concerns are evidence: the admin never deletes them.
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyMixin(NoDeleteMixin):
+    """Written only through the portal's services (or, for the access log, appended by its views)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -36,30 +46,24 @@ class ConsentTemplateAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class ConsentRecordAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    # Recording, withdrawal and scans go through the portal's services.
     list_display = ("pk", "patient", "template", "signed_on", "obtained_by", "withdrawn_on")
     list_filter = ("patient__program",)
     exclude = ("pdf_snapshot",)
 
-    def has_change_permission(self, request, obj=None):
-        return False  # withdrawal and scans go through the portal's services
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # The log has no history table (it is the history); read-only here, append-only in the database.
     list_display = ("at", "user", "patient", "action", "ip")
     list_filter = ("action",)
     raw_id_fields = ("user", "patient", "consent")
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    # Erasures go through consent.erasure (it scrubs the history tables too); the admin only reads.
+    list_display = ("erased_at", "program", "patient", "requested_on", "erased_by", "consents_scrubbed")
+    list_filter = ("program",)
+    raw_id_fields = ("patient", "program", "erased_by")

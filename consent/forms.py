@@ -291,3 +291,36 @@ class TemplateForm(forms.Form):
 
     def clean_agreement(self):
         return printable(nfkc(self.cleaned_data["agreement"]))
+
+
+class ErasureForm(forms.Form):
+    """The secretariat's confirmation of an erasure: when it was asked for, why, and the patient's number."""
+
+    requested_on = forms.DateField(label="消去の申出を受けた日", widget=DATE)
+    reason = forms.CharField(
+        label="申出の内容・消去の理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="例: 本人から書面で完全削除の申出。氏名・住所などは書かないでください（書いても伏せ字にします）。",
+    )
+    confirm_number = forms.IntegerField(
+        label="確認のため、患者番号を入力してください", min_value=1,
+        error_messages={"invalid": "患者番号を数字で入力してください。"},
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.fields["requested_on"].initial = timezone.localdate()
+
+    def clean_requested_on(self):
+        return not_future(self.cleaned_data["requested_on"], "申出を受けた日")
+
+    def clean_confirm_number(self):
+        if self.cleaned_data["confirm_number"] != self.patient.pk:
+            raise ValidationError("患者番号が違います。消去する患者の番号を確かめてください。")
+        return self.cleaned_data["confirm_number"]
+
+
+class ErasureLookupForm(forms.Form):
+    patient_number = forms.IntegerField(
+        label="患者番号", min_value=1, error_messages={"invalid": "患者番号を数字で入力してください。"}
+    )

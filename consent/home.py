@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.home import Item, Panel
 from facilities.models import Program, role_facility_ids
 
-from .models import ConsentRecord, ConsentTemplate, Patient, PatientStatus
+from .models import ConsentRecord, ConsentTemplate, ErasureRecord, Patient, PatientStatus
 
 RECENT_DAYS = 30
 
@@ -71,6 +71,8 @@ def panels(user):
                      alert=True),
                 Item("同意書の様式と版", url=reverse("consent:template-list", args=[program.slug])),
                 Item("患者情報の閲覧記録", url=reverse("consent:access-log", args=[program.slug])),
+                Item("患者情報の消去（完全削除の申出）", ErasureRecord.objects.filter(program=program).count(),
+                     reverse("consent:erasure-list", args=[program.slug])),
             ),
         ))
     return result

@@ -436,3 +436,38 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("閲覧記録は削除できません。")
+
+
+class ErasureRecord(models.Model):
+    """A patient's personal data was erased on request: who did it, when and why, by ids only.
+
+    Kept for good (the decision itself is a record); the patient row stays, scrubbed, so that
+    the consent records and the access log keep pointing at a number. One per patient.
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="erasure", verbose_name="患者")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name="ネットワーク")
+    requested_on = models.DateField("消去の申出を受けた日")
+    reason = models.TextField("申出の内容・消去の理由")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="消去した人"
+    )
+    erased_at = models.DateTimeField("消去した日時", default=timezone.now)
+    consents_scrubbed = models.PositiveIntegerField("消去した同意の記録", default=0)
+    history_rows_scrubbed = models.PositiveIntegerField("消去した変更履歴の行", default=0)
+    files_deleted = models.PositiveIntegerField("削除したスキャン", default=0)
+    memberships_ended = models.PositiveIntegerField("外した患者グループ", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "患者情報の消去"
+        verbose_name_plural = "患者情報の消去"
+        ordering = ["-erased_at", "-pk"]
+
+    def __str__(self):
+        return f"患者 {self.patient_id} の消去（{self.erased_on}）"
+
+    @property
+    def erased_on(self):
+        return timezone.localdate(self.erased_at)

@@ -23,6 +23,7 @@ from .models import (
     CareTeamReason,
     ConsentRecord,
     ConsentTemplate,
+    ErasureRecord,
     Patient,
     PatientStatus,
 )
@@ -119,7 +120,15 @@ def _add_care_team(patient):
     for attribute, reason in _CARE_REASONS:
         facility_id = _facility_of(patient, attribute)
         if facility_id is not None:
-            CareTeam.objects.get_or_create(patient=patient, facility_id=facility_id, defaults={"reason": reason})
+            care_team_add(patient=patient, facility_id=facility_id, reason=reason)
+
+
+def care_team_add(*, patient, facility_id, reason):
+    """Involve a facility in the patient's care (idempotent): its roles may then see the patient.
+
+    Keeps whatever reason the facility was involved for already.
+    """
+    CareTeam.objects.get_or_create(patient=patient, facility_id=facility_id, defaults={"reason": reason})
 
 
 @transaction.atomic
@@ -141,6 +150,8 @@ def patient_register(*, program, by, **fields):
 @transaction.atomic
 def patient_update(*, patient, by, **fields):
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if ErasureRecord.objects.filter(patient=patient).exists():
+        raise ValidationError("この患者の個人情報は消去されています。変更できません。")
     old_status = patient.status
     for name, value in fields.items():
         setattr(patient, name, value)
@@ -243,8 +254,19 @@ def consent_record(
         record.pdf_sha256 = hashlib.sha256(record.pdf_snapshot).hexdigest()
     if scan is not None:
         _store_scan(record, scan)
-    record.save()
+    _save_or_drop_scan(record)
     return record
+
+
+def _save_or_drop_scan(record):
+    """The scan's file is written before its row: if the row cannot be saved, the file goes too,
+    so that no signed paper is left on disk that no record (and no erasure) can find."""
+    try:
+        record.save()
+    except BaseException:
+        if record.scan:
+            record.scan.storage.delete(record.scan.name)
+        raise
 
 
 @transaction.atomic
@@ -254,7 +276,7 @@ def consent_scan_attach(*, record, by, scan):
     if record.scan:
         raise ValidationError({"scan": "スキャンはすでに添付されています。"})
     _store_scan(record, scan)
-    record.save()
+    _save_or_drop_scan(record)
     return record
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import log_views, template_views, views
+from . import erasure_views, log_views, template_views, views
 
 app_name = "consent"
 
@@ -28,4 +28,6 @@ urlpatterns = [
     path("programs/<slug:slug>/access-log/users/<int:log_user_pk>/", log_views.user_access_log,
          name="user-access-log"),
     path("patients/<int:patient_pk>/access-log/", log_views.patient_access_log, name="patient-access-log"),
+    path("programs/<slug:slug>/erasures/", erasure_views.erasure_list, name="erasure-list"),
+    path("patients/<int:patient_pk>/erase/", erasure_views.patient_erase, name="patient-erase"),
 ]

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.pdf import JapaneseFontMissing, pdf_response
 from facilities.access import get_program_for_user, is_secretariat
 
@@ -21,15 +22,6 @@ from .forms import ConsentForm, PatientForm, PatientSearchForm, PatientUpdateFor
 from .models import AccessAction, ConsentTemplate, Patient, PatientStatus
 
 PAGE_SIZE = 50
-
-
-def add_service_errors(form, error):
-    """A service's ValidationError goes back onto the form, next to the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _log(request, patient, action, consent=None):

@@ -16,6 +16,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.services import PolicyBlocked
+from core.services import move_status as _move
+from core.services import save_with_history as _save
+from core.services import warnings_or_raise as _warnings_or_raise
 from policy.rules import check
 
 from . import hooks
@@ -44,37 +48,6 @@ from .models import (
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
 NO_MEMBERSHIP_TRACKING = "患者グループの機能がまだないため、参加中の患者グループはないものとして記録しました。"
-
-
-class PolicyBlocked(ValidationError):
-    """The policy engine said no: `violations` are the blocks, in the engine's order."""
-
-    def __init__(self, violations, *, prefix=""):
-        self.violations = [v for v in violations if v.severity == "block"]
-        super().__init__([f"{prefix}{v.message}" for v in self.violations])
-
-
-def _warnings_or_raise(violations, *, prefix=""):
-    if any(v.severity == "block" for v in violations):
-        raise PolicyBlocked(violations, prefix=prefix)
-    return [v for v in violations if v.severity == "warn"]
-
-
-def _save(obj, by, **full_clean):
-    # simple-history takes the user from the request; services also run from commands and tests.
-    if by is not None:
-        obj._history_user = by
-    obj.full_clean(**full_clean)
-    obj.save()
-    return obj
-
-
-def _move(obj, to, allowed, noun):
-    """Change a workflow status, only along the model's table of allowed transitions."""
-    if to not in allowed[obj.status]:
-        label = dict(obj._meta.get_field("status").choices)[to]
-        raise ValidationError(f"「{obj.get_status_display()}」の{noun}は「{label}」にできません。")
-    obj.status = to
 
 
 def _locked(staff):
@@ -204,6 +177,8 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     facts = {"notice_filed": _removal_notice_filed(staff), **_removal_facts(removal)}
     warnings = _warnings_or_raise(check(program.variant, "remove_staff", facts))
 
+    # Saved before the hooks run, so that they can read why the person leaves (退職/異動).
+    _save(removal, by)
     ended = hooks.end_memberships(staff=staff, removed_by=by, effective_date=effective_date)
     still_open = hooks.count_open_memberships(staff)
     warnings += _warnings_or_raise(check(program.variant, "remove_staff", {"open_memberships": still_open}))

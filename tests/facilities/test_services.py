@@ -204,7 +204,7 @@ def test_removal_follows_the_variant(vworld, variant, django_capture_on_commit_c
     assert staff.status == StaffStatus.REMOVED
     assert staff.ended_on == TODAY
     assert removal.removed_at is not None and removal.open_memberships_at_removal == 0
-    assert removal.note == services.NO_MEMBERSHIP_TRACKING
+    assert removal.note == "患者グループ0件のメンバーから外しました。"  # groups registers its hooks
     expected_warnings = {v.rule for v in check(variant, "remove_staff", {"devices_returned": False})}
     if p.change_notice_required and not notice_first:
         expected_warnings.add("STF-REMOVE-NOTICE")  # notify after the change (docs/policy-notes.md #2)

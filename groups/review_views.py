@@ -1,0 +1,202 @@
+"""Periodic reviews: campaigns, the reviewer's worksheet, completion and the report (PDF, CSV)."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.forms import add_service_errors
+from core.pdf import JapaneseFontMissing, pdf_response
+from facilities.access import get_program_for_user, is_secretariat
+
+from . import pdfs, queries, reports, reviews
+from .access import can_work_review, get_campaign_for_user, get_review_for_user
+from .forms import CampaignForm, WorksheetForm
+from .models import Group, GroupReview, ReviewCampaign, ReviewStatus
+
+PAGE_SIZE = 100
+
+
+def _status_counts(reviews_qs):
+    return reviews_qs.aggregate(
+        total=Count("pk"),
+        completed=Count("pk", filter=Q(status=ReviewStatus.COMPLETED)),
+        escalated=Count("pk", filter=Q(status=ReviewStatus.ESCALATED)),
+        open=Count("pk", filter=Q(status=ReviewStatus.OPEN)),
+    )
+
+
+def campaign_list(request, slug):
+    program = get_program_for_user(request.user, slug)
+    campaigns = (
+        ReviewCampaign.objects.visible_to(request.user).filter(program=program).select_related("started_by")
+        .annotate(
+            total=Count("reviews"),
+            completed=Count("reviews", filter=Q(reviews__status=ReviewStatus.COMPLETED)),
+            escalated=Count("reviews", filter=Q(reviews__status=ReviewStatus.ESCALATED)),
+        ).order_by("-started_at", "-pk")
+    )
+    page = Paginator(campaigns, 30).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(request, "groups/campaign_list.html", {
+        "program": program, "page": page, "policy": program.policy,
+        "next_review_on": queries.next_campaign_on(program, today=today),
+        "can_start": _may_start(request.user, program),
+        "mine": _my_reviews(request.user, program)[:50],
+    })
+
+
+def _my_reviews(user, program):
+    reviews_qs = GroupReview.objects.visible_to(user).unfinished().for_reviewer(user)
+    reviews_qs = reviews_qs.filter(group__program=program).select_related("group__patient", "campaign")
+    return reviews_qs.order_by("campaign__due_on", "pk")
+
+
+def _may_start(user, program):
+    if is_secretariat(user, program):
+        return True
+    return Group.objects.active().filter(program=program, leader__user=user).exists()
+
+
+def campaign_create(request, slug):
+    program = get_program_for_user(request.user, slug)
+    if not _may_start(request.user, program):
+        raise PermissionDenied
+    secretariat = is_secretariat(request.user, program)
+    form = CampaignForm(request.POST or None, program=program, secretariat=secretariat)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign, count = reviews.campaign_start(
+                program=program, by=request.user, due_on=data["due_on"], scope=data["scope"],
+                title=data["title"], facility=data.get("facility"),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"定期精査を始めました。{count}グループのリーダーに精査を依頼しました。")
+            return redirect("groups:campaign-detail", campaign_pk=campaign.pk)
+    return render(request, "groups/campaign_form.html", {
+        "program": program, "form": form, "policy": program.policy,
+        "due_count": Group.objects.filter(program=program).review_due(
+            today=timezone.localdate(), interval_days=program.review_interval_days
+        ).count() if secretariat else None,
+    })
+
+
+def _may_report(user, campaign):
+    return is_secretariat(user, campaign.program) or campaign.started_by_id == user.pk
+
+
+def campaign_detail(request, campaign_pk):
+    campaign = get_campaign_for_user(request.user, campaign_pk)
+    mine = GroupReview.objects.visible_to(request.user).filter(campaign=campaign)
+    status = request.GET.get("status", "")
+    listed = mine.filter(status=status) if status in ReviewStatus.values else mine
+    listed = (
+        listed.select_related("group__patient", "group__origin_facility", "reviewer", "completed_by")
+        .annotate(decided=Count("decisions")).order_by("group__origin_facility__number", "group_id")
+    )
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "groups/campaign_detail.html", {
+        "campaign": campaign, "program": campaign.program, "page": page, "status": status,
+        "statuses": ReviewStatus.choices, "counts": _status_counts(mine),
+        "can_report": _may_report(request.user, campaign),
+        "overdue": campaign.due_on < timezone.localdate(),
+    })
+
+
+def _pdf_or_unavailable(request, content_fn, filename):
+    try:
+        content = content_fn()
+    except JapaneseFontMissing as error:
+        return render(request, "groups/pdf_unavailable.html", {"error": str(error)}, status=503)
+    return pdf_response(content, filename)
+
+
+def campaign_report_pdf(request, campaign_pk):
+    campaign = get_campaign_for_user(request.user, campaign_pk)
+    if not _may_report(request.user, campaign):
+        raise PermissionDenied
+    return _pdf_or_unavailable(
+        request, lambda: pdfs.review_report_pdf(campaign=campaign), pdfs.report_filename(campaign=campaign)
+    )
+
+
+def campaign_report_csv(request, campaign_pk):
+    campaign = get_campaign_for_user(request.user, campaign_pk)
+    if not _may_report(request.user, campaign):
+        raise PermissionDenied
+    return _csv_response(campaign=campaign)
+
+
+def _csv_response(**which):
+    response = HttpResponse(reports.report_csv(**which), content_type="text/csv; charset=utf-8")
+    filename = pdfs.report_filename(**which, extension="csv")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def review_worksheet(request, review_pk):
+    """The reviewer's worksheet: every member, what the portal knows, a decision and reason each."""
+    review = get_review_for_user(request.user, review_pk)
+    can_work = can_work_review(request.user, review) and review.status != ReviewStatus.COMPLETED
+    if request.method == "POST" and not can_work:
+        raise PermissionDenied
+    sheet = queries.worksheet(review)
+    form = WorksheetForm(request.POST if request.method == "POST" else None, rows=sheet.rows,
+                         initial={"note": review.note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reviews.decisions_save(review=review, by=request.user, decisions=form.decisions(),
+                                   note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "判断を保存しました。全員の判断がそろったら「精査を完了する」を押してください。")
+            return redirect("groups:review-worksheet", review_pk=review.pk)
+    return render(request, "groups/worksheet.html", {
+        "review": review, "group": review.group, "program": review.group.program,
+        "policy": review.group.program.policy, "sheet": sheet, "form": form, "can_work": can_work,
+    })
+
+
+@require_POST
+def review_complete(request, review_pk):
+    review = get_review_for_user(request.user, review_pk, work=True)
+    try:
+        done = reviews.review_complete(review=review, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        for finding in done.findings:
+            messages.warning(request, finding["message"])
+        removed = f"{done.removed_count}人を外しました。MCSでもグループから外してください。" if done.removed_count else ""
+        messages.success(request, f"精査を完了しました。{removed}")
+    return redirect("groups:review-worksheet", review_pk=review.pk)
+
+
+def _reportable_review(request, review_pk):
+    review = get_review_for_user(request.user, review_pk)
+    if not (can_work_review(request.user, review) or is_secretariat(request.user, review.group.program)):
+        raise PermissionDenied
+    return review
+
+
+def review_report_pdf(request, review_pk):
+    review = _reportable_review(request, review_pk)
+    return _pdf_or_unavailable(
+        request, lambda: pdfs.review_report_pdf(review=review), pdfs.report_filename(review=review)
+    )
+
+
+def review_report_csv(request, review_pk):
+    return _csv_response(review=_reportable_review(request, review_pk))

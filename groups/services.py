@@ -1,0 +1,459 @@
+"""Every write to the group register: groups, members, archive and deletion, MCS tasks.
+
+Keyword-only functions, one transaction each, the policy engine asked before acting:
+blocks raise `PolicyBlocked` (rolling everything back), warnings are recorded. Every change
+that must also be made in MCS opens an McsTask in the same transaction. Periodic reviews
+live in groups/reviews.py. `_save` (full_clean, history user) and `_move` (status tables) are the
+staff ledger's own helpers, reused rather than copied.
+"""
+
+import dataclasses
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from consent.models import CareTeam, CareTeamReason, ConsentRecord, Patient
+from consent.services import care_team_add, obtainer_roles
+from core.services import PolicyBlocked
+from core.services import move_status as _move
+from core.services import save_with_history as _save
+from facilities.ledger import staff_with_ledger
+from facilities.models import FacilityStatus, Program, StaffRemoval, StaffStatus, role_facility_ids
+from policy.rules import check
+
+from .models import (
+    GROUP_TRANSITIONS,
+    MEMBERSHIP_TRANSITIONS,
+    PATIENT_KINDS,
+    AssociationAdmin,
+    EndReason,
+    Group,
+    GroupKind,
+    GroupStatus,
+    McsTask,
+    MemberKind,
+    Membership,
+    MembershipStatus,
+    TaskKind,
+    TaskStatus,
+)
+
+ALREADY_MEMBER = "この人はすでにこのグループのメンバー（招待中を含む）です。"
+NOT_ACTIVE = "保管・削除されたグループは変更できません。先に保管から戻してください。"
+
+
+def _warnings_or_raise(violations):
+    if any(v.severity == "block" for v in violations):
+        raise PolicyBlocked(violations)
+    return [dataclasses.asdict(v) for v in violations if v.severity == "warn"]
+
+
+def _locked_group(group):
+    groups = Group.objects.select_for_update(of=("self",))
+    return groups.select_related("program", "patient", "origin_facility").get(pk=group.pk)
+
+
+def _require_active(group):
+    if group.status != GroupStatus.ACTIVE:
+        raise ValidationError(NOT_ACTIVE)
+
+
+# --- MCS tasks ---------------------------------------------------------------------------
+
+
+def _task(*, group, kind, title, by, membership=None, for_secretariat=False, detail=""):
+    """Open a task for whoever runs the group in MCS: its origin facility, or the secretariat."""
+    task = McsTask(
+        program_id=group.program_id, group=group, membership=membership, kind=kind, title=title,
+        detail=detail, facility_id=None if for_secretariat else group.origin_facility_id,
+        for_secretariat=for_secretariat, created_by=by,
+    )
+    return _save(task, by)
+
+
+def _member_task(membership, kind, by, *, group_label=None):
+    verb = {TaskKind.INVITE: "に招待する", TaskKind.REMOVE: "から外す"}[kind]
+    title = f"MCSで{membership.display_name}さんを「{group_label or membership.group.name}」{verb}"
+    return _task(group=membership.group, kind=kind, title=title, by=by, membership=membership)
+
+
+@transaction.atomic
+def task_confirm(*, task, by, note=""):
+    """Someone confirms the task was done in MCS. A confirmed deletion marks the group deleted."""
+    task = McsTask.objects.select_for_update().select_related("group").get(pk=task.pk)
+    if task.status == TaskStatus.DONE:
+        raise ValidationError("この作業はすでに対応済みになっています。")
+    task.status, task.done_at, task.done_by = TaskStatus.DONE, timezone.now(), by
+    task.done_note = note.strip()
+    _save(task, by)
+    if task.kind == TaskKind.DELETE:
+        _mark_deleted(task.group, by)
+    return task
+
+
+# --- Facts -------------------------------------------------------------------------------
+
+
+def consent_state(patient):
+    """The create_group fact: "signed" (a consent in force), "prior" (only one given before the portal)."""
+    kinds = set(ConsentRecord.objects.filter(patient=patient).valid().values_list("is_prior", flat=True))
+    if False in kinds:
+        return "signed"
+    return "prior" if True in kinds else "none"
+
+
+def member_facts(staff):
+    """The add_member facts of a staff member, from the staff ledger (pledge, training, status)."""
+    person = staff_with_ledger(staff)
+    return {
+        "member_kind": MemberKind.STAFF.value,
+        "member_active": person.status == StaffStatus.ACTIVE,
+        "member_facility_approved": person.facility.status == FacilityStatus.ACTIVE,
+        "member_pledge": person.pledge_kind or "none",
+        "member_training_done": bool(person.training_done),
+    }
+
+
+def family_blocks(program):
+    """Why patients and families may not join groups in this program ([] where they may)."""
+    facts = {"member_kind": MemberKind.FAMILY.value, "family_agreed": True}
+    return [v for v in check(program.variant, "add_member", facts) if v.severity == "block"]
+
+
+def designated_association_admin(program):
+    """The staff member the portal adds as 医師会管理者, if the secretariat designated one who may join."""
+    designation = AssociationAdmin.objects.filter(program=program).select_related("staff__facility").first()
+    if designation is None:
+        return None
+    staff = designation.staff
+    if staff.status != StaffStatus.ACTIVE or staff.facility.status != FacilityStatus.ACTIVE:
+        return None
+    return staff
+
+
+def _involve(group, facility_id):
+    """A facility whose staff join a patient's group becomes involved in the patient's care."""
+    if group.patient_id and facility_id:
+        care_team_add(patient=group.patient, facility_id=facility_id, reason=CareTeamReason.GROUP)
+
+
+# --- Groups ------------------------------------------------------------------------------
+
+
+def _creation_facts(*, program, by, kind, patient, origin_facility, by_doctor_delegate):
+    facts = {"kind": kind, "patient_linked": patient is not None}
+    if program.policy.association_admin_in_group:
+        facts["includes_association_admin"] = designated_association_admin(program) is not None
+    if patient is None:
+        facts["by_origin_facility"] = origin_facility.pk in role_facility_ids(by)
+        return facts
+    facts.update(obtainer_roles(patient=patient, user=by, by_doctor_delegate=by_doctor_delegate))
+    if kind != GroupKind.FREE:
+        facts["consent"] = consent_state(patient)
+        facts["active_groups_for_patient"] = Group.objects.active().filter(patient=patient).count()
+    return facts
+
+
+def _origin_for(*, by, patient, origin_facility):
+    """The facility the group is run from: one where the creator holds a role (for a patient, the
+    origin facility if they work there, else another facility on the patient's care team)."""
+    mine = role_facility_ids(by)
+    if origin_facility is not None:
+        if origin_facility.pk not in mine:
+            raise ValidationError({"origin_facility": "あなたが役割を持つ事業所を選んでください。"})
+        return origin_facility
+    if patient is None:
+        raise ValidationError({"origin_facility": "連携元事業所を選んでください。"})
+    if patient.origin_facility_id in mine:
+        return patient.origin_facility
+    involved = CareTeam.objects.filter(patient=patient, facility_id__in=mine).select_related("facility")
+    care = involved.order_by("pk").first()
+    if care is None:
+        raise ValidationError("この患者に関わる事業所の職員だけがグループを作れます。")
+    return care.facility
+
+
+@transaction.atomic
+def group_create(
+    *, program, by, kind, leader, patient=None, title="", origin_facility=None, by_doctor_delegate=False
+):
+    """Register a new group: the engine decides (consent, role, one per patient, 医師会管理者),
+    the leader joins at once, the 医師会管理者 is invited where the policy wants them, and the
+    group's creation in MCS becomes a task."""
+    policy = program.policy
+    if kind == GroupKind.FREE and not policy.free_groups_allowed:
+        raise ValidationError({"kind": f"「{policy.policy_title}」には自由グループの定めがありません。"})
+    if kind == GroupKind.FAMILY and (blocks := family_blocks(program)):
+        raise ValidationError({"kind": [v.message for v in blocks]})
+    if patient is not None:
+        # Lock the patient so two groups for one patient cannot slip past GRP-DUP together.
+        patients = Patient.objects.select_for_update(of=("self",))
+        patient = patients.select_related("primary_doctor", "group_leader").get(pk=patient.pk)
+        if patient.program_id != program.pk:
+            raise ValidationError({"patient": "このネットワークの患者を選んでください。"})
+    if kind != GroupKind.FREE and patient is None:
+        raise ValidationError({"patient": "患者を選んでください。"})
+    origin = _origin_for(by=by, patient=patient, origin_facility=origin_facility)
+    facts = _creation_facts(
+        program=program, by=by, kind=kind, patient=patient, origin_facility=origin,
+        by_doctor_delegate=by_doctor_delegate,
+    )
+    warnings = _warnings_or_raise(check(program.variant, "create_group", facts))
+    today = timezone.localdate()
+    group = Group(
+        program=program, kind=kind, patient=patient, title=title.strip(), origin_facility=origin,
+        leader=leader, consent_basis=facts.get("consent", ""), warnings=warnings, created_by=by,
+        created_on=today,
+    )
+    _save(group, by)
+    _task(group=group, kind=TaskKind.CREATE, title=f"MCSで「{group.name}」を作成する", by=by)
+    _add_staff(group=group, staff=leader, by=by, accepted=True)
+    if kind in PATIENT_KINDS and policy.association_admin_in_group:
+        admin = designated_association_admin(program)
+        if admin is not None and admin.pk != leader.pk:
+            _add_staff(group=group, staff=admin, by=by, association_admin=True)
+    return group
+
+
+@transaction.atomic
+def group_archive(*, group, by, reason, archived_on):
+    """保管: the group stays in the register (and in MCS's 保管リスト), its members with it."""
+    group = _locked_group(group)
+    if archived_on > timezone.localdate():
+        raise ValidationError({"archived_on": "保管日に未来の日付は入れられません。"})
+    _move(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
+    group.archived_on, group.archive_reason = archived_on, reason.strip()
+    _save(group, by)
+    _task(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
+          detail=group.archive_reason)
+    return group
+
+
+@transaction.atomic
+def group_restore(*, group, by):
+    """Back from 保管, if the rules for a new group would still let it exist (consent, one per patient)."""
+    group = _locked_group(group)
+    if group.kind != GroupKind.FREE:
+        facts = {
+            "kind": group.kind, "consent": consent_state(group.patient),
+            "active_groups_for_patient": Group.objects.active().filter(patient_id=group.patient_id).count(),
+        }
+        _warnings_or_raise(check(group.program.variant, "create_group", facts))
+    _move(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")
+    group.archived_on, group.archive_reason = None, ""
+    _save(group, by)
+    _task(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
+    return group
+
+
+@transaction.atomic
+def group_request_deletion(*, group, by, reason, via_secretariat=None):
+    """A patient or family asked for the content to be erased. The portal never deletes: it opens the
+    deletion as a task, for the secretariat where the policy routes it there."""
+    group = _locked_group(group)
+    if group.status == GroupStatus.DELETED:
+        raise ValidationError("このグループはすでに削除されています。")
+    if via_secretariat is None:
+        via_secretariat = group.program.policy.deletion_via_secretariat
+    _warnings_or_raise(check(group.program.variant, "request_deletion", {"via_secretariat": via_secretariat}))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "削除の申出の内容を書いてください。"})
+    if McsTask.objects.open().filter(group=group, kind=TaskKind.DELETE).exists():
+        raise ValidationError("このグループの削除はすでに依頼されています。")
+    try:
+        with transaction.atomic():
+            return _task(
+                group=group, kind=TaskKind.DELETE, title=f"MCSで「{group.name}」を削除する（患者・家族の申出）",
+                by=by, for_secretariat=via_secretariat, detail=reason,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("このグループの削除はすでに依頼されています。") from exc
+
+
+def _mark_deleted(group, by):
+    group = _locked_group(group)
+    _move(group, GroupStatus.DELETED, GROUP_TRANSITIONS, "グループ")
+    group.deleted_on = timezone.localdate()
+    _save(group, by)
+    # The group is gone in MCS, so its members are too: nothing left to do there.
+    for membership in group.memberships.open().select_related("staff"):
+        _end(membership, by=by, reason=EndReason.GROUP_DELETED, ended_on=group.deleted_on, task=False)
+    return group
+
+
+@transaction.atomic
+def group_set_leader(*, group, by, leader):
+    """A new leader (and reviewer), who must be able to join the group; invited first if not in it yet."""
+    group = _locked_group(group)
+    _require_active(group)
+    if leader.pk == group.leader_id:
+        return group
+    if not group.memberships.open().filter(staff=leader).exists():
+        _add_staff(group=group, staff=leader, by=by)
+    else:
+        _warnings_or_raise(check(group.program.variant, "add_member", member_facts(leader)))
+    group.leader = leader
+    _save(group, by)
+    _task(group=group, kind=TaskKind.LEADER, by=by,
+          title=f"MCSで「{group.name}」の管理者を{leader.full_name}さんにする")
+    return group
+
+
+# --- Members -----------------------------------------------------------------------------
+
+
+def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
+    if staff.program_id != group.program_id:
+        raise ValidationError("このネットワークの職員だけを招待できます。")
+    if group.memberships.open().filter(staff=staff).exists():
+        raise ValidationError(ALREADY_MEMBER)
+    warnings = _warnings_or_raise(check(group.program.variant, "add_member", member_facts(staff)))
+    today = timezone.localdate()
+    membership = Membership(
+        group=group, member_kind=MemberKind.STAFF, staff=staff, is_association_admin=association_admin,
+        status=MembershipStatus.ACCEPTED if accepted else MembershipStatus.INVITED, invited_on=today,
+        responded_on=today if accepted else None, invited_by=by, warnings=warnings,
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a lost race is a form error, the outer work goes on
+            _save(membership, by, validate_constraints=False)
+    except IntegrityError as exc:
+        if "membership_one_open_per_staff" in str(exc) or "UNIQUE" in str(exc):
+            raise ValidationError(ALREADY_MEMBER) from exc
+        raise
+    if not accepted:
+        _member_task(membership, TaskKind.INVITE, by)
+    _involve(group, staff.facility_id)
+    return membership
+
+
+@transaction.atomic
+def member_add(*, group, by, staff):
+    """Invite a staff member of the program into the group; the invitation in MCS becomes a task."""
+    group = _locked_group(group)
+    _require_active(group)
+    return _add_staff(group=group, staff=staff, by=by)
+
+
+@transaction.atomic
+def member_add_person(*, group, by, member_kind, person_name, relationship="", family_agreed=False):
+    """The patient or a family member joins, where the policy lets them (and after the agreement it asks)."""
+    group = _locked_group(group)
+    _require_active(group)
+    if member_kind not in (MemberKind.PATIENT, MemberKind.FAMILY):
+        raise ValueError(f"not a patient or family member kind: {member_kind!r}")
+    facts = {"member_kind": str(member_kind), "family_agreed": bool(family_agreed)}
+    warnings = _warnings_or_raise(check(group.program.variant, "add_member", facts))
+    if group.kind != GroupKind.FAMILY:
+        raise ValidationError("患者・家族は「家族も参加する患者グループ」にだけ招待できます。")
+    membership = Membership(
+        group=group, member_kind=member_kind, person_name=person_name.strip(),
+        relationship=relationship.strip(), invited_on=timezone.localdate(), invited_by=by, warnings=warnings,
+    )
+    _save(membership, by)
+    _member_task(membership, TaskKind.INVITE, by)
+    return membership
+
+
+@transaction.atomic
+def association_admin_add(*, group, by):
+    """Put the designated 医師会管理者 (back) into a patient group."""
+    group = _locked_group(group)
+    _require_active(group)
+    admin = designated_association_admin(group.program)
+    if admin is None:
+        raise ValidationError(
+            f"{group.program.policy.association_admin_label or '医師会管理者'}が指定されていません。事務局に指定を依頼してください。"
+        )
+    return _add_staff(group=group, staff=admin, by=by, association_admin=True)
+
+
+@transaction.atomic
+def member_respond(*, membership, by, accepted, responded_on=None):
+    """Record the answer to an invitation as MCS shows it: accepted or declined."""
+    membership = Membership.objects.select_for_update().select_related("group").get(pk=membership.pk)
+    _require_active(membership.group)
+    to = MembershipStatus.ACCEPTED if accepted else MembershipStatus.DECLINED
+    _move(membership, to, MEMBERSHIP_TRANSITIONS, "招待")
+    membership.responded_on = responded_on or timezone.localdate()
+    return _save(membership, by)
+
+
+def _end(membership, *, by, reason, ended_on, note="", task=True, group_label=None):
+    _move(membership, MembershipStatus.REMOVED, MEMBERSHIP_TRANSITIONS, "メンバー")
+    membership.ended_on, membership.end_reason, membership.end_note = ended_on, reason, note
+    membership.ended_by = by
+    _save(membership, by)
+    if task:
+        _member_task(membership, TaskKind.REMOVE, by, group_label=group_label)
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership, by, reason, note="", ended_on=None):
+    """Take someone out of a group (担当外れ and the like); removing them in MCS becomes a task."""
+    seats = Membership.objects.select_for_update(of=("self",)).select_related("group__program", "staff")
+    membership = seats.get(pk=membership.pk)
+    group = membership.group
+    if membership.staff_id and membership.staff_id == group.leader_id:
+        raise ValidationError("リーダーは外せません。先にリーダーを別の人に変更してください。")
+    if membership.is_association_admin and membership.is_open:
+        # The engine says whether a group may be left without its 医師会管理者.
+        _warnings_or_raise(check(group.program.variant, "review_group", {"has_association_admin": False}))
+    ended_on = ended_on or timezone.localdate()
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": "解除日に未来の日付は入れられません。"})
+    return _end(membership, by=by, reason=reason, ended_on=ended_on, note=note.strip())
+
+
+# --- The 医師会管理者 ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def association_admin_designate(*, program, by, staff):
+    """The secretariat names who the portal adds to patient groups as 医師会管理者."""
+    if not program.policy.association_admin_in_group:
+        raise ValidationError("このネットワークの運用ポリシーでは、医師会管理者をグループに入れる定めはありません。")
+    if staff.program_id != program.pk or staff.status != StaffStatus.ACTIVE:
+        raise ValidationError({"staff": "このネットワークの利用中の職員を選んでください。"})
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    designation = AssociationAdmin.objects.filter(program=program).first()
+    designation = designation or AssociationAdmin(program=program)
+    designation.staff, designation.designated_by = staff, by
+    return _save(designation, by, validate_unique=False)
+
+
+# --- Hooks for other apps ----------------------------------------------------------------
+
+
+def _removal_reason(staff, reason):
+    if reason in EndReason.values:
+        return reason
+    removal = StaffRemoval.objects.filter(staff=staff).first()
+    if removal is not None and removal.reason in EndReason.values:
+        return removal.reason
+    return EndReason.OTHER
+
+
+def end_memberships_of_removed_staff(*, staff, removed_by, effective_date, reason=None):
+    """facilities' staff-removal hook: the person leaves every group, each removal a task in MCS.
+
+    Runs inside facilities.services.staff_remove's transaction, so the removal and this
+    happen together or not at all.
+    """
+    reason = _removal_reason(staff, reason)
+    note = "" if reason != EndReason.OTHER else "職員の削除（退職・異動など）"
+    memberships = Membership.objects.open().filter(staff=staff).select_for_update(of=("self",))
+    ended = 0
+    for membership in memberships.select_related("group", "staff"):
+        _end(membership, by=removed_by, reason=reason, ended_on=effective_date, note=note)
+        ended += 1
+    return ended
+
+
+def count_open_memberships(staff):
+    """facilities' counter: the memberships the person still holds."""
+    return Membership.objects.open().filter(staff=staff).count()
+

@@ -1,0 +1,282 @@
+"""Every view at every rung (anonymous, outsider, wrong role, allowed, GET on POST-only), query counts
+pinned on the lists, the dashboards and the worksheet, and the whole journey through the pages."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from groups.models import (
+    Decision,
+    Group,
+    GroupReview,
+    McsTask,
+    MemberDecision,
+    Membership,
+    MembershipStatus,
+    ReviewCampaign,
+    ReviewStatus,
+    TaskKind,
+    TaskStatus,
+)
+from policy.rules import VARIANTS
+from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of, coordinator_of
+from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objs(world):
+    """Program A: a group of facility_a, led by a coordinator there, with a member from another facility."""
+    member_facility = FacilityFactory(program=world.program_a)
+    leader = StaffFactory(facility=world.facility_a, user=world.coordinator_a)
+    group = GroupFactory(origin_facility=world.facility_a, leader=leader)
+    MembershipFactory(group=group, staff=leader)
+    seat = MembershipFactory(group=group, staff=StaffFactory(facility=member_facility),
+                             status=MembershipStatus.INVITED)
+    review = GroupReviewFactory(group=group)
+    return {
+        "group": group, "seat": seat, "review": review, "campaign": review.campaign,
+        "task": McsTaskFactory(group=group, for_secretariat=True, facility=None, kind=TaskKind.DELETE),
+        "member_admin": admin_of(member_facility), "member_coordinator": coordinator_of(member_facility),
+        "stranger": coordinator_of(world.facility_a2),
+    }
+
+
+# name, what the URL takes, method, users who get 404, users who get 403, the allowed user, its status
+RUNGS = [
+    ("group-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
+    ("group-create", "slug", "get", ["secretariat_b"], ["secretariat_a"], "coordinator_a", 200),
+    ("dashboard", "slug", "get", ["coordinator_b"], ["coordinator_a"], "secretariat_a", 200),
+    ("task-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
+    ("association-admin", "slug", "get", ["secretariat_b"], ["coordinator_a"], "secretariat_a", 200),
+    ("campaign-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
+    ("campaign-create", "slug", "get", ["secretariat_b"], ["admin_a"], "secretariat_a", 200),
+    ("facility-dashboard", "facility", "get", ["coordinator_b", "stranger"], [], "admin_a", 200),
+    ("group-detail", "group", "get", ["coordinator_b", "stranger"], [], "member_coordinator", 200),
+    ("member-add", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a", "member_admin"],
+     "coordinator_a", 200),
+    ("person-add", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
+    ("association-admin-add", "group", "post", ["coordinator_b", "stranger"], ["secretariat_a"], "admin_a", 302),
+    ("group-leader", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "admin_a", 200),
+    ("group-archive", "group", "get", ["coordinator_b", "stranger"], ["member_admin"], "coordinator_a", 200),
+    ("group-restore", "group", "post", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 302),
+    ("group-deletion", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
+    ("member-respond", "seat", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
+     "member_admin", 302),
+    ("member-remove", "seat", "get", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
+     "member_admin", 200),
+    ("task-confirm", "task", "post", ["coordinator_b", "stranger"], ["coordinator_a"], "secretariat_a", 302),
+    ("campaign-detail", "campaign", "get", ["secretariat_b", "stranger"], [], "coordinator_a", 200),
+    ("campaign-report-pdf", "campaign", "get", ["secretariat_b", "stranger"], ["coordinator_a"], "secretariat_a", 200),
+    ("campaign-report-csv", "campaign", "get", ["secretariat_b", "stranger"], ["coordinator_a"], "secretariat_a", 200),
+    ("review-worksheet", "review", "get", ["coordinator_b", "stranger"], [], "member_coordinator", 200),
+    ("review-complete", "review", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_admin"],
+     "coordinator_a", 302),
+    ("review-report-pdf", "review", "get", ["coordinator_b", "stranger"], ["member_coordinator"], "secretariat_a",
+     200),
+    ("review-report-csv", "review", "get", ["coordinator_b", "stranger"], ["member_coordinator"], "coordinator_a",
+     200),
+]
+
+
+def _url(name, kind, world, objs):
+    args = {
+        "slug": world.program_a.slug, "facility": world.facility_a.pk, "group": objs["group"].pk,
+        "seat": objs["seat"].pk, "task": objs["task"].pk, "campaign": objs["campaign"].pk,
+        "review": objs["review"].pk,
+    }[kind]
+    return reverse(f"groups:{name}", args=[args])
+
+
+def _user(who, world, objs):
+    return objs[who] if who in objs else getattr(world, who)
+
+
+def test_every_url_of_the_app_is_in_the_rungs():
+    from tests.foundation.test_url_walk import URL_NAMES
+
+    assert {n.removeprefix("groups:") for n in URL_NAMES if n.startswith("groups:")} == {r[0] for r in RUNGS}
+
+
+@pytest.mark.parametrize(("name", "kind", "method", "hidden", "forbidden", "allowed", "status"), RUNGS)
+def test_every_view_at_every_rung(
+    client, world, objs, name, kind, method, hidden, forbidden, allowed, status
+):
+    url = _url(name, kind, world, objs)
+    send = getattr(client, method)
+    response = send(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))  # anonymous
+    for who in hidden:
+        client.force_login(_user(who, world, objs))
+        assert send(url).status_code == 404, who
+    for who in forbidden:
+        client.force_login(_user(who, world, objs))
+        assert send(url).status_code == 403, who
+    client.force_login(_user(allowed, world, objs))
+    if method == "post":
+        assert client.get(url).status_code == 405
+    assert send(url).status_code == status
+
+
+def test_the_worksheet_is_read_only_to_those_who_do_not_review(client, world, objs):
+    url = reverse("groups:review-worksheet", args=[objs["review"].pk])
+    client.force_login(objs["member_coordinator"])
+    assert "判断を保存する" not in client.get(url).content.decode()
+    assert client.post(url, {}).status_code == 403
+    client.force_login(world.secretariat_a)
+    assert client.post(url, {}).status_code == 403  # the secretariat works a review once it is escalated
+    GroupReview.objects.filter(pk=objs["review"].pk).update(
+        status=ReviewStatus.ESCALATED, escalated_at="2025-01-01T00:00Z")
+    response = client.post(url, {})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+
+def _grow(world, objs, n):
+    """n more groups at facility_a, each with members, a review in the campaign, open tasks."""
+    for _ in range(n):
+        group = GroupFactory(origin_facility=world.facility_a, leader=objs["group"].leader)
+        for _ in range(3):
+            MembershipFactory(group=group, staff=StaffFactory(facility=world.facility_a2))
+        McsTaskFactory(group=group)
+        GroupReview.objects.create(campaign=objs["campaign"], group=group, reviewer=group.leader)
+        GroupFactory(origin_facility=FacilityFactory(program=world.program_a))  # one more facility line
+
+
+def _pages(world, objs):
+    return {
+        "group-list": (world.coordinator_a, reverse("groups:group-list", args=[world.program_a.slug])),
+        "dashboard": (world.secretariat_a, reverse("groups:dashboard", args=[world.program_a.slug])),
+        "facility-dashboard": (world.admin_a,
+                               reverse("groups:facility-dashboard", args=[world.facility_a.pk])),
+        "task-list": (world.secretariat_a, reverse("groups:task-list", args=[world.program_a.slug])),
+        "campaign-detail": (world.coordinator_a,
+                            reverse("groups:campaign-detail", args=[objs["campaign"].pk])),
+        "campaign-list": (world.coordinator_a, reverse("groups:campaign-list", args=[world.program_a.slug])),
+        "member-add": (world.coordinator_a, reverse("groups:member-add", args=[objs["group"].pk])),
+        "home": (world.insider_a, reverse("home")),
+    }
+
+
+LISTS = ["group-list", "dashboard", "facility-dashboard", "task-list", "campaign-detail", "campaign-list",
+         "member-add", "home"]
+
+
+@pytest.mark.parametrize("page", LISTS)
+def test_list_and_dashboard_query_counts_do_not_grow(
+    client, world, objs, page, django_assert_max_num_queries
+):
+    user, url = _pages(world, objs)[page]
+    client.force_login(user)
+    _grow(world, objs, 2)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get(url).status_code == 200
+    _grow(world, objs, 12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["review-worksheet", "group-detail"])
+def test_worksheet_and_group_query_counts_do_not_grow_with_members(client, world, objs, page,
+                                                                   django_assert_max_num_queries):
+    pk = objs["review"].pk if page == "review-worksheet" else objs["group"].pk
+    url = reverse(f"groups:{page}", args=[pk])
+    client.force_login(world.coordinator_a)
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(15):
+        seat = MembershipFactory(group=objs["group"], staff=StaffFactory(facility=world.facility_a2))
+        MemberDecision.objects.create(review=objs["review"], membership=seat, decision=Decision.KEEP,
+                                      decided_by=world.coordinator_a, decided_at="2025-01-01T00:00Z")
+        McsTaskFactory(group=objs["group"], membership=seat)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200 and response.content.decode().count("<tr") > 15
+
+
+# --- The journey -------------------------------------------------------------------------
+
+
+def _post(client, url, data=None, *, expect=302):
+    response = client.post(url, data or {})
+    assert response.status_code == expect, response.content.decode()[:3000]
+    return response
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_create_invite_confirm_review_complete_report(client, site_for, variant):
+    site = site_for(variant)
+    client.force_login(site.creator)
+    form = client.get(reverse("groups:group-create", args=[site.program.slug])).content.decode()
+    assert site.patient.full_name in form
+    data = {"kind": "patient", "patient": site.patient.pk, "leader": site.leader.pk}
+    if "doctor_delegate" in site.policy.group_manager_roles:
+        data["by_doctor_delegate"] = ""
+    response = _post(client, reverse("groups:group-create", args=[site.program.slug]), data)
+    group = Group.objects.get(patient=site.patient)
+    assert response.url == reverse("groups:group-detail", args=[group.pk])
+
+    search = client.get(reverse("groups:member-add", args=[group.pk]), {"q": "ほうもん", "job": "nurse"})
+    assert site.nurse.full_name in search.content.decode()  # found by reading, typed in hiragana
+    _post(client, reverse("groups:member-add", args=[group.pk]), {"staff": site.nurse.pk})
+    seat = Membership.objects.get(group=group, staff=site.nurse)
+    _post(client, reverse("groups:member-respond", args=[seat.pk]), {"answer": "accepted"})
+    detail = client.get(reverse("groups:group-detail", args=[group.pk])).content.decode()
+    assert site.nurse.full_name in detail and "参加中" in detail
+
+    invite = McsTask.objects.get(membership=seat, kind=TaskKind.INVITE)
+    tasks = client.get(reverse("groups:task-list", args=[site.program.slug])).content.decode()
+    assert invite.title in tasks
+    _post(client, reverse("groups:task-confirm", args=[invite.pk]), {"note": "MCSで招待済み"})
+    assert McsTask.objects.get(pk=invite.pk).status == TaskStatus.DONE
+
+    client.force_login(site.secretariat)
+    _post(client, reverse("groups:campaign-create", args=[site.program.slug]),
+          {"scope": "all", "due_on": "2099-12-31", "title": ""})
+    campaign = ReviewCampaign.objects.get(program=site.program)
+    review = campaign.reviews.get(group=group)
+
+    client.force_login(site.creator)
+    sheet = reverse("groups:review-worksheet", args=[review.pk])
+    answers = {f"decision_{m.pk}": "keep" for m in group.memberships.open()}
+    answers[f"decision_{seat.pk}"] = "remove"
+    response = client.post(sheet, answers)
+    assert response.status_code == 200 and "理由を書いてください" in response.content.decode()
+    answers[f"reason_{seat.pk}"] = "訪問看護の終了"
+    _post(client, sheet, answers)
+    _post(client, reverse("groups:review-complete", args=[review.pk]))
+    seat.refresh_from_db()
+    assert seat.status == MembershipStatus.REMOVED
+    again = client.post(reverse("groups:review-complete", args=[review.pk]), follow=True).content.decode()
+    assert "完了しています" in again
+
+    client.force_login(site.secretariat)
+    pdf = client.get(reverse("groups:campaign-report-pdf", args=[campaign.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    rows = list(csv.reader(io.StringIO(client.get(
+        reverse("groups:campaign-report-csv", args=[campaign.pk])).content.decode("utf-8-sig"))))
+    nurse = [r for r in rows if r[6] == site.nurse.full_name]
+    assert [(r[9], r[10], r[13]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
+    dashboard = client.get(reverse("groups:dashboard", args=[site.program.slug])).content.decode()
+    assert site.clinic.name in dashboard
+
+
+def test_the_home_page_lists_reviews_tasks_and_escalations(client, world, objs):
+    GroupReview.objects.filter(pk=objs["review"].pk).update(status=ReviewStatus.ESCALATED,
+                                                             escalated_at="2025-01-01T00:00Z")
+    client.force_login(world.secretariat_a)
+    body = client.get(reverse("home")).content.decode()
+    assert "事務局に回った精査（期限切れ）" in body and "事務局が対応するMCSの作業" in body
+    client.force_login(world.coordinator_a)
+    body = client.get(reverse("home")).content.decode()
+    assert "あなたが精査するグループ" in body and reverse("groups:group-list", args=[world.program_a.slug]) in body
+
+
+def test_a_new_user_with_no_role_sees_no_groups(client, world):
+    client.force_login(UserFactory())
+    assert client.get(reverse("groups:group-list", args=[world.program_a.slug])).status_code == 404
