@@ -154,7 +154,12 @@ def worksheet(review, *, today=None):
     rows = member_rows(group, today=today, review=review)
     facts = review_facts(group, rows, today=today)
     has_admin = facts.get("has_association_admin", True)
-    violations = check(group.program.variant, "review_group", facts)
+    variant = group.program.variant
+    # What stops completion is judged with the decisions saved so far (as completion does);
+    # warnings (review overdue, patient to archive) describe the group as it is now.
+    at_completion = review_facts(group, rows, today=today, at_completion=True)
+    violations = [v for v in check(variant, "review_group", at_completion) if v.severity == "block"]
+    violations += [v for v in check(variant, "review_group", facts) if v.severity == "warn"]
     unanswered = sum(1 for row in rows if row.decision is None and row.membership.status in OPEN_STATUSES)
     flags = group_flags(group, group.program.policy, has_association_admin=has_admin)
     return Worksheet(review, group, rows, flags, violations, unanswered)

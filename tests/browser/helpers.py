@@ -31,6 +31,11 @@ def field(page, label):
     return page.get_by_label(re.compile(rf"^{re.escape(label)}\s*(必須)?$"))
 
 
+def said(page, text):
+    """The message the portal showed after the last step (one of possibly several)."""
+    return page.get_by_role("status").filter(has_text=text)
+
+
 def log_in(page, email, password):
     if "/accounts/login/" not in page.url:  # else stay: the page knows where to go next
         page.goto("/accounts/login/")

@@ -271,3 +271,18 @@ def test_overdue_reviews_go_to_the_secretariat_and_nobody_is_removed(site, djang
     # The secretariat (or the reviewer, late) can still finish it.
     keep_all(review, site.secretariat)
     assert reviews.review_complete(review=review, by=site.secretariat).status == ReviewStatus.COMPLETED
+
+
+
+def test_the_worksheet_verdict_follows_the_decisions_saved_so_far(site):
+    """Marking the inactive member for removal clears "このままでは完了できません" on the page,
+    as it clears the block at completion; keeping them brings it back."""
+    group = site.group()
+    seat = site.invite(group)
+    type(site.nursing).objects.filter(pk=site.nursing.pk).update(status=FacilityStatus.WITHDRAWN)
+    review = start(site)[0].reviews.get()
+    assert "AUD-INACTIVE" in [v.rule for v in worksheet(review).violations]
+    decide(review, site.coordinator, **{f"m{seat.pk}": (Decision.REMOVE, "事業所が退会")})
+    assert "AUD-INACTIVE" not in [v.rule for v in worksheet(review).violations]
+    decide(review, site.coordinator, **{f"m{seat.pk}": (Decision.KEEP, "")})
+    assert "AUD-INACTIVE" in [v.rule for v in worksheet(review).violations]
