@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.pdf import JapaneseFontMissing, unprintable
+from core.forms import printable as core_printable
 from core.text import digits_and_hyphens, is_katakana, katakana, nfkc, postal_code
 from facilities.models import Facility, JobType, Staff, StaffStatus
 
@@ -18,15 +18,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def printable(value):
-    """Refuse characters the consent PDF's font cannot draw, naming them."""
-    try:
-        missing = unprintable(value)
-    except JapaneseFontMissing:
-        return value  # the PDF step reports the missing font itself
-    if missing:
-        shown = "」「".join(missing)
-        raise ValidationError(f"「{shown}」は同意書に印刷できない文字です。一般的な字体に置き換えて入力してください。")
-    return value
+    return core_printable(value, on="同意書に")
 
 
 def checked_scan(scan):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import text
-from core.pdf import JapaneseFontMissing, unprintable
+from core.forms import printable as _printable
 from facilities.models import FacilityKind
 
 from . import postal
@@ -22,18 +22,6 @@ from .models import Application, ApplicationStatus, Registrant
 
 MAX_REGISTRANTS = 50
 RETURN_DAYS = 14
-
-
-def _printable(value):
-    """Names and addresses are printed on the forms: refuse characters the font cannot draw."""
-    try:
-        missing = unprintable(value)
-    except JapaneseFontMissing:
-        return value  # printing reports the missing font itself; typing must not fail for it
-    if missing:
-        chars = "」「".join(missing)
-        raise ValidationError(f"「{chars}」は印刷できない文字です。常用の字体（例: 𠮷→吉）で入力してください。")
-    return value
 
 
 def _kana(value):
