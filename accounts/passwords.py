@@ -8,7 +8,7 @@ works in. Blocks stop the change; warnings are shown to the person.
 
 from dataclasses import dataclass
 
-from policy.rules import check, profile
+from policy.rules import check
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,8 @@ def policy_notes(user, *, password=None, days_since_change=None):
         facts["days_since_change"] = days_since_change
     notes = []
     for variant in user.policy_variants():
-        title = profile(variant).policy_title
         for violation in check(variant, "set_password", facts):
-            note = PolicyNote(violation.severity, f"{violation.message}（{title} {violation.article}）")
+            note = PolicyNote(violation.severity, violation.message)
             if note not in notes:
                 notes.append(note)
     return sorted(notes, key=lambda note: note.severity != "block")

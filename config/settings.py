@@ -87,6 +87,14 @@ TEMPLATES = [
             "builtins": ["core.templatetags.portal"],
         },
     },
+    {
+        # Plain-text e-mails (core/emails.py): the same templates, without HTML escaping.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False, "builtins": ["core.templatetags.portal"]},
+    },
 ]
 
 DATABASES = {

@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.services import policy_check
 from core.text import nfkc
 from facilities.access import is_secretariat
-from policy.rules import check
 
 from .hooks import run_patient_erasure_hooks
 from .models import ConsentRecord, ErasureRecord, Gender, Patient, PatientStatus, kana_key
@@ -108,9 +108,7 @@ def _delete_files(storage, names):
 
 def _check(program, by):
     facts = {"via_secretariat": is_secretariat(by, program)}
-    blocks = [v for v in check(program.variant, "request_deletion", facts) if v.severity == "block"]
-    if blocks:
-        raise ValidationError([f"{v.message}（{v.article}）" for v in blocks])
+    policy_check(program, "request_deletion", facts)
     if not facts["via_secretariat"]:
         # The portal's own rule where the policy says nothing: erasing is the secretariat's job.
         raise ValidationError("患者情報の消去は、事務局だけが行えます。")

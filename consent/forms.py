@@ -18,7 +18,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def printable(value):
-    return core_printable(value, on="同意書に")
+    return core_printable(value)
 
 
 def checked_scan(scan):

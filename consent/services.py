@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.services import policy_check
 from facilities.models import Program, role_facility_ids
-from policy.rules import check
 
 from . import scans
 from .defaults import default_template_fields
@@ -189,13 +189,6 @@ def obtainer_facility_id(*, patient, user):
     return involved.values_list("facility_id", flat=True).first()
 
 
-def _raise_blocks(violations):
-    blocks = [v for v in violations if v.severity == "block"]
-    if blocks:
-        raise ValidationError([f"{v.message}（{v.article}）" for v in blocks])
-    return [{"rule": v.rule, "article": v.article, "message": v.message} for v in violations]
-
-
 def _store_scan(record, scan):
     sniffed = scans.sniff(scan)
     error = scans.scan_error(scan)
@@ -234,11 +227,11 @@ def consent_record(
                              f"{policy.form('consent')}を新たに取り交わしてください。"}
             )
         # The earlier paper was not ours, so only the rule about which patients may be shared applies.
-        warnings = _raise_blocks(check(program.variant, "record_consent", target))
+        warnings = policy_check(program, "record_consent", target)
         template = None
     else:
         facts = {**roles, **target, "copy_given": copy_given, "family_signers": len(family)}
-        warnings = _raise_blocks(check(program.variant, "record_consent", facts))
+        warnings = policy_check(program, "record_consent", facts)
         template = template or consent_template_current(program)
     record = ConsentRecord(
         patient=patient, template=template, signed_on=signed_on, is_prior=is_prior, patient_signed=patient_signed,

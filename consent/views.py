@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.pdf import JapaneseFontMissing, pdf_response
+from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
+from core.views import show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, services
@@ -33,11 +34,7 @@ def _log(request, patient, action, consent=None):
 
 def consent_pdf_response(request, filename, **pdf_kwargs):
     """The consent form as a PDF, or a page saying why not: never a PDF of empty boxes."""
-    try:
-        content = pdfs.consent_pdf(**pdf_kwargs)
-    except JapaneseFontMissing:
-        return render(request, "consent/pdf_unavailable.html", status=503)
-    return pdf_response(content, filename)
+    return pdf_view(request, lambda: pdfs.consent_pdf(**pdf_kwargs), filename)
 
 
 # --- Patients ----------------------------------------------------------------------------
@@ -146,8 +143,7 @@ def consent_create(request, patient_pk):
         except JapaneseFontMissing as error:
             form.add_error(None, str(error))
         else:
-            for warning in record.warnings:
-                messages.warning(request, f"{warning['message']}（{warning['article']}）")
+            show_warnings(request, record.warnings)
             messages.success(request, "同意を記録しました。")
             return redirect("consent:consent-detail", consent_pk=record.pk)
     _log(request, patient, AccessAction.VIEW_PAGE)

@@ -1,27 +1,128 @@
-from django.core.exceptions import ValidationError
+"""Form fields and helpers every app shares: one カナ, phone, postal code, printable-text and
+date field, each with one message, and the one way a service's error reaches a form.
 
+Identifiers (カナ, numbers, postal codes, phones) are normalised (全角→半角, ひらがな→カタカナ);
+prose keeps what the person typed, full-width punctuation included. Text that is printed or
+exported is refused when the printed forms' font cannot draw it.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from core import text
 from core.pdf import JapaneseFontMissing, unprintable
 
-
-def add_service_errors(form, error):
-    """A service's ValidationError goes back onto the form, next to the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+KANA_ERROR = "カタカナで入力してください（ひらがなで入力しても変換します）。"
+PHONE_ERROR = "電話番号は市外局番から10〜11桁で入力してください。"
+POSTAL_ERROR = "郵便番号は7桁の数字で入力してください。"
+FUTURE_ERROR = "{label}に未来の日付は入れられません。"
 
 
-def printable(value, *, on=""):
-    """Refuse characters the printed forms' font cannot draw (e.g. 𠮷), naming them.
-
-    `on` names the paper (e.g. "同意書に") in the message.
-    """
+def printable(value):
+    """Refuse characters the printed forms' font cannot draw (e.g. 𠮷), naming them."""
     try:
         missing = unprintable(value)
     except JapaneseFontMissing:
         return value  # printing reports the missing font itself; typing must not fail for it
     if missing:
         chars = "」「".join(missing)
-        raise ValidationError(f"「{chars}」は{on}印刷できない文字です。常用の字体（例: 𠮷→吉）で入力してください。")
+        raise ValidationError(f"「{chars}」は印刷できない文字です。常用の字体（例: 𠮷→吉）で入力してください。")
     return value
+
+
+class NameField(forms.CharField):
+    """A name or other one-line text that is printed: NFKC (全角英数→半角, ｶﾅ→カナ), printable."""
+
+    def to_python(self, value):
+        return text.nfkc(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        printable(value)
+
+
+class ProseField(forms.CharField):
+    """Free text that is printed or exported: kept as typed (全角の括弧・句読点も), printable."""
+
+    def validate(self, value):
+        super().validate(value)
+        printable(value)
+
+
+class KanaField(forms.CharField):
+    """A reading, kept in full-width katakana whatever was typed (ひらがな, ｶﾀｶﾅ)."""
+
+    def to_python(self, value):
+        return text.katakana(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not text.is_katakana(value):
+            raise ValidationError(KANA_ERROR, code="kana")
+
+
+class PhoneField(forms.CharField):
+    """A phone or FAX number: digits and hyphens, 10 or 11 digits."""
+
+    def to_python(self, value):
+        return text.digits_and_hyphens(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not 10 <= len(re.sub(r"\D", "", value)) <= 11:
+            raise ValidationError(PHONE_ERROR, code="phone")
+
+
+class PostalCodeField(forms.CharField):
+    """'1234567', '１２３－４５６７' -> '123-4567'."""
+
+    def to_python(self, value):
+        raw = super().to_python(value)
+        return text.postal_code(raw) or raw
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not re.fullmatch(r"\d{3}-\d{4}", value):
+            raise ValidationError(POSTAL_ERROR, code="postal_code")
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as ISO 8601."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PastDateField(forms.DateField):
+    """A date that has happened (生年月日, 署名日, 研修日): today at the latest."""
+
+    widget = DateInput
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value > timezone.localdate():
+            raise ValidationError(FUTURE_ERROR.format(label=self.label or "日付"), code="future")
+
+
+def add_service_errors(form, error):
+    """A service's ValidationError goes back onto the form, next to the field when the form has it.
+
+    A PolicyBlocked (core.services) is shown at the top, message and article, and a pointer is
+    put next to the field a rule is about when the form names it in `policy_fields`
+    ({rule id: field name}).
+    """
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return
+    form.add_error(None, error)
+    pointers = getattr(form, "policy_fields", {})
+    for violation in getattr(error, "violations", ()):
+        name = pointers.get(violation.rule)
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, "ここを確認してください（上の説明をご覧ください）。")

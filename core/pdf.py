@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 PDF_CSS = Path(settings.BASE_DIR) / "templates" / "pdf" / "pdf.css"
@@ -116,3 +117,16 @@ def pdf_response(content, filename, *, inline=True):
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def pdf_view(request, make, filename, *, inline=True):
+    """What a PDF view returns: `make()`'s PDF, or a page that explains why there is none.
+
+    Without a Japanese font WeasyPrint would print empty boxes; render_pdf refuses, and the
+    person sees what to tell the administrator (503) instead of a 500.
+    """
+    try:
+        content = make()
+    except JapaneseFontMissing as error:
+        return render(request, "pdf_unavailable.html", {"error": str(error)}, status=503)
+    return pdf_response(content, filename, inline=inline)

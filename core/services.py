@@ -1,7 +1,18 @@
-"""What every app's services share: saving with history, moving along a transition table,
-and turning the policy engine's blocks into a ValidationError."""
+"""What every app's services share: asking the policy engine, saving with history, and moving
+along a transition table.
+
+The one way from the engine to the user: `policy_check()` raises `PolicyBlocked` when a rule
+blocks (a ValidationError, so the transaction rolls back and `core.forms.add_service_errors`
+puts it on the form) and returns the warnings as plain dicts, which services store on the
+record and views show with `core.views.show_warnings`. The engine's message already ends with
+the policy and article it rests on; nobody appends the article again.
+"""
+
+import dataclasses
 
 from django.core.exceptions import ValidationError
+
+from policy.rules import check
 
 
 class PolicyBlocked(ValidationError):
@@ -12,11 +23,21 @@ class PolicyBlocked(ValidationError):
         super().__init__([f"{prefix}{v.message}" for v in self.violations])
 
 
+def findings(violations):
+    """Violations as JSON-storable dicts (rule, severity, article, message)."""
+    return [dataclasses.asdict(v) for v in violations]
+
+
 def warnings_or_raise(violations, *, prefix=""):
-    """Raise PolicyBlocked if any violation blocks; else return the warnings to show and keep."""
+    """Raise PolicyBlocked if any violation blocks; else the warnings, as dicts to show and keep."""
     if any(v.severity == "block" for v in violations):
         raise PolicyBlocked(violations, prefix=prefix)
-    return [v for v in violations if v.severity == "warn"]
+    return findings(v for v in violations if v.severity == "warn")
+
+
+def policy_check(program, action, facts, *, prefix=""):
+    """Ask the engine whether `action` may go ahead in `program`; see warnings_or_raise."""
+    return warnings_or_raise(check(program.variant, action, facts), prefix=prefix)
 
 
 def save_with_history(obj, by, **full_clean):

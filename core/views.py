@@ -1,8 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+
+def show_warnings(request, warnings):
+    """The policy's warnings (dicts from core.services.policy_check) as messages on the next page."""
+    for warning in warnings:
+        messages.warning(request, warning["message"])
 
 
 @login_not_required

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.pdf import pdf_response
+from core.pdf import pdf_view
 from facilities.models import Facility, FacilityKind, Program
 
 from . import pdfs, postal, services
@@ -154,7 +154,7 @@ def withdraw(request, access_token):
 @require_GET
 @never_cache
 def follow_document(request, access_token, document):
-    return _private(document_response(get_application_by_token(access_token), document))
+    return _private(document_response(request, get_application_by_token(access_token), document))
 
 
 @login_not_required
@@ -163,9 +163,9 @@ def blank_form(request, slug, document):
     """The empty paper forms, for those who fill them in by hand."""
     program = _program(slug)
     if document == "application":
-        return pdf_response(pdfs.application_pdf(program=program), pdfs.filename(None, "利用申込書"))
+        return pdf_view(request, lambda: pdfs.application_pdf(program=program), pdfs.filename(None, "利用申込書"))
     if document == "pledge" and program.policy.facility_pledge_text is not None:
-        return pdf_response(pdfs.facility_pledge_pdf(program=program), pdfs.filename(None, "誓約書"))
+        return pdf_view(request, lambda: pdfs.facility_pledge_pdf(program=program), pdfs.filename(None, "誓約書"))
     raise Http404
 
 

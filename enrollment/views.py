@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import wareki
-from core.pdf import pdf_response
+from core.pdf import pdf_view
 from facilities.access import get_program_for_user
 from facilities.models import Facility, FacilityKind, StaffStatus
 
@@ -148,21 +148,21 @@ def application_reject(request, slug, application_pk):
 
 def application_document(request, slug, application_pk, document):
     application = get_application_for_user(request.user, application_pk, slug=slug)
-    return document_response(application, document)
+    return document_response(request, application, document)
 
 
-def document_response(application, document):
+def document_response(request, application, document):
     """One of the application's PDFs, or 404 where the variant or the state has no such paper."""
     program = application.program
     if document == "application":
-        content, what = pdfs.application_pdf(program=program, application=application), "利用申込書"
+        make, what = lambda: pdfs.application_pdf(program=program, application=application), "利用申込書"
     elif document == "pledge" and program.policy.facility_pledge_text is not None:
-        content, what = pdfs.facility_pledge_pdf(program=program, application=application), "誓約書"
+        make, what = lambda: pdfs.facility_pledge_pdf(program=program, application=application), "誓約書"
     elif document == "notice" and application.status == ApplicationStatus.APPROVED:
-        content, what = pdfs.approval_notice_pdf(application=application), "通知書"
+        make, what = lambda: pdfs.approval_notice_pdf(application=application), "通知書"
     else:
         raise Http404
-    return pdf_response(content, pdfs.filename(application, what))
+    return pdf_view(request, make, pdfs.filename(application, what))
 
 
 class _Echo:

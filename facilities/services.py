@@ -5,7 +5,6 @@ Blocks raise `PolicyBlocked` (a ValidationError carrying the violations), which 
 whole transaction back; warnings are returned or recorded. E-mail leaves on commit.
 """
 
-import dataclasses
 import datetime
 
 from django.conf import settings
@@ -156,10 +155,6 @@ def _removal_facts(removal):
     return facts
 
 
-def _as_records(violations):
-    return [dataclasses.asdict(v) for v in violations]
-
-
 @transaction.atomic
 def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
     """Take someone off the ledger, in one transaction: all of it happens or none of it.
@@ -185,7 +180,7 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
 
     removal.memberships_ended, removal.open_memberships_at_removal = ended, still_open
     removal.removed_at, removal.removed_by = timezone.now(), by
-    removal.warnings = _as_records(warnings)
+    removal.warnings = warnings
     removal.note = (
         f"患者グループ{ended}件のメンバーから外しました。" if hooks.membership_tracking_installed() else NO_MEMBERSHIP_TRACKING
     )
@@ -227,7 +222,7 @@ def staff_request_removal(*, staff, by, reason, effective_date, devices_returned
         devices=_devices(devices_returned), self_withdrawn=self_withdrawn,
     )
     warnings = _warnings_or_raise(check(staff.program.variant, "remove_staff", _removal_facts(removal)))
-    removal.warnings = _as_records(warnings)
+    removal.warnings = warnings
     _save(removal, by)
     _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
     return removal

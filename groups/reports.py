@@ -5,8 +5,6 @@ name: the committee and the auditors need to see that the check was done and why
 were kept or removed, not who the patient is. Staff are named: they are what is checked.
 """
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 
@@ -92,24 +90,18 @@ def summary(lines):
     return {"statuses": dict(statuses), "decisions": dict(decisions), "groups": len(lines)}
 
 
-def report_csv(*, campaign=None, review=None):
-    """UTF-8 with a BOM, so Excel opens the Japanese text as text."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+def report_rows(*, campaign=None, review=None):
+    """The CSV's rows (under CSV_HEADER): one per decision, or one per review without any."""
     for item, rows in report_lines(campaign=campaign, review=review):
         head = [
             item.campaign.title, item.group.code, item.group.origin_facility.name, item.reviewer.full_name,
             item.get_status_display(), _date(item.completed_at),
         ]
-        for line in rows or [None]:
-            if line is None:
-                writer.writerow([*head, "", "", "", "", "", "", "", ""])
-                continue
-            writer.writerow([
+        if not rows:
+            yield [*head, "", "", "", "", "", "", "", ""]
+        for line in rows:
+            yield [
                 *head, line.member, line.facility, line.job, line.decision, line.reason, line.decided_by,
                 line.decided_on, "済" if line.applied else "",
-            ])
-    return out.getvalue()
+            ]
 

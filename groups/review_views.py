@@ -1,18 +1,17 @@
 """Periodic reviews: campaigns, the reviewer's worksheet, completion and the report (PDF, CSV)."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.forms import add_service_errors
-from core.pdf import JapaneseFontMissing, pdf_response
+from core.pdf import pdf_view
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, queries, reports, reviews
@@ -112,19 +111,11 @@ def campaign_detail(request, campaign_pk):
     })
 
 
-def _pdf_or_unavailable(request, content_fn, filename):
-    try:
-        content = content_fn()
-    except JapaneseFontMissing as error:
-        return render(request, "groups/pdf_unavailable.html", {"error": str(error)}, status=503)
-    return pdf_response(content, filename)
-
-
 def campaign_report_pdf(request, campaign_pk):
     campaign = get_campaign_for_user(request.user, campaign_pk)
     if not _may_report(request.user, campaign):
         raise PermissionDenied
-    return _pdf_or_unavailable(
+    return pdf_view(
         request, lambda: pdfs.review_report_pdf(campaign=campaign), pdfs.report_filename(campaign=campaign)
     )
 
@@ -137,11 +128,7 @@ def campaign_report_csv(request, campaign_pk):
 
 
 def _csv_response(**which):
-    response = HttpResponse(reports.report_csv(**which), content_type="text/csv; charset=utf-8")
-    filename = pdfs.report_filename(**which, extension="csv")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_response(reports.CSV_HEADER, reports.report_rows(**which), pdfs.report_filename(**which, extension="csv"))
 
 
 def review_worksheet(request, review_pk):
@@ -193,7 +180,7 @@ def _reportable_review(request, review_pk):
 
 def review_report_pdf(request, review_pk):
     review = _reportable_review(request, review_pk)
-    return _pdf_or_unavailable(
+    return pdf_view(
         request, lambda: pdfs.review_report_pdf(review=review), pdfs.report_filename(review=review)
     )
 

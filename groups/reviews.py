@@ -8,16 +8,14 @@ to the secretariat instead.
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core import emails
+from core.emails import absolute_url
 from core.wareki import wareki
 from facilities.models import Program
 from policy.rules import check
@@ -42,10 +40,6 @@ BATCH = 2000
 ALREADY_COMPLETED = "この精査は{when}に{who}さんが完了しています。解除はそのときに反映済みです。"
 
 
-def _site(path):
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def campaign_groups(*, program, scope, by=None, facility=None, today=None):
     """The active groups a campaign of this scope covers, leaving out those already under review."""
     today = today or timezone.localdate()
@@ -66,14 +60,13 @@ def _mail_reviewers(campaign, reviews):
         per_email[email] += 1
     if not per_email:
         return
-    url = _site(reverse("groups:campaign-detail", args=[campaign.pk]))
-    messages = []
-    for email, count in per_email.items():
-        context = {"campaign": campaign, "count": count, "url": url, "due_on": wareki(campaign.due_on)}
-        subject = render_to_string("groups/email/review_started_subject.txt", context).strip()
-        body = render_to_string("groups/email/review_started.txt", context)
-        messages.append((subject, body, None, [email]))
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    url = absolute_url("groups:campaign-detail", campaign.pk)
+    emails.send_after_commit(*(
+        emails.message("groups/email/review_started", {
+            "campaign": campaign, "count": count, "url": url, "due_on": wareki(campaign.due_on),
+        }, [email])
+        for email, count in per_email.items()
+    ))
 
 
 @transaction.atomic
@@ -225,15 +218,10 @@ def reviews_escalate(*, today=None):
 
 
 def _mail_secretariats(per_program):
-    messages = []
-    for program, count in per_program.items():
-        if not program.secretariat_email:
-            continue
-        context = {"program": program, "count": count,
-                   "url": _site(reverse("groups:dashboard", args=[program.slug]))}
-        subject = render_to_string("groups/email/reviews_escalated_subject.txt", context).strip()
-        body = render_to_string("groups/email/reviews_escalated.txt", context)
-        messages.append((subject, body, None, [program.secretariat_email]))
-    if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    emails.send_after_commit(*(
+        emails.message("groups/email/reviews_escalated", {
+            "program": program, "count": count, "url": absolute_url("groups:dashboard", program.slug),
+        }, [program.secretariat_email])
+        for program, count in per_program.items()
+    ))
 

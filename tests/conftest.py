@@ -112,3 +112,20 @@ def make_world(variant_a="matsubara", variant_b="iwakuni"):
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture
+def no_japanese_font(monkeypatch):
+    """fontconfig finds no Japanese face, as on a server set up without fonts-ipaexfont."""
+    import core.pdf
+
+    def clear():
+        core.pdf.font_files.cache_clear()
+        core.pdf._stylesheet.cache_clear()
+        core.pdf._cmap.cache_clear()
+
+    monkeypatch.setattr(core.pdf, "_fc_match", lambda family: None)
+    clear()
+    yield
+    monkeypatch.undo()
+    clear()

@@ -77,6 +77,8 @@ def test_each_program_rule_is_asked_of_the_engine(client, db, variant):
         assert response.status_code == 200
         body = response.content.decode()
         assert profile(variant).policy_title in body and "記号を混ぜた" in body
+        # The engine's message ends with its citation; the page must not cite it a second time.
+        assert "）。（" not in body
         assert user.check_password(PASSWORD)
     else:
         assert response.status_code == 302
@@ -92,6 +94,7 @@ def test_a_warning_of_the_engine_is_shown_and_the_change_goes_through(client, st
     assert response.status_code == 302
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("16文字以上" in text and "厳格村MCS運用規程" in text for text in shown)
+    assert all(text.count("厳格村MCS運用規程") == 1 for text in shown)
     user.refresh_from_db()
     assert user.check_password("Fifteen-Chars-1")
 

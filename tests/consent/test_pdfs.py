@@ -86,4 +86,4 @@ def test_a_name_the_font_cannot_print_is_refused_with_the_character_named(site_f
         program=site.program,
     )
     assert not form.is_valid()
-    assert "「𠮷」は同意書に印刷できない文字です" in form.errors["full_name"][0]
+    assert "「𠮷」は印刷できない文字です" in form.errors["full_name"][0]

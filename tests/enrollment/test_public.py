@@ -243,3 +243,17 @@ def test_dates_are_the_japanese_day_even_just_after_midnight(client):
     application = ApplicationFactory(submitted_at=datetime.datetime(2026, 3, 31, 15, 30, tzinfo=datetime.UTC))
     body = client.get(follow_url(application)).content.decode()
     assert "令和8年4月1日" in body and "令和8年3月31日" not in body
+
+
+@pytest.mark.parametrize("name", ["blank-application-pdf", "blank-pledge-pdf"])
+def test_without_a_japanese_font_the_blank_forms_explain_instead_of_failing(client, name, no_japanese_font):
+    program = ProgramFactory(variant="kumagaya")
+    response = client.get(reverse(f"enrollment:{name}", args=[program.slug]))
+    assert response.status_code == 503
+    assert "日本語フォント" in response.content.decode() and response["Content-Type"].startswith("text/html")
+
+
+def test_without_a_japanese_font_the_applicant_sees_why_there_is_no_pdf(client, no_japanese_font):
+    application = ApplicationFactory()
+    response = client.get(follow_url(application, "follow-application-pdf"))
+    assert response.status_code == 503 and "日本語フォント" in response.content.decode()

@@ -10,9 +10,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.csv import csv_lines
 from facilities.models import FacilityStatus
 from facilities.services import PolicyBlocked
 from groups import reviews
@@ -30,13 +32,18 @@ from groups.models import (
 )
 from groups.pdfs import review_report_pdf
 from groups.queries import worksheet
-from groups.reports import report_csv
+from groups.reports import CSV_HEADER, report_rows
 from policy.rules import VARIANTS, profile
 from tests.groups.conftest import TODAY, person
 from tests.groups.factories import GroupFactory
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 DUE = TODAY + datetime.timedelta(days=14)
+
+
+def _report_csv(**which):
+    return "".join(csv_lines(CSV_HEADER, report_rows(**which)))
 
 
 def start(site, scope=CampaignScope.ALL, **kwargs):
@@ -97,15 +104,15 @@ def test_a_review_over_many_groups_is_started_worked_completed_and_reported(
     one = pdf_text(review_report_pdf(review=review))
     assert "訪問看護が終了" in one and site.leader.full_name.replace(" ", "") in one and "反映済" in one
 
-    rows = list(csv.reader(io.StringIO(report_csv(campaign=campaign).lstrip("\ufeff"))))
-    assert report_csv(campaign=campaign).startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(_report_csv(campaign=campaign).lstrip("\ufeff"))))
+    assert _report_csv(campaign=campaign).startswith("\ufeff")
     assert rows[0][0] == "定期精査" and len(rows) > 15
     removed = [r for r in rows if r[9] == "解除"]
     assert removed == [[campaign.title, groups[0].code, site.clinic.name, site.leader.full_name, "完了",
                         removed[0][5], site.nurse.full_name, site.nursing.name, "看護師", "解除", "訪問看護が終了",
                         site.coordinator.full_name, removed[0][12], "済"]]
     assert any(r[9] == "未回答" for r in rows)  # unfinished reviews list their members as not answered
-    one_csv = list(csv.reader(io.StringIO(report_csv(review=review).lstrip("\ufeff"))))
+    one_csv = list(csv.reader(io.StringIO(_report_csv(review=review).lstrip("\ufeff"))))
     assert len(one_csv) == 1 + review.group.memberships.count() and one_csv[1][1] == groups[0].code
 
 
@@ -286,3 +293,25 @@ def test_the_worksheet_verdict_follows_the_decisions_saved_so_far(site):
     assert "AUD-INACTIVE" not in [v.rule for v in worksheet(review).violations]
     decide(review, site.coordinator, **{f"m{seat.pk}": (Decision.KEEP, "")})
     assert "AUD-INACTIVE" in [v.rule for v in worksheet(review).violations]
+
+
+def test_the_report_csv_never_lets_a_formula_through(site, client):
+    """A reason typed as a formula opens as text in Excel/LibreOffice, not as a live formula."""
+    group = site.group()
+    seat = site.invite(group)
+    campaign, _ = start(site)
+    review = campaign.reviews.get(group=group)
+    keep_all(review, site.coordinator, **{f"m{seat.pk}": (Decision.UNSURE, '=HYPERLINK("http://x.example","確認")')})
+    client.force_login(site.secretariat)
+    rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
+    reasons = [r[10] for r in rows[1:] if r[10]]
+    assert reasons == ["'=HYPERLINK(\"http://x.example\",\"確認\")"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_review_mails_are_plain_text_not_html_escaped(site, django_capture_on_commit_callbacks):
+    site.group()
+    with django_capture_on_commit_callbacks(execute=True):
+        start(site, title="訪問診療&訪問看護 <定期>")
+    assert mail.outbox and "訪問診療&訪問看護 <定期>" in mail.outbox[0].body
+    assert "&amp;" not in mail.outbox[0].body and "&lt;" not in mail.outbox[0].body

@@ -1,8 +1,6 @@
 """Every view at every rung (anonymous, outsider, wrong role, allowed, GET on POST-only), query counts
 pinned on the lists, the dashboards and the worksheet, and the whole journey through the pages."""
 
-import csv
-import io
 
 import pytest
 from django.urls import reverse
@@ -23,6 +21,7 @@ from groups.models import (
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of, coordinator_of
 from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -258,8 +257,7 @@ def test_create_invite_confirm_review_complete_report(client, site_for, variant)
     client.force_login(site.secretariat)
     pdf = client.get(reverse("groups:campaign-report-pdf", args=[campaign.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    rows = list(csv.reader(io.StringIO(client.get(
-        reverse("groups:campaign-report-csv", args=[campaign.pk])).content.decode("utf-8-sig"))))
+    rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
     nurse = [r for r in rows if r[6] == site.nurse.full_name]
     assert [(r[9], r[10], r[13]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
     dashboard = client.get(reverse("groups:dashboard", args=[site.program.slug])).content.decode()

@@ -1,0 +1,45 @@
+"""E-mail, the one way: plain text rendered without HTML escaping, absolute links from
+SITE_URL, and sent only after the transaction commits, so nobody is told about a change that
+was rolled back.
+
+Each app keeps its messages in `<app>/emails.py` and their text in
+`templates/<app>/email/<name>.txt` with the subject in `<name>_subject.txt`.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+# A template engine like the pages' but with autoescape off (config/settings.py, TEMPLATES):
+# "&" in a facility's name must arrive as "&", not "&amp;".
+TEXT_ENGINE = "text"
+
+
+def absolute_url(viewname, *args, **kwargs):
+    """The link to a page of the portal, for an e-mail: reverse(...) under SITE_URL."""
+    return settings.SITE_URL.rstrip("/") + reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def render_text(template_name, context):
+    return render_to_string(template_name, context, using=TEXT_ENGINE)
+
+
+def message(template, context, to):
+    """(subject, body, from, recipients) for send_mass_mail; `template` is "<app>/email/<name>"."""
+    subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+    return (subject, render_text(f"{template}.txt", context), None, [t for t in to if t])
+
+
+def send_after_commit(*messages):
+    """Send the messages (from `message()`) once the current transaction commits; those without
+    a recipient are dropped."""
+    messages = [m for m in messages if m[3]]
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+
+
+def send(template, context, to):
+    """One message to `to` (a list of addresses), after the commit."""
+    send_after_commit(message(template, context, to))
