@@ -7,8 +7,8 @@ so that the portal can still say what happened: the rows themselves (numbers, da
 recorded or withdrew a consent, the care team), the access log (ids only: it never held a
 name) and an ErasureRecord saying who erased, when and why.
 
-Group memberships (and whatever the groups app copied) are ended by the hooks of
-consent/hooks.py. Files are deleted only after the commit, so a rollback never leaves a row
+Group memberships (and whatever the groups app copied) are ended by the receiver of
+consent.hooks.patient_erased. Files are deleted only after the commit, so a rollback never leaves a row
 pointing at a file that is gone.
 """
 
@@ -26,7 +26,7 @@ from core.services import policy_check
 from core.text import nfkc
 from facilities.access import is_secretariat
 
-from .hooks import run_patient_erasure_hooks
+from . import hooks
 from .models import ConsentRecord, ErasureRecord, Gender, Patient, PatientStatus, kana_key
 
 ERASED = "（消去済み）"
@@ -126,7 +126,7 @@ def patient_erase(*, patient, by, reason, requested_on=None):
     if requested_on > timezone.localdate():
         raise ValidationError({"requested_on": "申出を受けた日に未来の日付は入れられません。"})
 
-    memberships = run_patient_erasure_hooks(patient=patient, by=by)
+    memberships = sum(hooks.patient_erased.call(patient=patient, by=by))
 
     records = list(ConsentRecord.objects.select_for_update().filter(patient=patient).order_by("pk"))
     secrets = personal_strings(patient, records)
