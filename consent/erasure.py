@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.services import policy_check
+from core.services import policy_check, save_with_history
 from core.text import nfkc
 from facilities.access import is_secretariat
 
@@ -141,17 +141,13 @@ def patient_erase(*, patient, by, reason, requested_on=None):
     for record in records:
         _scrub_record(record, secrets)
         record.pdf_snapshot = b""
-        record._history_user = by
-        record.full_clean(exclude=["scan", "pdf_snapshot"])
-        record.save()
+        save_with_history(record, by, exclude=["scan", "pdf_snapshot"])
 
     for name, value in PATIENT_FIELDS.items():
         setattr(patient, name, value)
     if patient.status == PatientStatus.ACTIVE:
         patient.status, patient.status_on = PatientStatus.ENDED, timezone.localdate()
-    patient._history_user = by
-    patient.full_clean()
-    patient.save()
+    save_with_history(patient, by)
 
     history_rows = _scrub_history(Patient, [patient.pk], PATIENT_FIELDS, secrets)
     history_rows += _scrub_history(ConsentRecord, record_ids, _record_history_fields(secrets), secrets)
@@ -165,8 +161,6 @@ def patient_erase(*, patient, by, reason, requested_on=None):
         consents_scrubbed=len(records), history_rows_scrubbed=history_rows, files_deleted=len(files),
         memberships_ended=memberships,
     )
-    erasure._history_user = by
-    erasure.full_clean()
-    erasure.save()
+    save_with_history(erasure, by)
     transaction.on_commit(partial(_delete_files, storage, sorted(files)))
     return erasure

@@ -294,6 +294,27 @@ def test_draft_edit_publish_and_then_immutable(site_for):
     assert services.consent_template_draft(program=site.program, by=site.secretariat).version == 3
 
 
+def test_the_template_history_records_who_drafted_edited_and_published(site_for):
+    site = site_for("chuo")
+    draft = services.consent_template_draft(program=site.program, by=site.secretariat)
+    services.consent_template_update(template=draft, by=site.secretariat, preamble="前文", clauses=["一"],
+                                     purposes=[{"heading": "見出し", "items": ["項目"]}], agreement="同意します。")
+    services.consent_template_publish(template=draft, by=site.secretariat)
+    rows = list(draft.history.order_by("history_id").values_list("history_type", "history_user"))
+    assert rows == [("+", site.secretariat.pk), ("~", site.secretariat.pk), ("~", site.secretariat.pk)]
+
+
+def test_patient_and_consent_history_record_who(site_for):
+    site = site_for("chuo")
+    patient = register(site, group_leader=site.coordinator_staff)
+    consent = record(site, patient)
+    services.consent_withdraw(record=consent, by=site.doctor_user, withdrawn_on=datetime.date(2025, 5, 1))
+    assert set(patient.history.values_list("history_user", flat=True)) == {site.coordinator.pk}
+    assert list(consent.history.order_by("history_id").values_list("history_user", flat=True)) == [
+        site.coordinator.pk, site.doctor_user.pk,
+    ]
+
+
 def test_access_log_keeps_a_short_user_agent(site_for):
     site = site_for("chuo")
     row = services.access_log_append(user=site.coordinator, patient=site.patient(), action="view_page",
