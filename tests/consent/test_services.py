@@ -18,12 +18,14 @@ from consent.models import (
 )
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%test scan\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 32
+PRIOR_COUNTS, PRIOR_REFUSED = variants(lambda p: p.prior_consent_counts)
 FAMILY = [{"name": "見本 次郎", "relationship": "長男", "address": "大阪府松原市阿保9-9-9"}]
 
 
@@ -180,17 +182,20 @@ def test_no_consent_dated_in_the_future(site_for):
         record(site, site.patient(), signed_on=datetime.date.today() + datetime.timedelta(days=2))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_prior_consent_only_where_the_policy_counts_it(site_for, variant):
+@pytest.mark.parametrize("variant", PRIOR_COUNTS)
+def test_prior_consent_where_the_policy_counts_it(site_for, variant):
     site = site_for(variant)
     patient = site.patient(group_leader=site.coordinator_staff)
-    if site.program.policy.prior_consent_counts:
-        consent = record(site, patient, is_prior=True, family_signers=[], copy_given=False)
-        assert consent.is_prior and consent.template is None and not consent.pdf_snapshot
-    else:
-        with pytest.raises(ValidationError) as raised:
-            record(site, patient, is_prior=True)
-        assert "以前に交わした同意は認められていません" in raised.value.message_dict["is_prior"][0]
+    consent = record(site, patient, is_prior=True, family_signers=[], copy_given=False)
+    assert consent.is_prior and consent.template is None and not consent.pdf_snapshot
+
+
+@pytest.mark.parametrize("variant", PRIOR_REFUSED)
+def test_no_prior_consent_where_the_policy_does_not_count_it(site_for, variant):
+    site = site_for(variant)
+    with pytest.raises(ValidationError) as raised:
+        record(site, site.patient(group_leader=site.coordinator_staff), is_prior=True)
+    assert "以前に交わした同意は認められていません" in raised.value.message_dict["is_prior"][0]
 
 
 def test_the_record_keeps_the_version_signed_after_a_new_one_is_published(site_for):

@@ -15,7 +15,7 @@ from groups.forms import (
     WorksheetForm,
 )
 from groups.queries import member_rows
-from tests.groups.conftest import TODAY
+from tests.groups.helpers import TODAY
 from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db

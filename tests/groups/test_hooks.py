@@ -17,7 +17,7 @@ from facilities.models import (
 from facilities.services import notice_file, staff_request_removal
 from groups.models import EndReason, GroupKind, GroupStatus, McsTask, MemberKind, MembershipStatus, TaskKind
 from groups.services import family_blocks, member_add_person
-from tests.groups.conftest import TODAY
+from tests.groups.helpers import TODAY
 
 pytestmark = pytest.mark.django_db
 

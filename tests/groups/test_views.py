@@ -213,9 +213,7 @@ def test_create_invite_confirm_review_complete_report(client, site_for, variant)
     client.force_login(site.creator)
     form = client.get(reverse("groups:group-create", args=[site.program.slug])).content.decode()
     assert site.patient.full_name in form
-    data = {"kind": "patient", "patient": site.patient.pk, "leader": site.leader.pk}
-    if "doctor_delegate" in site.policy.group_manager_roles:
-        data["by_doctor_delegate"] = ""
+    data = {"kind": "patient", "patient": site.patient.pk, "leader": site.leader.pk, "by_doctor_delegate": ""}
     response = _post(client, reverse("groups:group-create", args=[site.program.slug]), data)
     group = Group.objects.get(patient=site.patient)
     assert response.url == reverse("groups:group-detail", args=[group.pk])

@@ -17,7 +17,7 @@ from django.utils import timezone
 from consent import erasure, hooks, services
 from consent.models import AccessLog, ConsentRecord, ErasureRecord, Patient, PatientStatus
 from policy.rules import VARIANTS
-from tests.consent.conftest import make_site
+from tests.consent.helpers import make_site
 from tests.factories import secretariat_of
 from tests.security import dbstate
 
