@@ -16,8 +16,9 @@ from facilities.models import (
 )
 from facilities.services import notice_file, staff_request_removal
 from groups.models import EndReason, GroupKind, GroupStatus, McsTask, MemberKind, MembershipStatus, TaskKind
-from groups.services import family_blocks, member_add_person
+from groups.services import member_add_person
 from tests.groups.helpers import TODAY
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
@@ -90,13 +91,19 @@ def _cells_containing(needle, *, prefix="groups_"):
     return found
 
 
-def test_erasing_a_patient_empties_and_archives_their_groups_and_scrubs_the_copies(site):
+FAMILY, NO_FAMILY = variants(lambda p: p.family_members_allowed)
+
+
+@pytest.mark.parametrize(("variant", "kind"), [
+    *((v, GroupKind.FAMILY) for v in FAMILY), *((v, GroupKind.PATIENT) for v in NO_FAMILY),
+])
+def test_erasing_a_patient_empties_and_archives_their_groups_and_scrubs_the_copies(site, kind):
+    """In a family group, the name of a family member who joined is a copy to scrub too."""
     name = site.patient.full_name
-    kind = GroupKind.FAMILY if not family_blocks(site.program) else GroupKind.PATIENT
     group = site.group(kind=kind)
     site.invite(group)
     family = "見本 花江"
-    if kind == GroupKind.FAMILY:
+    if kind == GroupKind.FAMILY:  # the case, not the policy: family groups are where families join
         member_add_person(group=group, by=site.creator, member_kind=MemberKind.FAMILY, person_name=family,
                           relationship="妻", family_agreed=True)
     assert _cells_containing(name)  # the task titles name the group after the patient
