@@ -44,6 +44,12 @@ def kind_choices(program):
 
 
 class GroupCreateForm(forms.Form):
+    # Where a block of the engine points (core.forms.add_service_errors).
+    policy_fields = {
+        "GRP-CONSENT": "patient", "GRP-DUP": "patient", "GRP-FREE-PATIENT": "patient",
+        "MBR-STAFF-ONLY": "kind", "MBR-FAMILY": "kind",
+    }
+
     kind = forms.ChoiceField(label="種類", widget=forms.RadioSelect)
     patient = PatientChoiceField(label="患者", queryset=Patient.objects.none(), required=False)
     title = NameField(label="グループ名（自由グループ）", max_length=100, required=False)

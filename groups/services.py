@@ -179,7 +179,7 @@ def group_create(
     if kind == GroupKind.FREE and not policy.free_groups_allowed:
         raise ValidationError({"kind": f"「{policy.policy_title}」には自由グループの定めがありません。"})
     if kind == GroupKind.FAMILY and (blocks := family_blocks(program)):
-        raise ValidationError({"kind": [v.message for v in blocks]})
+        raise PolicyBlocked(blocks)
     if patient is not None:
         # Lock the patient so two groups for one patient cannot slip past GRP-DUP together.
         patients = Patient.objects.select_for_update(of=("self",))

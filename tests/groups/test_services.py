@@ -200,8 +200,9 @@ def test_a_free_group_never_has_a_patient_even_where_the_policy_is_silent(site):
 
 @pytest.mark.parametrize("variant", NO_FAMILY)
 def test_no_family_groups_where_patients_and_families_may_not_join(site):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PolicyBlocked) as caught:
         site.group(kind=GroupKind.FAMILY)
+    assert rules(caught.value) == ["MBR-STAFF-ONLY"]
 
 
 def _add_family(site, group, **kwargs):

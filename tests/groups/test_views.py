@@ -208,6 +208,22 @@ def _post(client, url, data=None, *, expect=302):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_a_block_is_said_once_on_top_and_points_at_the_patient(client, site_for, variant):
+    site = site_for(variant)
+    patient = site.patient_like()
+    patient.consents.all().delete()
+    client.force_login(site.creator)
+    data = {"kind": "patient", "patient": patient.pk, "leader": site.leader.pk}
+    response = client.post(reverse("groups:group-create", args=[site.program.slug]), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    [message] = form.non_field_errors()
+    assert message.endswith("）。") and "）。（" not in message  # the article cited once, by the engine
+    assert form.errors["patient"] == ["ここを確認してください（上の説明をご覧ください）。"]
+    assert not Group.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_create_invite_confirm_review_complete_report(client, site_for, variant):
     site = site_for(variant)
     client.force_login(site.creator)
