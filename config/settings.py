@@ -104,7 +104,7 @@ if env.str("TEST_DB_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without clobbering each other.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # SQLite, the embedded default, under concurrent use (docs/decisions/0009-sqlite-concurrency.md):
+    # SQLite, the embedded default, under concurrent use (docs/decisions/0019-sqlite-for-concurrent-use.md):
     # WAL lets readers carry on while one connection writes; IMMEDIATE takes the write lock
     # when a transaction begins, so a transaction that read first never has to upgrade its lock
     # (SQLite answers such an upgrade "database is locked" at once, without waiting); the
