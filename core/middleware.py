@@ -8,6 +8,7 @@ machines must share them. A fixed window per period: simple, and at worst twice 
 across a window's edge.
 """
 
+import logging
 import time
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.shortcuts import render
 
 LOGIN_VIEWS = frozenset({"accounts:login", "admin:login", "accounts:password-reset"})
 PUBLIC_PREFIX = "p/"  # the applicants' pages: enrollment/urls.py
+
+logger = logging.getLogger(__name__)
 
 
 def throttle_rule(request):
@@ -72,7 +75,13 @@ class ThrottleMiddleware:
         rule = throttle_rule(request)
         if rule is None:
             return None
-        allowed, retry_after = hit(rule, client_address(request))
+        try:
+            allowed, retry_after = hit(rule, client_address(request))
+        except Exception:
+            # The cache (Redis) is down: let the request through rather than stop every login.
+            # The per-account lockout is in the database and still holds.
+            logger.exception("throttle: the cache did not answer; request let through")
+            return None
         if allowed:
             return None
         response = render(request, "errors/429.html", {"retry_after": retry_after}, status=429)

@@ -108,6 +108,15 @@ def test_behind_the_proxy_the_address_it_saw_counts_not_what_the_client_claims(s
     assert other.status_code == 200
 
 
+def test_when_the_cache_is_down_logins_still_work(small, settings):
+    # Nothing listens on port 9: the throttle lets requests through; the lockout still counts.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0"}}
+    user = UserFactory()
+    assert _wrong_logins(Client(), 4) == [200] * 4
+    assert Client().post(LOGIN, {"username": user.email, "password": PASSWORD}).status_code == 302
+
+
 def _redis_or_skip(url):
     redis = pytest.importorskip("redis")
     connection = redis.Redis.from_url(url, socket_connect_timeout=1)
