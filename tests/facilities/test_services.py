@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from core.services import PolicyBlocked
 from facilities import services
 from facilities.models import (
     ChangeKind,
@@ -110,7 +111,7 @@ def test_staff_of_a_facility_not_yet_approved_stay_pending(vworld):
     vworld.facility_a.status = FacilityStatus.SUSPENDED
     vworld.facility_a.save()
     staff = add(vworld)
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         services.staff_activate(staff=staff, by=vworld.admin_a)
     assert "STF-FACILITY" in rules(blocked.value)
     staff.refresh_from_db()
@@ -126,7 +127,7 @@ def test_periodic_education_does_not_replace_the_training_before_use(db):
     train(staff, world.admin_a, TrainingKind.EDUCATION)
     staff.refresh_from_db()
     assert staff.status == StaffStatus.PENDING
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         services.staff_activate(staff=staff, by=world.admin_a)
     assert rules(blocked.value) == ["STF-TRAINING"]
 
@@ -228,7 +229,7 @@ def test_removing_directly_without_the_notice_is_blocked_where_it_must_come_firs
     from tests.conftest import make_world
 
     world = make_world(variant_a="kumagaya")
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         services.staff_remove(
             staff=world.staff_a, by=world.admin_a, reason=RemovalReason.RETIRED, effective_date=TODAY,
             devices_returned=True,
@@ -305,7 +306,7 @@ def test_a_membership_left_open_rolls_the_whole_removal_back(vworld, registered)
 
     registered(hook=sloppy_hook, counter=lambda staff: 1)
     before = _snapshot(vworld)
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         request_removal(vworld.staff_a, vworld.admin_a)
     assert rules(blocked.value) == ["STF-REMOVE-GROUPS"]
     assert _snapshot(vworld) == before
@@ -331,7 +332,7 @@ def test_filing_rolls_back_when_a_waiting_removal_is_blocked(db, registered):
     registered(counter=lambda staff: 1)
     notice = ChangeNotice.objects.get()
     before = _snapshot(world)
-    with pytest.raises(services.PolicyBlocked, match=world.staff_a.full_name):
+    with pytest.raises(PolicyBlocked, match=world.staff_a.full_name):
         services.notice_file(notice=notice, by=world.admin_a)
     assert _snapshot(world) == before
     assert ChangeNotice.objects.get().status == NoticeStatus.DRAFT
@@ -443,3 +444,56 @@ def test_publish_pledge_texts_is_idempotent(world, capsys):
     call_command("publish_pledge_texts")
     assert "Published 0 new" in capsys.readouterr().out
     assert PledgeText.objects.count() == 2
+
+
+# --- Enrolling a facility (enrollment's approval and the Excel import call these) ---------------
+
+
+def enroll(program, **kwargs):
+    data = {
+        "name": "みらい在宅クリニック", "name_kana": "みらいざいたくくりにっく", "kind": "clinic",
+        "postal_code": "５８００００１", "address": "大阪府松原市若林1-2-3", "phone": "０７２－１２３－４５６７", "fax": "",
+    }
+    data.update(kwargs)
+    return services.facility_enroll(program=program, by=None, **data)
+
+
+def test_an_enrolled_facility_gets_the_next_number_and_normalised_fields(world):
+    from tests.factories import FacilityFactory
+
+    program = world.program_a
+    FacilityFactory(program=program, number=f"{program.code}-0041")
+    FacilityFactory(program=program, number=f"{program.code}-OLD")
+    facility = enroll(program)
+    assert facility.number == f"{program.code}-0042" and facility.status == FacilityStatus.ACTIVE
+    assert (facility.name_kana, facility.postal_code, facility.phone) == (
+        "ミライザイタククリニック", "580-0001", "072-123-4567")
+    assert facility.approved_on == TODAY and facility.history.count() == 1
+    kept = enroll(program, number="KEEP-7", approved_on=datetime.date(2020, 4, 1))
+    assert (kept.number, kept.approved_on) == ("KEEP-7", datetime.date(2020, 4, 1))
+
+
+@pytest.mark.parametrize(("field", "value"), [("phone", "072-123"), ("fax", "12345"), ("name_kana", "Mirai"),
+                                              ("postal_code", "58")])
+def test_an_enrolled_facility_is_validated_like_the_forms(world, field, value):
+    with pytest.raises(ValidationError) as caught:
+        enroll(world.program_a, **{field: value})
+    assert field in caught.value.message_dict
+
+
+def test_granting_administration_makes_a_login_and_a_role_once(world):
+    staff = StaffFactory(facility=world.facility_a, email="Kanri@Example.jp", is_admin=False)
+    user = services.facility_admin_grant(staff=staff, by=world.secretariat_a)
+    staff.refresh_from_db()
+    assert user.email.lower() == "kanri@example.jp" and not user.has_usable_password()
+    assert staff.user == user and staff.is_admin
+    role = Role.objects.get(user=user, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN)
+    role.is_active = False
+    role.save()
+    assert services.facility_admin_grant(staff=staff, by=world.secretariat_a) == user
+    assert Role.objects.get(pk=role.pk).is_active and Role.objects.filter(user=user).count() == 1
+
+
+def test_granting_administration_reuses_an_existing_login(world):
+    staff = StaffFactory(facility=world.facility_a, email=world.admin_a.email.upper())
+    assert services.facility_admin_grant(staff=staff, by=None) == world.admin_a

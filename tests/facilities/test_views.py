@@ -409,3 +409,22 @@ def test_no_notice_items_where_the_variant_needs_no_notice(client, world):
     client.force_login(world.insider_a)
     body = client.get(reverse("home")).content.decode()
     assert "変更届" not in body
+
+
+@pytest.mark.parametrize("kind", ["ledger", "pledge"])
+def test_without_a_japanese_font_the_ledger_pdfs_explain_instead_of_failing(client, world, kind, no_japanese_font):
+    client.force_login(world.admin_a)
+    if kind == "ledger":
+        url = reverse("facilities:ledger-pdf", args=[world.facility_a.pk])
+    else:
+        url = reverse("facilities:staff-pledge-pdf", args=[world.staff_a.pk])
+    response = client.get(url)
+    assert response.status_code == 503 and "日本語フォント" in response.content.decode()
+
+
+def test_a_future_signing_date_is_refused_with_one_message(client, world):
+    from core.forms import FUTURE_ERROR
+    from facilities.forms import PledgeForm
+
+    form = PledgeForm({"kind": "signed", "signed_on": "2999-01-01"}, policy=world.program_a.policy)
+    assert form.errors["signed_on"] == [FUTURE_ERROR.format(label="署名日")]
