@@ -10,16 +10,18 @@ from core.services import PolicyBlocked
 from enrollment import services
 from enrollment.models import ApplicationEvent, ApplicationStatus, EventKind
 from facilities.models import Facility, FacilityStatus, Role, RoleKind, Staff, StaffStatus
-from policy.rules import PROFILES, VARIANTS
-from tests.enrollment.factories import ApplicationFactory, RegistrantFactory, row, service_data
+from policy.rules import VARIANTS
+from tests.enrollment.factories import ApplicationFactory, RegistrantFactory
+from tests.enrollment.helpers import STAFF_STATUS_ON_APPROVAL, row, service_data
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory, UserFactory
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
 S = ApplicationStatus
-APPROVING = [v for v in VARIANTS if PROFILES[v].secretariat_approves]
-RECORDING = [v for v in VARIANTS if not PROFILES[v].secretariat_approves]
-WITH_PLEDGE = [v for v in VARIANTS if PROFILES[v].facility_pledge_text is not None]
+APPROVING = variants(secretariat_approves=True)
+RECORDING = variants(secretariat_approves=False)
+WITH_PLEDGE = variants(lambda p: p.facility_pledge_text is not None)
 
 
 def submit(program, rows=None, **overrides):
@@ -144,9 +146,7 @@ def test_approval_enrolls_the_facility_its_staff_and_invites_the_administrator(
     assert facility.number == "KMG-0008" and facility.status == FacilityStatus.ACTIVE
     assert facility.approved_on == timezone.localdate() and facility.name == "みらい在宅クリニック"
     staff = list(Staff.objects.filter(facility=facility).order_by("email"))
-    policy = program.policy
-    status = StaffStatus.PENDING if policy.staff_pledge_required or policy.training_required_before_use \
-        else StaffStatus.ACTIVE
+    status = STAFF_STATUS_ON_APPROVAL[variant]
     assert [(s.email, s.is_admin, s.status) for s in staff] == [
         ("hanako1@example.jp", True, status), ("hanako2@example.jp", False, status)
     ]

@@ -137,7 +137,7 @@ def test_detail_shows_findings_with_articles_and_the_history(client, world, appl
 
 def test_detail_lists_what_the_applicant_changed_on_resubmission(client, world):
     from enrollment import services
-    from tests.enrollment.factories import row, service_data
+    from tests.enrollment.helpers import row, service_data
 
     application = services.application_submit(
         program=world.program_a, data=service_data(world.program_a), registrants=[row(1, admin=True)])

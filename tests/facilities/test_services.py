@@ -27,8 +27,9 @@ from facilities.models import (
     TrainingKind,
 )
 from policy.rules import check, profile
-from tests.facilities.conftest import NOTICE_VARIANTS, PLEDGE_VARIANTS, TODAY
+from tests.facilities.helpers import NOTICE_FIRST_VARIANTS, NOTICE_VARIANTS, PLEDGE_VARIANTS, TODAY
 from tests.factories import RoleFactory, StaffFactory
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
@@ -66,35 +67,52 @@ def test_the_variant_groups_match_the_profiles():
     # The tests below lean on these groups; if a profile changes, this says so first.
     assert PLEDGE_VARIANTS == ["musashimurayama", "chuo", "matsubara", "iwakuni"]
     assert NOTICE_VARIANTS == ["kumagaya", "musashimurayama"]
+    assert NOTICE_FIRST_VARIANTS == ["kumagaya"]
 
 
 # --- Adding and activating -----------------------------------------------------------------
 
 
-def test_adding_staff_follows_the_variant(vworld, variant):
-    p = profile(variant)
+def exempt(staff, by):
+    return pledge(staff, by, PledgeKind.EXEMPT)
+
+
+def video(staff, by):
+    return train(staff, by, TrainingKind.VIDEO)
+
+
+def steps_before_use(sign=pledge, attend=train):
+    """(variant, the steps a new person needs before use in it), for every variant."""
+    return [
+        *[(v, []) for v in variants(staff_pledge_required=False, training_required_before_use=False)],
+        *[(v, [sign]) for v in variants(staff_pledge_required=True, training_required_before_use=False)],
+        *[(v, [attend]) for v in variants(staff_pledge_required=False, training_required_before_use=True)],
+        *[(v, [sign, attend]) for v in variants(staff_pledge_required=True, training_required_before_use=True)],
+    ]
+
+
+@pytest.mark.parametrize(("variant", "steps"), steps_before_use())
+def test_new_staff_become_active_once_they_have_what_the_variant_asks(vworld, steps):
     staff = add(vworld)
-    needs_something = p.staff_pledge_required or p.training_required_before_use
-    assert staff.status == (StaffStatus.PENDING if needs_something else StaffStatus.ACTIVE)
-    if p.staff_pledge_required:
-        pledge(staff, vworld.admin_a)
-        staff.refresh_from_db()
-        assert staff.status == (StaffStatus.PENDING if p.training_required_before_use else StaffStatus.ACTIVE)
-    if p.training_required_before_use:
-        train(staff, vworld.admin_a)
+    for step in steps:
+        assert staff.status == StaffStatus.PENDING
+        step(staff, vworld.admin_a)
         staff.refresh_from_db()
     assert staff.status == StaffStatus.ACTIVE
     assert staff.started_on == TODAY
-    lines = NoticeLine.objects.filter(staff=staff, change=ChangeKind.ADD)
-    assert lines.exists() == p.change_notice_required
 
 
-@pytest.mark.parametrize("variant", PLEDGE_VARIANTS)
-def test_an_exempted_pledge_counts_as_a_pledge(vworld, variant):
+@pytest.mark.parametrize(("variant", "on_notice"), [(v, v in NOTICE_VARIANTS) for v in variants()])
+def test_an_addition_goes_on_the_change_notice_where_the_variant_has_one(vworld, on_notice):
     staff = add(vworld)
-    pledge(staff, vworld.admin_a, PledgeKind.EXEMPT)
-    if profile(variant).training_required_before_use:
-        train(staff, vworld.admin_a, TrainingKind.VIDEO)
+    assert NoticeLine.objects.filter(staff=staff, change=ChangeKind.ADD).exists() == on_notice
+
+
+@pytest.mark.parametrize(("variant", "steps"), [(v, steps) for v, steps in steps_before_use(exempt, video) if steps])
+def test_an_exempted_pledge_counts_as_a_pledge(vworld, steps):
+    staff = add(vworld)
+    for step in steps:
+        step(staff, vworld.admin_a)
     staff.refresh_from_db()
     assert staff.status == StaffStatus.ACTIVE
 
@@ -186,33 +204,38 @@ def test_history_records_who_added_and_activated(world):
 # --- Removing ------------------------------------------------------------------------------
 
 
-def test_removal_follows_the_variant(vworld, variant, django_capture_on_commit_callbacks):
-    p = profile(variant)
-    staff = vworld.staff_a
-    removal = request_removal(staff, vworld.admin_a, devices_returned=DeviceReturn.NOT_RETURNED)
+def assert_removed(staff, removal, variant, *, on_notice, notice_warning):
     staff.refresh_from_db()
-    notice_first = "STF-REMOVE-NOTICE" in [
-        v.rule for v in check(variant, "remove_staff", {"notice_filed": False}) if v.severity == "block"
-    ]
-    if notice_first:
-        # The notice comes before the removal: the person waits on the draft notice.
-        assert staff.status == StaffStatus.ACTIVE and removal.removed_at is None
-        notice = ChangeNotice.objects.get(facility=vworld.facility_a, status=NoticeStatus.DRAFT)
-        with django_capture_on_commit_callbacks(execute=True):
-            services.notice_file(notice=notice, by=vworld.admin_a)
-        staff.refresh_from_db()
-        removal.refresh_from_db()
     assert staff.status == StaffStatus.REMOVED
     assert staff.ended_on == TODAY
     assert removal.removed_at is not None and removal.open_memberships_at_removal == 0
     assert removal.note == "患者グループ0件のメンバーから外しました。"  # groups registers its hooks
     expected_warnings = {v.rule for v in check(variant, "remove_staff", {"devices_returned": False})}
-    if p.change_notice_required and not notice_first:
-        expected_warnings.add("STF-REMOVE-NOTICE")  # notify after the change (docs/policy-notes.md #2)
-    assert set(rules(removal.warnings)) == expected_warnings
-    on_notice = NoticeLine.objects.filter(staff=staff, change=ChangeKind.REMOVE)
-    assert on_notice.exists() == p.change_notice_required
+    # Where the notice follows the removal, the engine reminds to file it (docs/policy-notes.md #2).
+    assert set(rules(removal.warnings)) == expected_warnings | ({"STF-REMOVE-NOTICE"} if notice_warning else set())
+    assert NoticeLine.objects.filter(staff=staff, change=ChangeKind.REMOVE).exists() == on_notice
     assert Staff.objects.filter(pk=staff.pk).exists()  # nothing is deleted
+
+
+@pytest.mark.parametrize("variant", NOTICE_FIRST_VARIANTS)
+def test_a_removal_waits_for_the_notice_where_it_comes_first(vworld, variant, django_capture_on_commit_callbacks):
+    staff = vworld.staff_a
+    removal = request_removal(staff, vworld.admin_a, devices_returned=DeviceReturn.NOT_RETURNED)
+    staff.refresh_from_db()
+    assert staff.status == StaffStatus.ACTIVE and removal.removed_at is None
+    notice = ChangeNotice.objects.get(facility=vworld.facility_a, status=NoticeStatus.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notice_file(notice=notice, by=vworld.admin_a)
+    removal.refresh_from_db()
+    assert_removed(staff, removal, variant, on_notice=True, notice_warning=False)
+
+
+@pytest.mark.parametrize(("variant", "on_notice"), [
+    (v, v in NOTICE_VARIANTS) for v in variants() if v not in NOTICE_FIRST_VARIANTS
+])
+def test_a_removal_is_done_at_once_where_the_notice_need_not_come_first(vworld, variant, on_notice):
+    removal = request_removal(vworld.staff_a, vworld.admin_a, devices_returned=DeviceReturn.NOT_RETURNED)
+    assert_removed(vworld.staff_a, removal, variant, on_notice=on_notice, notice_warning=on_notice)
 
 
 @pytest.mark.parametrize("variant", NOTICE_VARIANTS)
@@ -249,9 +272,10 @@ def remove_fully(staff, by, **kwargs):
     return removal
 
 
-def test_self_withdrawal_is_a_warning_only_where_the_policy_says_so(vworld, variant):
+@pytest.mark.parametrize(("variant", "warned"), [(v, v == "kumagaya") for v in variants()])
+def test_self_withdrawal_is_a_warning_only_where_the_policy_says_so(vworld, warned):
     removal = remove_fully(vworld.staff_a, vworld.admin_a, self_withdrawn=True)
-    assert ("STF-SELF-WITHDRAW" in rules(removal.warnings)) == (variant == "kumagaya")
+    assert ("STF-SELF-WITHDRAW" in rules(removal.warnings)) == warned
 
 
 def test_devices_not_lent_raise_no_warning(vworld):
