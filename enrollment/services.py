@@ -1,8 +1,13 @@
 """Every write of the application workflow: submit, correct, return, reject, withdraw, approve.
 
 Each function is keyword-only and atomic, asks the policy engine first where the policy
-has a say, moves the application through the TRANSITIONS table only, records a decision
-row (ApplicationEvent) and sends its e-mails after the commit.
+has a say (core.services.policy_check), moves the application through the TRANSITIONS table
+only (core.services.move_status), records a decision row (ApplicationEvent, written by
+`_record` alone) and sends its e-mails after the commit (enrollment/emails.py).
+
+Enrollment writes only its own tables: approval asks facilities' services to enroll the
+facility (facility_enroll), put its staff on the ledger (staff_add) and make the
+administrators' logins (facility_admin_grant).
 """
 
 import secrets

@@ -68,12 +68,17 @@ def test_the_portal_floor_is_shown_in_japanese(client, world, password, message)
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("variant", variants(password_requires_symbol=True))
-def test_a_program_that_wants_a_real_symbol_refuses_a_space_citing_its_policy_once(client, db, variant):
+def _change_as_member_of(client, variant, password):
     user = _member_of(variant)
     client.force_login(user)
-    response = _change(client, SPACE_AS_SYMBOL)
+    response = _change(client, password)
     user.refresh_from_db()
+    return user, response
+
+
+@pytest.mark.parametrize("variant", variants(password_requires_symbol=True))
+def test_a_program_that_wants_a_real_symbol_refuses_a_space_citing_its_policy_once(client, db, variant):
+    user, response = _change_as_member_of(client, variant, SPACE_AS_SYMBOL)
     assert response.status_code == 200
     body = response.content.decode()
     assert profile(variant).policy_title in body and "記号を混ぜた" in body
@@ -84,10 +89,7 @@ def test_a_program_that_wants_a_real_symbol_refuses_a_space_citing_its_policy_on
 
 @pytest.mark.parametrize("variant", variants(password_requires_symbol=False))
 def test_elsewhere_a_space_counts_as_the_floors_symbol(client, db, variant):
-    user = _member_of(variant)
-    client.force_login(user)
-    response = _change(client, SPACE_AS_SYMBOL)
-    user.refresh_from_db()
+    user, response = _change_as_member_of(client, variant, SPACE_AS_SYMBOL)
     assert response.status_code == 302
     assert user.check_password(SPACE_AS_SYMBOL)
 

@@ -1,8 +1,6 @@
 """Every ledger and notice view at every rung, and what the pages do for the people using them."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
@@ -22,6 +20,7 @@ from facilities.models import (
 from tests.conftest import make_world
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import StaffFactory, admin_of
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -178,9 +177,7 @@ def test_the_csv_opens_in_excel(client, world):
     response = client.get(reverse("facilities:ledger-csv", args=[world.facility_a.pk]), {"status": "all"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    raw = b"".join(response.streaming_content)
-    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert rows[0][0] == "氏名" and len(rows) == 3
     names = [row[0] for row in rows[1:]]
     assert world.staff_a.full_name in names and "'=HYPERLINK(1)" in names
