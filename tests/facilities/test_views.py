@@ -425,3 +425,21 @@ def test_a_future_signing_date_is_refused_with_one_message(client, world):
 
     form = PledgeForm({"kind": "signed", "signed_on": "2999-01-01"}, policy=world.program_a.policy)
     assert form.errors["signed_on"] == [FUTURE_ERROR.format(label="署名日")]
+
+
+def test_the_admin_checks_a_facilitys_phone_and_normalises_it(client, world):
+    from core.forms import PHONE_ERROR
+
+    facility = world.facility_a
+    client.force_login(world.superuser)
+    page = reverse("admin:facilities_facility_change", args=[facility.pk])
+    data = {
+        "program": facility.program_id, "number": facility.number, "name": facility.name, "name_kana": "",
+        "kind": facility.kind, "postal_code": "", "address": "", "fax": "", "status": facility.status,
+        "approved_on": "",
+    }
+    refused = client.post(page, {**data, "phone": "072-123"})
+    assert refused.status_code == 200 and PHONE_ERROR in refused.content.decode()
+    assert client.post(page, {**data, "phone": "０７２－１２３－４５６７"}).status_code == 302
+    facility.refresh_from_db()
+    assert facility.phone == "072-123-4567"
