@@ -143,8 +143,7 @@ def _replace_registrants(application, registrants):
         registrant = Registrant(application=application, position=position,
                                 **{name: row.get(name, "") for name in REGISTRANT_FIELDS})
         registrant.is_admin = bool(row.get("is_admin"))
-        registrant.full_clean()
-        registrant.save()
+        save_with_history(registrant, None)
 
 
 def _allocate_receipt(program):
@@ -281,7 +280,7 @@ def _enroll(application, *, by, kind, comment=""):
         if registrant.is_admin:
             admins.append(facility_admin_grant(staff=staff, by=by))
         registrant.staff = staff
-        registrant.save(update_fields=["staff"])
+        save_with_history(registrant, by)
     application.facility = facility
     application.decided_at = timezone.now()
     application.decided_by = by
