@@ -157,6 +157,17 @@ def test_a_reset_request_answers_the_same_for_unknown_and_known_addresses(db):
     assert len(mail.outbox) == 1
 
 
+def test_the_reset_mail_is_plain_text_with_a_working_link(db):
+    user = UserFactory(email="amp@example.jp", full_name="A&B <管理>")
+    Client().post(reverse("accounts:password-reset"), {"email": "amp@example.jp"})
+    (message,) = mail.outbox
+    assert message.subject == "【MCSポータル】パスワード再設定のご案内"
+    assert "A&B <管理> 様" in message.body and "&amp;" not in message.body
+    link = next(line for line in message.body.splitlines() if "://" in line)
+    confirm = Client().get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
+    assert confirm.context["validlink"] and confirm.context["form"].user == user
+
+
 def test_the_admin_password_change_records_the_date(client, world):
     user = world.coordinator_a
     client.force_login(world.superuser)
