@@ -24,7 +24,7 @@ from consent.models import AccessLog, ConsentRecord
 from consent.services import consent_template_current
 from enrollment.models import Application
 from tests.consent.factories import PatientFactory
-from tests.enrollment.factories import post_data, row
+from tests.enrollment.helpers import post_data, row
 from tests.factories import ProgramFactory
 from tests.security import dbstate
 
