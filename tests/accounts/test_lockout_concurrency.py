@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.concurrency import WRONG, race_wrong_passwords, run_on_sqlite_file
 from tests.factories import PASSWORD, UserFactory
 
-from .factories import login
+from .helpers import login
 
 LOGIN = reverse("accounts:login")
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from enrollment.models import Application
 from tests.concurrency import WRONG
-from tests.enrollment.factories import post_data
+from tests.enrollment.helpers import post_data
 from tests.factories import PASSWORD, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
