@@ -111,18 +111,22 @@ def test_every_url_at_every_rung(name, row, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize("name", FACILITY_SCOPED)
-def test_another_facility_of_the_same_program_is_not_found(name, client):
+def test_another_facility_of_the_same_program_is_not_found(name):
     scene = Scene()
     world = scene.world
     url = build(name, scene, "sibling")
-    for user in (world.admin_a, world.coordinator_a):
-        client.force_login(user)
-        before = dbstate.contents()
+    clients = []
+    for user in (world.admin_a, world.coordinator_a):  # signed in before the snapshot: it moves last_login
+        clients.append(VerifiedClient())
+        clients[-1].force_login(user)
+    data = {"status": "approved", "facility": world.facility_a.pk, "program": world.program_a.pk}
+    before = dbstate.contents()
+    for client in clients:
         answer = client.get(url)
         assert answer.status_code in (404, 405), f"GET {name} answered {answer.status_code} for facility A2's object"
-        answer = client.post(url, {"status": "approved", "facility": world.facility_a.pk, "program": world.program_a.pk})
+        answer = client.post(url, data)
         assert answer.status_code == 404, f"POST {name} answered {answer.status_code} for facility A2's object"
-        assert dbstate.changed_tables(before, dbstate.contents()) == [], name
+    assert dbstate.changed_tables(before, dbstate.contents()) == [], name
 
 
 @pytest.mark.parametrize("name", URL_NAMES)
