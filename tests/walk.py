@@ -1,12 +1,12 @@
 """The access table: for every URL of the project, who gets what, and how its arguments are built.
 
-One table, read by the three walks:
+One table, read by both walks (the apps' test_views.py keep no rung tables of their own):
 - tests/foundation/test_url_walk.py: anonymous never sees a private page; program A's people
   get 404 for program B's objects;
 - tests/security/test_walk_roles.py: every URL at every rung on program A's objects (anonymous,
   program B, another facility of the same program, each role, the app's own people, GET on a
-  POST-only URL, the allowed request), and GET never changes state;
-- the apps' tests reach for the same objects through `Scene` when they need one.
+  POST-only URL, the allowed request); the other facility's objects are not found; GET never
+  changes state.
 
 Each app keeps its part in `tests/<app>/walk.py`:
 
@@ -208,7 +208,7 @@ def build(name, scene, side="own", objects=None):
         if arg not in known:
             raise LookupError(f"URL '{name}' takes '{arg}': give it a Kwarg in tests/<app>/walk.py KWARGS")
         kwarg = known[arg]
-        make = kwarg.sibling if side == "sibling" and kwarg.sibling else getattr(kwarg, side if side != "sibling" else "own")
+        make = {"own": kwarg.own, "sibling": kwarg.sibling or kwarg.own, "other": kwarg.other}[side]
         kwargs[arg] = make(scene)
     return reverse(name, kwargs=kwargs)
 

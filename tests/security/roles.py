@@ -4,7 +4,6 @@ The table itself, the scene and `build` live in tests/walk.py.
 """
 
 from collections.abc import Mapping
-
 from functools import cached_property
 
 from tests.conftest import make_world
