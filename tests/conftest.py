@@ -1,5 +1,5 @@
 import os
-from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 from django.core.cache import cache
@@ -64,56 +64,102 @@ def client():
     return VerifiedClient()
 
 
-@dataclass
 class World:
-    """Two programs, each with a facility and one user per role; B is the outsider's side."""
+    """Two programs, each with a facility and one user per role; B is the outsider's side.
 
-    program_a: object
-    program_b: object
-    facility_a: object
-    facility_a2: object
-    facility_b: object
-    secretariat_a: object
-    admin_a: object
-    coordinator_a: object
-    insider_a: object  # holds every role in program A
-    secretariat_b: object
-    admin_b: object
-    coordinator_b: object
-    staff_a: object
-    staff_b: object
-    superuser: object
+    Every attribute is made on first use. `make_world()` touches them all at once (the `world`
+    fixture): many tests assert that program B's objects are *absent* from a page, and such an
+    assertion proves nothing if the object is only made after the response. The URL walks, which
+    build every object they name before the request, take the lazy world and pay only for what a
+    URL needs.
+    """
+
+    def __init__(self, variant_a="matsubara", variant_b="iwakuni"):
+        self.variant_a, self.variant_b = variant_a, variant_b
+
+    @cached_property
+    def program_a(self):
+        return ProgramFactory(variant=self.variant_a)
+
+    @cached_property
+    def program_b(self):
+        return ProgramFactory(variant=self.variant_b)
+
+    @cached_property
+    def facility_a(self):
+        return FacilityFactory(program=self.program_a)
+
+    @cached_property
+    def facility_a2(self):
+        return FacilityFactory(program=self.program_a)
+
+    @cached_property
+    def facility_b(self):
+        return FacilityFactory(program=self.program_b)
+
+    @cached_property
+    def secretariat_a(self):
+        return _role(RoleKind.SECRETARIAT, self.program_a)
+
+    @cached_property
+    def admin_a(self):
+        return _role(RoleKind.FACILITY_ADMIN, self.program_a, self.facility_a)
+
+    @cached_property
+    def coordinator_a(self):
+        return _role(RoleKind.COORDINATOR, self.program_a, self.facility_a)
+
+    @cached_property
+    def insider_a(self):
+        """Holds every role in program A."""
+        insider = UserFactory()
+        _role(RoleKind.SECRETARIAT, self.program_a, user=insider)
+        _role(RoleKind.FACILITY_ADMIN, self.program_a, self.facility_a, user=insider)
+        _role(RoleKind.COORDINATOR, self.program_a, self.facility_a, user=insider)
+        return insider
+
+    @cached_property
+    def secretariat_b(self):
+        return _role(RoleKind.SECRETARIAT, self.program_b)
+
+    @cached_property
+    def admin_b(self):
+        return _role(RoleKind.FACILITY_ADMIN, self.program_b, self.facility_b)
+
+    @cached_property
+    def coordinator_b(self):
+        return _role(RoleKind.COORDINATOR, self.program_b, self.facility_b)
+
+    @cached_property
+    def staff_a(self):
+        return StaffFactory(facility=self.facility_a)
+
+    @cached_property
+    def staff_b(self):
+        return StaffFactory(facility=self.facility_b)
+
+    @cached_property
+    def superuser(self):
+        return UserFactory(is_superuser=True, is_staff=True)
 
 
-def make_world(variant_a="matsubara", variant_b="iwakuni"):
-    program_a = ProgramFactory(variant=variant_a)
-    program_b = ProgramFactory(variant=variant_b)
-    facility_a = FacilityFactory(program=program_a)
-    facility_a2 = FacilityFactory(program=program_a)
-    facility_b = FacilityFactory(program=program_b)
+# In the order make_world has always made them, so that numbers and names stay as they were.
+_EVERYTHING = ("program_a", "program_b", "facility_a", "facility_a2", "facility_b", "insider_a", "secretariat_a",
+               "admin_a", "coordinator_a", "secretariat_b", "admin_b", "coordinator_b", "staff_a", "staff_b",
+               "superuser")
 
-    def role(kind, program, facility=None, user=None):
-        kwargs = {"user": user} if user else {}
-        return RoleFactory(kind=kind, program=program, facility=facility, **kwargs).user
 
-    insider = UserFactory()
-    role(RoleKind.SECRETARIAT, program_a, user=insider)
-    role(RoleKind.FACILITY_ADMIN, program_a, facility_a, user=insider)
-    role(RoleKind.COORDINATOR, program_a, facility_a, user=insider)
-    return World(
-        program_a=program_a, program_b=program_b, facility_a=facility_a, facility_a2=facility_a2,
-        facility_b=facility_b,
-        secretariat_a=role(RoleKind.SECRETARIAT, program_a),
-        admin_a=role(RoleKind.FACILITY_ADMIN, program_a, facility_a),
-        coordinator_a=role(RoleKind.COORDINATOR, program_a, facility_a),
-        insider_a=insider,
-        secretariat_b=role(RoleKind.SECRETARIAT, program_b),
-        admin_b=role(RoleKind.FACILITY_ADMIN, program_b, facility_b),
-        coordinator_b=role(RoleKind.COORDINATOR, program_b, facility_b),
-        staff_a=StaffFactory(facility=facility_a),
-        staff_b=StaffFactory(facility=facility_b),
-        superuser=UserFactory(is_superuser=True, is_staff=True),
-    )
+def _role(kind, program, facility=None, user=None):
+    kwargs = {"user": user} if user else {}
+    return RoleFactory(kind=kind, program=program, facility=facility, **kwargs).user
+
+
+def make_world(variant_a="matsubara", variant_b="iwakuni", *, lazy=False):
+    world = World(variant_a, variant_b)
+    if not lazy:
+        for name in _EVERYTHING:
+            getattr(world, name)
+    return world
 
 
 @pytest.fixture

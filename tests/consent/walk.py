@@ -1,32 +1,86 @@
-"""URL kwargs of the consent app for the URL walk: objects of program B, made on first use."""
+"""The consent app's part of the access table (tests/walk.py).
 
+Patients and consent: the secretariat reads; the facilities on the care team act; the consent
+form's versions and the access log are the secretariat's.
+"""
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consent.models import ConsentRecord
 from tests.consent.factories import ConsentRecordFactory, ConsentTemplateFactory, PatientFactory
+from tests.walk import CARE, FACILITY, GET, POST, SECRETARIAT, Access, Kwarg
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 
-def _patient_b(w):
-    if not hasattr(w, "_consent_patient_b"):
-        w._consent_patient_b = PatientFactory(origin_facility=w.facility_b)
-    return w._consent_patient_b
+def _patient(s, facility):
+    return s.once(("patient", facility.pk), lambda: PatientFactory(origin_facility=facility))
 
 
-def _record_b(w):
-    if not hasattr(w, "_consent_record_b"):
-        w._consent_record_b = ConsentRecordFactory(patient=_patient_b(w), obtained_by=w.coordinator_b)
-    return w._consent_record_b
+def _record(s, facility):
+    """A consent record of the facility's patient, with its scan."""
+    def make():
+        record = ConsentRecordFactory(patient=_patient(s, facility), obtained_by=s.world.coordinator_a)
+        record.scan.save("walk.png", ContentFile(PNG), save=False)
+        record.scan_content_type = "image/png"
+        record.save()
+        return record
+    return s.once(("record", facility.pk), make)
 
 
-def _draft_b(w):
-    if not hasattr(w, "_consent_draft_b"):
-        # A draft: the most an outsider could try to change or publish.
-        w._consent_draft_b = ConsentTemplateFactory(program=w.program_b, published_at=None)
-    return w._consent_draft_b
+def _record_b(s):
+    return s.once("record_b", lambda: ConsentRecordFactory(patient=_patient(s, s.world.facility_b),
+                                                           obtained_by=s.world.coordinator_b))
 
 
-PROVIDERS = {
-    "patient_pk": lambda w: _patient_b(w).pk,
-    "consent_pk": lambda w: _record_b(w).pk,
-    "consent_template_pk": lambda w: _draft_b(w).pk,
-    "log_user_pk": lambda w: w.coordinator_b.pk,
+def _draft(s, program):
+    # A draft: the most an outsider could try to change or publish.
+    return s.once(("draft", program.pk), lambda: ConsentTemplateFactory(program=program, published_at=None, version=99))
+
+
+def _scan(s):
+    return {"scan": SimpleUploadedFile("x.png", PNG)}
+
+
+def _without_scan(s):
+    ConsentRecord.objects.filter(pk=_record(s, s.world.facility_a).pk).update(scan="")
+
+
+ACCESS = {
+    "consent:patient-list": Access(GET, FACILITY),
+    "consent:patient-create": Access(GET, CARE),
+    "consent:patient-detail": Access(GET, FACILITY),
+    "consent:patient-update": Access(GET, CARE),
+    "consent:patient-consent-pdf": Access(GET, FACILITY),
+    "consent:consent-create": Access(GET, CARE),
+    "consent:consent-detail": Access(GET, FACILITY),
+    "consent:consent-pdf": Access(GET, FACILITY),
+    "consent:consent-scan": Access(GET, FACILITY),
+    "consent:consent-scan-attach": Access(POST, CARE, status=302, data=_scan, ready=_without_scan),
+    "consent:consent-withdraw": Access(GET, CARE),
+    "consent:template-list": Access(GET, FACILITY),
+    "consent:template-draft": Access(POST, SECRETARIAT, status=302),
+    "consent:program-blank-pdf": Access(GET, FACILITY),
+    "consent:template-detail": Access(GET, FACILITY),
+    "consent:template-pdf": Access(GET, FACILITY),
+    "consent:template-edit": Access(GET, SECRETARIAT),
+    "consent:template-publish": Access(POST, SECRETARIAT, status=302),
+    "consent:access-log": Access(GET, SECRETARIAT),
+    "consent:user-access-log": Access(GET, SECRETARIAT),
+    "consent:patient-access-log": Access(GET, SECRETARIAT),
+    "consent:erasure-list": Access(GET, SECRETARIAT),
+    "consent:patient-erase": Access(GET, SECRETARIAT),
 }
 
-PUBLIC = {}
+KWARGS = {
+    "patient_pk": Kwarg("facility", own=lambda s: _patient(s, s.world.facility_a).pk,
+                        sibling=lambda s: _patient(s, s.world.facility_a2).pk,
+                        other=lambda s: _patient(s, s.world.facility_b).pk),
+    "consent_pk": Kwarg("facility", own=lambda s: _record(s, s.world.facility_a).pk,
+                        sibling=lambda s: _record(s, s.world.facility_a2).pk,
+                        other=lambda s: _record_b(s).pk),
+    "consent_template_pk": Kwarg("program", own=lambda s: _draft(s, s.world.program_a).pk,
+                                 other=lambda s: _draft(s, s.world.program_b).pk),
+    "log_user_pk": Kwarg("program", own=lambda s: s.world.coordinator_a.pk, other=lambda s: s.world.coordinator_b.pk),
+}

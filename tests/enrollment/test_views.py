@@ -1,4 +1,4 @@
-"""The secretariat's pages: every rung, the decisions, the ledger export, the home panel."""
+"""The secretariat's pages: the decisions, the ledger export, the home panel (rungs: tests/enrollment/walk.py)."""
 
 import datetime
 
@@ -15,8 +15,6 @@ from tests.factories import FacilityFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 S = ApplicationStatus
-READ = ["application-detail", "application-pdf", "application-pledge-pdf"]
-WRITE = ["application-approve", "application-return", "application-reject", "application-invite"]
 
 
 def url(name, application):
@@ -28,39 +26,14 @@ def application(world):
     return ApplicationFactory(program=world.program_a)
 
 
-@pytest.mark.parametrize("name", READ + WRITE)
-def test_rungs_of_one_application(client, world, application, name):
-    target = url(name, application)
-    send = client.post if name in WRITE else client.get
-    anonymous = send(target)
-    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("accounts:login"))
-    client.force_login(world.secretariat_b)
-    assert send(target).status_code == 404  # another program's secretariat
-    client.force_login(world.admin_a)
-    assert send(target).status_code == 403  # same program, not the secretariat
-    client.force_login(world.secretariat_a)
-    if name in WRITE:
-        assert client.get(target).status_code == 405
-    else:
-        assert client.get(target).status_code == 200
+# Every view at every rung (anonymous, outsider 404, wrong role 403, allowed, GET on POST-only 405)
+# is in the access table, tests/enrollment/walk.py ACCESS, walked by tests/security/test_walk_roles.py.
 
 
 def test_an_application_is_reached_only_through_its_own_program(client, world, application):
     client.force_login(world.insider_a)
     wrong = reverse("enrollment:application-detail", args=[world.program_b.slug, application.pk])
     assert client.get(wrong).status_code == 404
-
-
-@pytest.mark.parametrize("name", ["application-list", "facility-ledger-csv"])
-def test_rungs_of_program_pages(client, world, name):
-    target = reverse(f"enrollment:{name}", args=[world.program_a.slug])
-    assert client.get(target).status_code == 302
-    client.force_login(world.secretariat_b)
-    assert client.get(target).status_code == 404
-    client.force_login(world.coordinator_a)
-    assert client.get(target).status_code == 403
-    client.force_login(world.secretariat_a)
-    assert client.get(target).status_code == 200
 
 
 def test_queue_filters_and_counts(client, world):

@@ -1,4 +1,4 @@
-"""Every ledger and notice view at every rung, and what the pages do for the people using them."""
+"""What the ledger and notice pages do for the people using them (their rungs: tests/facilities/walk.py)."""
 
 import datetime
 
@@ -19,7 +19,7 @@ from facilities.models import (
 )
 from tests.conftest import make_world
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
-from tests.factories import StaffFactory, admin_of
+from tests.factories import StaffFactory
 from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
@@ -35,80 +35,8 @@ def mw(db):
     return world
 
 
-# (url name, object the URL names, method, a user allowed, a user of the wrong role or None)
-VIEWS = [
-    ("facilities:facility-detail", "facility", "get", "coordinator_a", None),
-    ("facilities:ledger-csv", "facility", "get", "coordinator_a", None),
-    ("facilities:ledger-pdf", "facility", "get", "coordinator_a", None),
-    ("facilities:staff-add", "facility", "get", "admin_a", "coordinator_a"),
-    ("facilities:training-list", "facility", "get", "coordinator_a", None),
-    ("facilities:training-add", "facility", "get", "admin_a", "coordinator_a"),
-    ("facilities:facility-notices", "facility", "get", "coordinator_a", None),
-    ("facilities:staff-detail", "staff", "get", "coordinator_a", None),
-    ("facilities:staff-edit", "staff", "get", "admin_a", "coordinator_a"),
-    ("facilities:staff-activate", "staff", "post", "admin_a", "coordinator_a"),
-    ("facilities:staff-remove", "staff", "get", "admin_a", "coordinator_a"),
-    ("facilities:staff-pledge", "staff", "get", "admin_a", "coordinator_a"),
-    ("facilities:staff-pledge-pdf", "staff", "get", "coordinator_a", None),
-    ("facilities:notice-detail", "notice", "get", "coordinator_a", None),
-    ("facilities:notice-pdf", "notice", "get", "coordinator_a", None),
-    ("facilities:notice-file", "notice", "post", "admin_a", "coordinator_a"),
-    ("facilities:notice-acknowledge", "notice", "post", "secretariat_a", "admin_a"),
-    ("facilities:notice-request-correction", "notice", "post", "secretariat_a", "admin_a"),
-    ("facilities:notice-inbox", "program", "get", "secretariat_a", "admin_a"),
-]
-IDS = [v[0] for v in VIEWS]
-
-
-def url_for(world, name, target):
-    kwargs = {
-        "facility": {"facility_pk": world.facility_a.pk},
-        "staff": {"staff_pk": world.staff_a.pk},
-        "notice": {"notice_pk": world.notice.pk},
-        "program": {"slug": world.program_a.slug},
-    }[target]
-    return reverse(name, kwargs=kwargs)
-
-
-def call(client, method, url, data=None):
-    return getattr(client, method)(url, data or {"comment": "職種を確認してください"})
-
-
-@pytest.mark.parametrize("name, target, method, allowed, wrong", VIEWS, ids=IDS)
-def test_anonymous_goes_to_login(client, mw, name, target, method, allowed, wrong):
-    response = call(client, method, url_for(mw, name, target))
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
-
-
-@pytest.mark.parametrize("name, target, method, allowed, wrong", VIEWS, ids=IDS)
-def test_outsiders_get_404(client, mw, name, target, method, allowed, wrong):
-    url = url_for(mw, name, target)
-    outsiders = [mw.secretariat_b, mw.admin_b]
-    if target != "program":
-        outsiders.append(admin_of(mw.facility_a2))  # same program, another facility
-    for outsider in outsiders:
-        client.force_login(outsider)
-        assert call(client, method, url).status_code == 404, outsider
-
-
-@pytest.mark.parametrize("name, target, method, allowed, wrong", [v for v in VIEWS if v[4]],
-                         ids=[v[0] for v in VIEWS if v[4]])
-def test_the_wrong_role_gets_403(client, mw, name, target, method, allowed, wrong):
-    client.force_login(getattr(mw, wrong))
-    assert call(client, method, url_for(mw, name, target)).status_code == 403
-
-
-@pytest.mark.parametrize("name, target, method, allowed, wrong", VIEWS, ids=IDS)
-def test_the_allowed_role_gets_through(client, mw, name, target, method, allowed, wrong):
-    if name == "facilities:notice-file":
-        pass
-    elif name in ("facilities:notice-acknowledge", "facilities:notice-request-correction"):
-        services.notice_file(notice=mw.notice, by=mw.admin_a)
-    client.force_login(getattr(mw, allowed))
-    response = call(client, method, url_for(mw, name, target))
-    assert response.status_code == (302 if method == "post" else 200)
-    if method == "post":
-        assert client.get(url_for(mw, name, target)).status_code == 405
+# Every view at every rung (anonymous, outsider 404, wrong role 403, allowed, GET on POST-only 405)
+# is in the access table, tests/facilities/walk.py ACCESS, walked by tests/security/test_walk_roles.py.
 
 
 def test_the_secretariat_may_manage_the_ledger_too(client, mw):

@@ -1,51 +1,38 @@
-"""Deny by default, proven over every URL pattern the project has.
+"""Deny by default, proven over every URL pattern the project has (the table: tests/walk.py).
 
 - anonymous requests to private pages go to the login page (never a 200);
 - a user holding every role in program A, asking for program B's objects, gets 404
   on GET and on POST, and nothing changes;
-- a URL whose arguments the walk cannot build fails the test (tests/walk.py).
+- a URL whose arguments the walk cannot build fails the test.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.walk import PROVIDERS, PUBLIC
+from tests.snapshot import snapshot
+from tests.walk import PROVIDERS, Scene, kwarg_names, tables
+from tests.walk import all_url_names as all_url_names  # re-exported: other tests walk the URLs from here
+from tests.walk import build as build_url
+from tests.walk import public as public_of
 
+URL_NAMES = sorted(all_url_names())
+PUBLIC = public_of(tables()[0])
 
-def _walk(patterns, namespace=None):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            if ns == "admin":
-                continue  # the admin has its own login; tested in test_admin
-            yield from _walk(entry.url_patterns, ns if entry.namespace else namespace)
-        elif isinstance(entry, URLPattern) and entry.name:
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield name, entry
-
-
-def all_url_names():
-    seen = {}
-    for name, pattern in _walk(get_resolver().url_patterns):
-        seen.setdefault(name, pattern)
-    return seen
-
-
-def _kwarg_names(pattern):
-    return list(pattern.pattern.converters)
+__all__ = ["PROVIDERS", "URL_NAMES", "all_url_names", "build"]
 
 
 def build(name, world):
-    pattern = all_url_names()[name]
-    kwargs = {}
-    for arg in _kwarg_names(pattern):
-        if arg not in PROVIDERS:
-            pytest.fail(f"URL '{name}' takes '{arg}', which tests/walk.py cannot build: add a provider")
-        kwargs[arg] = PROVIDERS[arg](world)
+    """Program B's URL, for tests that hold a world: (url, kwargs)."""
+    scene = Scene(world)
+    kwargs = {arg: tables()[1][arg].other(scene) for arg in kwarg_names(name)}
     return reverse(name, kwargs=kwargs), kwargs
 
 
-URL_NAMES = sorted(all_url_names())
+def _program_b(name, scene):
+    try:
+        return build_url(name, scene, "other")
+    except LookupError as error:
+        pytest.fail(str(error))
 
 
 def test_the_walk_sees_the_project():
@@ -56,10 +43,10 @@ def test_the_walk_sees_the_project():
     assert not stale, f"public allowlist names URLs that no longer exist: {stale}"
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", URL_NAMES)
-def test_anonymous_never_sees_a_private_page(name, client, world):
-    url, _ = build(name, world)
-    response = client.get(url)
+def test_anonymous_never_sees_a_private_page(name, client):
+    response = client.get(_program_b(name, Scene()))
     if name in PUBLIC:
         assert response.status_code in (200, 302, 404, 405), name
         return
@@ -68,17 +55,17 @@ def test_anonymous_never_sees_a_private_page(name, client, world):
         assert response.url.startswith(reverse("accounts:login")), f"{name} redirected to {response.url}"
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", URL_NAMES)
-def test_program_a_user_gets_404_for_program_b_objects(name, client, world, django_capture_on_commit_callbacks):
-    url, kwargs = build(name, world)
-    if not kwargs or name in PUBLIC:
+def test_program_a_user_gets_404_for_program_b_objects(name, client, django_capture_on_commit_callbacks):
+    if not kwarg_names(name) or name in PUBLIC:
         pytest.skip("no object of another program in this URL")
-    client.force_login(world.insider_a)
-    from tests.snapshot import snapshot
-
+    scene = Scene()
+    url = _program_b(name, scene)
+    client.force_login(scene.world.insider_a)
     before = snapshot()
     get = client.get(url)
     assert get.status_code in (404, 405), f"GET {name} answered {get.status_code} for program B's object"
-    post = client.post(url, {"status": "approved", "program": world.program_a.pk})
+    post = client.post(url, {"status": "approved", "program": scene.world.program_a.pk})
     assert post.status_code == 404, f"POST {name} answered {post.status_code} for program B's object"
     assert snapshot() == before, f"{name} changed data for an outsider"

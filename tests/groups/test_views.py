@@ -1,5 +1,5 @@
-"""Every view at every rung (anonymous, outsider, wrong role, allowed, GET on POST-only), query counts
-pinned on the lists, the dashboards and the worksheet, and the whole journey through the pages."""
+"""Query counts pinned on the lists, the dashboards and the worksheet, and the whole journey through the
+pages. The rungs of every view are in the access table (tests/groups/walk.py)."""
 
 
 import pytest
@@ -40,84 +40,11 @@ def objs(world):
         "group": group, "seat": seat, "review": review, "campaign": review.campaign,
         "task": McsTaskFactory(group=group, for_secretariat=True, facility=None, kind=TaskKind.DELETE),
         "member_admin": admin_of(member_facility), "member_coordinator": coordinator_of(member_facility),
-        "stranger": coordinator_of(world.facility_a2),
     }
 
 
-# name, what the URL takes, method, users who get 404, users who get 403, the allowed user, its status
-RUNGS = [
-    ("group-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
-    ("group-create", "slug", "get", ["secretariat_b"], ["secretariat_a"], "coordinator_a", 200),
-    ("dashboard", "slug", "get", ["coordinator_b"], ["coordinator_a"], "secretariat_a", 200),
-    ("task-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
-    ("association-admin", "slug", "get", ["secretariat_b"], ["coordinator_a"], "secretariat_a", 200),
-    ("campaign-list", "slug", "get", ["secretariat_b"], [], "coordinator_a", 200),
-    ("campaign-create", "slug", "get", ["secretariat_b"], ["admin_a"], "secretariat_a", 200),
-    ("facility-dashboard", "facility", "get", ["coordinator_b", "stranger"], [], "admin_a", 200),
-    ("group-detail", "group", "get", ["coordinator_b", "stranger"], [], "member_coordinator", 200),
-    ("member-add", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a", "member_admin"],
-     "coordinator_a", 200),
-    ("person-add", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
-    ("association-admin-add", "group", "post", ["coordinator_b", "stranger"], ["secretariat_a"], "admin_a", 302),
-    ("group-leader", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "admin_a", 200),
-    ("group-archive", "group", "get", ["coordinator_b", "stranger"], ["member_admin"], "coordinator_a", 200),
-    ("group-restore", "group", "post", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 302),
-    ("group-deletion", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
-    ("member-respond", "seat", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
-     "member_admin", 302),
-    ("member-remove", "seat", "get", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
-     "member_admin", 200),
-    ("task-confirm", "task", "post", ["coordinator_b", "stranger"], ["coordinator_a"], "secretariat_a", 302),
-    ("campaign-detail", "campaign", "get", ["secretariat_b", "stranger"], [], "coordinator_a", 200),
-    ("campaign-report-pdf", "campaign", "get", ["secretariat_b", "stranger"], ["coordinator_a"], "secretariat_a", 200),
-    ("campaign-report-csv", "campaign", "get", ["secretariat_b", "stranger"], ["coordinator_a"], "secretariat_a", 200),
-    ("review-worksheet", "review", "get", ["coordinator_b", "stranger"], [], "member_coordinator", 200),
-    ("review-complete", "review", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_admin"],
-     "coordinator_a", 302),
-    ("review-report-pdf", "review", "get", ["coordinator_b", "stranger"], ["member_coordinator"], "secretariat_a",
-     200),
-    ("review-report-csv", "review", "get", ["coordinator_b", "stranger"], ["member_coordinator"], "coordinator_a",
-     200),
-]
-
-
-def _url(name, kind, world, objs):
-    args = {
-        "slug": world.program_a.slug, "facility": world.facility_a.pk, "group": objs["group"].pk,
-        "seat": objs["seat"].pk, "task": objs["task"].pk, "campaign": objs["campaign"].pk,
-        "review": objs["review"].pk,
-    }[kind]
-    return reverse(f"groups:{name}", args=[args])
-
-
-def _user(who, world, objs):
-    return objs[who] if who in objs else getattr(world, who)
-
-
-def test_every_url_of_the_app_is_in_the_rungs():
-    from tests.foundation.test_url_walk import URL_NAMES
-
-    assert {n.removeprefix("groups:") for n in URL_NAMES if n.startswith("groups:")} == {r[0] for r in RUNGS}
-
-
-@pytest.mark.parametrize(("name", "kind", "method", "hidden", "forbidden", "allowed", "status"), RUNGS)
-def test_every_view_at_every_rung(
-    client, world, objs, name, kind, method, hidden, forbidden, allowed, status
-):
-    url = _url(name, kind, world, objs)
-    send = getattr(client, method)
-    response = send(url)
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))  # anonymous
-    for who in hidden:
-        client.force_login(_user(who, world, objs))
-        assert send(url).status_code == 404, who
-    for who in forbidden:
-        client.force_login(_user(who, world, objs))
-        assert send(url).status_code == 403, who
-    client.force_login(_user(allowed, world, objs))
-    if method == "post":
-        assert client.get(url).status_code == 405
-    assert send(url).status_code == status
+# Every view at every rung (anonymous, outsider 404, wrong role 403, allowed, GET on POST-only 405)
+# is in the access table, tests/groups/walk.py ACCESS, walked by tests/security/test_walk_roles.py.
 
 
 def test_the_worksheet_is_read_only_to_those_who_do_not_review(client, world, objs):

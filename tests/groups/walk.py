@@ -1,93 +1,55 @@
-"""URL kwargs of the groups app for the URL walks.
+"""The groups app's part of the access table (tests/walk.py).
 
-- PROVIDERS (tests/foundation/test_url_walk.py): objects of program B, made on first use;
-- MATRIX, KWARG_SCOPES, OWN, SIBLING (tests/security/roles.py): who of program A may open what,
-  with objects at facility_a (the roles' own) and at facility_a2 (a sibling facility).
+Program A's groups live at facility_a (the roles' own) and facility_a2 (the sibling facility):
+each with an invited member of its own facility, an open MCS task and an open review. Beside
+them, made only for the rows that name them:
+- the seat: an invitation to a nurse of a member facility (another facility of program A),
+  whose MCS管理者 and coordinator are `member_admin` and `member_coordinator`;
+- a task for the secretariat (a deletion to carry out in MCS).
+The walk's roles lead no group, which the campaign rows rely on.
 """
 
+from groups.models import MembershipStatus, TaskKind
+from tests.factories import FacilityFactory, StaffFactory, admin_of, coordinator_of
 from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.walk import CARE, FACILITY, GET, POST, SECRETARIAT, Access, Kwarg
 
 
-def _group_b(w):
-    if not hasattr(w, "_groups_group_b"):
-        w._groups_group_b = GroupFactory(origin_facility=w.facility_b, leader=w.staff_b)
-    return w._groups_group_b
-
-
-def _review_b(w):
-    if not hasattr(w, "_groups_review_b"):
-        w._groups_review_b = GroupReviewFactory(group=_group_b(w))
-    return w._groups_review_b
-
-
-PROVIDERS = {
-    "group_pk": lambda w: _group_b(w).pk,
-    "membership_pk": lambda w: MembershipFactory(group=_group_b(w)).pk,
-    "task_pk": lambda w: McsTaskFactory(group=_group_b(w)).pk,
-    "review_pk": lambda w: _review_b(w).pk,
-    "campaign_pk": lambda w: _review_b(w).campaign_id,
-}
-
-PUBLIC = {}
-
-# --- The role walk (tests/security/roles.py) --------------------------------------------
-
-GET, POST = "GET", "POST"
-S, A, C = "secretariat", "admin", "coordinator"
-FACILITY = frozenset({S, A, C})  # the group's facility and the secretariat read
-CARE = frozenset({A, C})  # the group's facility manages it
-SECRETARIAT = frozenset({S})
-
-MATRIX = {
-    "groups:group-list": (GET, FACILITY),
-    "groups:group-create": (GET, CARE),
-    "groups:dashboard": (GET, SECRETARIAT),
-    "groups:task-list": (GET, FACILITY),
-    "groups:association-admin": (GET, SECRETARIAT),
-    "groups:campaign-list": (GET, FACILITY),
-    "groups:campaign-create": (GET, SECRETARIAT),  # and the leaders of groups; the walk's roles lead none
-    "groups:facility-dashboard": (GET, FACILITY),
-    "groups:group-detail": (GET, FACILITY),
-    "groups:member-add": (GET, CARE),
-    "groups:person-add": (GET, CARE),
-    "groups:association-admin-add": (POST, CARE),
-    "groups:group-leader": (GET, CARE),
-    "groups:group-archive": (GET, CARE),
-    "groups:group-restore": (POST, CARE),
-    "groups:group-deletion": (GET, CARE),
-    "groups:member-respond": (POST, CARE),
-    "groups:member-remove": (GET, CARE),
-    "groups:task-confirm": (POST, FACILITY),
-    "groups:campaign-detail": (GET, FACILITY),
-    "groups:campaign-report-pdf": (GET, SECRETARIAT),  # and whoever started the campaign
-    "groups:campaign-report-csv": (GET, SECRETARIAT),
-    "groups:review-worksheet": (GET, FACILITY),
-    "groups:review-complete": (POST, CARE),  # the secretariat only once the review is escalated
-    "groups:review-report-pdf": (GET, FACILITY),
-    "groups:review-report-csv": (GET, FACILITY),
-}
-
-KWARG_SCOPES = {
-    "group_pk": "facility",
-    "membership_pk": "facility",
-    "task_pk": "facility",
-    "review_pk": "facility",
-    "campaign_pk": "program",  # a round over the program; each facility sees its own groups in it
-}
-
-
-def _at(stage, facility):
-    """A group of `facility` with a member, an open MCS task and an open review (made once)."""
-    cache = stage.__dict__.setdefault("_groups", {})
-    if facility.pk not in cache:
+def _at(s, facility):
+    """A group of `facility` with an invited member, an open MCS task and an open review (made once)."""
+    def make():
         group = GroupFactory(origin_facility=facility)
-        cache[facility.pk] = {
+        return {
             "group": group,
-            "membership": MembershipFactory(group=group, status="invited"),
+            "membership": MembershipFactory(group=group, status=MembershipStatus.INVITED),
             "task": McsTaskFactory(group=group),
             "review": GroupReviewFactory(group=group),
         }
-    return cache[facility.pk]
+    return s.once(("groups", facility.pk), make)
+
+
+def _member_facility(s):
+    return s.once("member_facility", lambda: FacilityFactory(program=s.world.program_a))
+
+
+def _seat(s):
+    """The own group's invitation to someone of the member facility."""
+    return s.once("seat", lambda: MembershipFactory(
+        group=_at(s, s.world.facility_a)["group"], staff=StaffFactory(facility=_member_facility(s)),
+        status=MembershipStatus.INVITED))
+
+
+def _member(role_of):
+    def make(s):
+        _seat(s)  # they know the group through the seat
+        return role_of(_member_facility(s))
+    return make
+
+
+def _secretariat_task(s):
+    group = _at(s, s.world.facility_a)["group"]
+    return s.once("secretariat_task", lambda: McsTaskFactory(group=group, for_secretariat=True, facility=None,
+                                                             kind=TaskKind.DELETE))
 
 
 def _own(kind):
@@ -98,17 +60,68 @@ def _sibling(kind):
     return lambda s: _at(s, s.world.facility_a2)[kind].pk
 
 
-OWN = {
-    "group_pk": _own("group"),
-    "membership_pk": _own("membership"),
-    "task_pk": _own("task"),
-    "review_pk": _own("review"),
-    "campaign_pk": lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
+def _other(kind):
+    return lambda s: _at(s, s.world.facility_b)[kind].pk
+
+
+PEOPLE = {
+    "member_admin": _member(admin_of),
+    "member_coordinator": _member(coordinator_of),
 }
 
-SIBLING = {
-    "group_pk": _sibling("group"),
-    "membership_pk": _sibling("membership"),
-    "task_pk": _sibling("task"),
-    "review_pk": _sibling("review"),
+SEAT = {"membership_pk": lambda s: _seat(s).pk}
+STRANGER = {"sibling_coordinator": 404}  # a campaign is the program's, yet a2 has no group in this one
+
+ACCESS = {
+    "groups:group-list": Access(GET, FACILITY),
+    "groups:group-create": Access(GET, CARE),
+    "groups:dashboard": Access(GET, SECRETARIAT),
+    "groups:task-list": Access(GET, FACILITY),
+    "groups:association-admin": Access(GET, SECRETARIAT),
+    "groups:campaign-list": Access(GET, FACILITY),
+    "groups:campaign-create": Access(GET, SECRETARIAT),  # and the leaders of groups; the walk's roles lead none
+    "groups:facility-dashboard": Access(GET, FACILITY),
+    "groups:group-detail": Access(GET, FACILITY, people={"member_coordinator": 200}),
+    "groups:member-add": Access(GET, CARE, people={"member_admin": 403}),
+    "groups:person-add": Access(GET, CARE),
+    "groups:association-admin-add": Access(POST, CARE, status=302),
+    "groups:group-leader": Access(GET, CARE),
+    "groups:group-archive": Access(GET, CARE, people={"member_admin": 403}),
+    "groups:group-restore": Access(POST, CARE, status=302),
+    "groups:group-deletion": Access(GET, CARE),
+    "groups:member-respond": (
+        Access(POST, CARE),
+        # The member's own facility answers for its people; the group's secretariat does not.
+        Access(POST, None, objects=SEAT, label="seat", status=302, people={
+            "secretariat_a": 403, "member_coordinator": 403, "member_admin": 302}),
+    ),
+    "groups:member-remove": (
+        Access(GET, CARE),
+        Access(GET, None, objects=SEAT, label="seat", people={
+            "secretariat_a": 403, "member_coordinator": 403, "member_admin": 200}),
+    ),
+    "groups:task-confirm": (
+        Access(POST, FACILITY),
+        Access(POST, None, objects={"task_pk": lambda s: _secretariat_task(s).pk}, label="secretariat-task",
+               status=302, people={"coordinator_a": 403, "secretariat_a": 302}),
+    ),
+    "groups:campaign-detail": Access(GET, FACILITY, people=STRANGER),
+    "groups:campaign-report-pdf": Access(GET, SECRETARIAT, people=STRANGER),  # and whoever started the campaign
+    "groups:campaign-report-csv": Access(GET, SECRETARIAT, people=STRANGER),
+    "groups:review-worksheet": Access(GET, FACILITY, people={"member_coordinator": 200}),
+    # The secretariat only once the review is escalated.
+    "groups:review-complete": Access(POST, CARE, status=302, people={"member_admin": 403}),
+    "groups:review-report-pdf": Access(GET, FACILITY, people={"member_coordinator": 403}),
+    "groups:review-report-csv": Access(GET, FACILITY, people={"member_coordinator": 403}),
+}
+
+KWARGS = {
+    "group_pk": Kwarg("facility", own=_own("group"), sibling=_sibling("group"), other=_other("group")),
+    "membership_pk": Kwarg("facility", own=_own("membership"), sibling=_sibling("membership"),
+                           other=_other("membership")),
+    "task_pk": Kwarg("facility", own=_own("task"), sibling=_sibling("task"), other=_other("task")),
+    "review_pk": Kwarg("facility", own=_own("review"), sibling=_sibling("review"), other=_other("review")),
+    # A round over the program; each facility sees its own groups in it.
+    "campaign_pk": Kwarg("program", own=lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
+                         other=lambda s: _at(s, s.world.facility_b)["review"].campaign_id),
 }
