@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404
 from facilities.access import is_secretariat
 from facilities.models import Facility, Program, role_facility_ids
 
-from .models import CareTeam, ConsentRecord, ConsentTemplate, Patient
+from .care import is_involved
+from .models import ConsentRecord, ConsentTemplate, Patient
 
 
 def can_act_for(user, patient):
-    """Record consent, edit the patient: a facility role at a facility involved in the patient's care."""
-    return CareTeam.objects.filter(patient=patient, facility_id__in=role_facility_ids(user)).exists()
+    """Record consent, edit the patient: a facility role at a facility involved in the patient's care now."""
+    return is_involved(user, patient)
 
 
 def can_register_in(user, program):

@@ -15,12 +15,12 @@ from core.services import policy_check
 from facilities.models import Program, role_facility_ids
 
 from . import scans
+from .care import care_team_follow_patient
 from .defaults import default_template_fields
 from .models import (
     STATUS_TRANSITIONS,
     AccessLog,
     CareTeam,
-    CareTeamReason,
     ConsentRecord,
     ConsentTemplate,
     ErasureRecord,
@@ -104,33 +104,6 @@ def consent_template_publish(*, template, by):
 
 # --- Patients ----------------------------------------------------------------------------
 
-_CARE_REASONS = (("origin_facility", CareTeamReason.ORIGIN), ("primary_doctor", CareTeamReason.DOCTOR),
-                 ("group_leader", CareTeamReason.LEADER))
-
-
-def _facility_of(patient, attribute):
-    if attribute == "origin_facility":
-        return patient.origin_facility_id
-    staff = getattr(patient, attribute)
-    return staff.facility_id if staff is not None else None
-
-
-def _add_care_team(patient):
-    """Registration and updates only ever add involved facilities: removing one is a group's decision."""
-    for attribute, reason in _CARE_REASONS:
-        facility_id = _facility_of(patient, attribute)
-        if facility_id is not None:
-            care_team_add(patient=patient, facility_id=facility_id, reason=reason)
-
-
-def care_team_add(*, patient, facility_id, reason):
-    """Involve a facility in the patient's care (idempotent): its roles may then see the patient.
-
-    Keeps whatever reason the facility was involved for already.
-    """
-    CareTeam.objects.get_or_create(patient=patient, facility_id=facility_id, defaults={"reason": reason})
-
-
 @transaction.atomic
 def patient_register(*, program, by, **fields):
     patient = Patient(program=program, registered_by=by, status=PatientStatus.ACTIVE, **fields)
@@ -141,7 +114,7 @@ def patient_register(*, program, by, **fields):
             "患者を担当する事業所から登録してください。"
         )
     patient.save()
-    _add_care_team(patient)
+    care_team_follow_patient(patient=patient, by=by)
     # The prefilled form printed next must be a version that exists, so it can be recorded as signed.
     consent_template_current(program)
     return patient
@@ -162,7 +135,7 @@ def patient_update(*, patient, by, **fields):
         )
     patient.full_clean()
     patient.save()
-    _add_care_team(patient)
+    care_team_follow_patient(patient=patient, by=by)
     return patient
 
 
@@ -185,7 +158,7 @@ def obtainer_facility_id(*, patient, user):
     mine = role_facility_ids(user)
     if patient.origin_facility_id in mine:
         return patient.origin_facility_id
-    involved = CareTeam.objects.filter(patient=patient, facility_id__in=mine).order_by("pk")
+    involved = CareTeam.objects.current().filter(patient=patient, facility_id__in=mine).order_by("pk")
     return involved.values_list("facility_id", flat=True).first()
 
 

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from consent.care import care_team_add
 from consent.models import CareTeam, CareTeamReason, ConsentRecord, Patient
-from consent.services import care_team_add, obtainer_roles
+from consent.services import obtainer_roles
 from core.services import PolicyBlocked
 from core.services import move_status as _move
 from core.services import save_with_history as _save
@@ -167,7 +168,7 @@ def _origin_for(*, by, patient, origin_facility):
         raise ValidationError({"origin_facility": "連携元事業所を選んでください。"})
     if patient.origin_facility_id in mine:
         return patient.origin_facility
-    involved = CareTeam.objects.filter(patient=patient, facility_id__in=mine).select_related("facility")
+    involved = CareTeam.objects.current().filter(patient=patient, facility_id__in=mine).select_related("facility")
     care = involved.order_by("pk").first()
     if care is None:
         raise ValidationError("この患者に関わる事業所の職員だけがグループを作れます。")
