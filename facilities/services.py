@@ -46,7 +46,6 @@ from .models import (
 )
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
-NO_MEMBERSHIP_TRACKING = "患者グループの機能がまだないため、参加中の患者グループはないものとして記録しました。"
 
 
 def _locked(staff):
@@ -159,7 +158,7 @@ def _removal_facts(removal):
 def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
     """Take someone off the ledger, in one transaction: all of it happens or none of it.
 
-    Ends every group membership through the registered hooks, recounts what is still open
+    Ends every group membership through hooks.staff_removed, recounts what is still open
     and lets the engine block (STF-REMOVE-GROUPS) if anything is; the person stays in the
     ledger as removed. `devices_returned` is a DeviceReturn value (or a bool).
     """
@@ -172,18 +171,14 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     facts = {"notice_filed": _removal_notice_filed(staff), **_removal_facts(removal)}
     warnings = _warnings_or_raise(check(program.variant, "remove_staff", facts))
 
-    # Saved before the hooks run, so that they can read why the person leaves (退職/異動).
-    _save(removal, by)
-    ended = hooks.end_memberships(staff=staff, removed_by=by, effective_date=effective_date)
-    still_open = hooks.count_open_memberships(staff)
+    ended = sum(hooks.staff_removed.call(staff=staff, by=by, reason=reason, effective_date=effective_date))
+    still_open = sum(hooks.open_memberships.call(staff=staff))
     warnings += _warnings_or_raise(check(program.variant, "remove_staff", {"open_memberships": still_open}))
 
     removal.memberships_ended, removal.open_memberships_at_removal = ended, still_open
     removal.removed_at, removal.removed_by = timezone.now(), by
     removal.warnings = warnings
-    removal.note = (
-        f"患者グループ{ended}件のメンバーから外しました。" if hooks.membership_tracking_installed() else NO_MEMBERSHIP_TRACKING
-    )
+    removal.note = f"患者グループ{ended}件のメンバーから外しました。"
     _save(removal, by)
     staff.ended_on = effective_date
     _save(staff, by, validate_constraints=False)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import hooks, pdfs
+from . import pdfs
 from .access import can_manage, get_staff_for_user
 from .forms import PledgeForm, RemovalForm, StaffForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
@@ -102,7 +102,6 @@ def staff_remove_view(request, staff_pk):
         {
             "staff": staff, "facility": staff.facility, "form": form, "policy": staff.program.policy,
             "notice_first": notice_comes_first(staff.program),
-            "tracking": hooks.membership_tracking_installed(),
         },
     )
 

@@ -26,16 +26,16 @@ def vworld(db, variant):
 
 @pytest.fixture
 def registered():
-    """Register throwaway removal hooks/counters for one test, undone afterwards."""
+    """Connect throwaway receivers to facilities.hooks for one test, disconnected afterwards."""
     from facilities import hooks
 
     undos = []
 
     def register(*, hook=None, counter=None):
         if hook is not None:
-            undos.append(hooks.register_staff_removal_hook(hook))
+            undos.append(hooks.staff_removed.connect(hook))
         if counter is not None:
-            undos.append(hooks.register_open_membership_counter(counter))
+            undos.append(hooks.open_memberships.connect(counter))
 
     yield register
     for undo in undos:

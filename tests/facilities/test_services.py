@@ -204,7 +204,7 @@ def test_removal_follows_the_variant(vworld, variant, django_capture_on_commit_c
     assert staff.status == StaffStatus.REMOVED
     assert staff.ended_on == TODAY
     assert removal.removed_at is not None and removal.open_memberships_at_removal == 0
-    assert removal.note == "患者グループ0件のメンバーから外しました。"  # groups registers its hooks
+    assert removal.note == "患者グループ0件のメンバーから外しました。"  # groups connects its receivers
     expected_warnings = {v.rule for v in check(variant, "remove_staff", {"devices_returned": False})}
     if p.change_notice_required and not notice_first:
         expected_warnings.add("STF-REMOVE-NOTICE")  # notify after the change (docs/policy-notes.md #2)
@@ -275,14 +275,16 @@ def test_a_removed_person_cannot_be_removed_again(world):
 
 
 def test_removal_ends_group_memberships_through_the_hooks(world, registered):
-    open_memberships = {world.staff_a.pk: 2}
+    open_memberships, told = {world.staff_a.pk: 2}, []
 
-    def end(*, staff, removed_by, effective_date):
+    def end(*, staff, by, reason, effective_date):
+        told.append((staff.pk, by.pk, reason, effective_date))
         return open_memberships.pop(staff.pk, 0)
 
-    registered(hook=end, counter=lambda staff: open_memberships.get(staff.pk, 0))
+    registered(hook=end, counter=lambda *, staff: open_memberships.get(staff.pk, 0))
     removal = request_removal(world.staff_a, world.admin_a)
     assert (removal.memberships_ended, removal.open_memberships_at_removal) == (2, 0)
+    assert told == [(world.staff_a.pk, world.admin_a.pk, removal.reason, removal.effective_date)]
     assert "2件" in removal.note
 
 
@@ -299,11 +301,11 @@ def _snapshot(world):
 def test_a_membership_left_open_rolls_the_whole_removal_back(vworld, registered):
     facility = vworld.facility_a
 
-    def sloppy_hook(*, staff, removed_by, effective_date):
+    def sloppy_hook(**_):
         facility.__class__.objects.filter(pk=facility.pk).update(fax="hook-ran")  # a write to be undone
         return 0
 
-    registered(hook=sloppy_hook, counter=lambda staff: 1)
+    registered(hook=sloppy_hook, counter=lambda *, staff: 1)
     before = _snapshot(vworld)
     with pytest.raises(services.PolicyBlocked) as blocked:
         request_removal(vworld.staff_a, vworld.admin_a)
@@ -312,7 +314,7 @@ def test_a_membership_left_open_rolls_the_whole_removal_back(vworld, registered)
 
 
 def test_a_failing_hook_rolls_the_whole_removal_back(world, registered):
-    def broken(*, staff, removed_by, effective_date):
+    def broken(**_):
         world.facility_a.__class__.objects.filter(pk=world.facility_a.pk).update(fax="hook-ran")
         raise RuntimeError("groups unavailable")
 
@@ -328,7 +330,7 @@ def test_filing_rolls_back_when_a_waiting_removal_is_blocked(db, registered):
 
     world = make_world(variant_a="kumagaya")
     request_removal(world.staff_a, world.admin_a)
-    registered(counter=lambda staff: 1)
+    registered(counter=lambda *, staff: 1)
     notice = ChangeNotice.objects.get()
     before = _snapshot(world)
     with pytest.raises(services.PolicyBlocked, match=world.staff_a.full_name):
