@@ -16,15 +16,9 @@ moves the timeline to the 保管庫, it does not lose it; musashimurayama 第16�
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.hooks import Hook
 from facilities.models import role_facility_ids
 
 from .models import CareTeam, CareTeamEnd, CareTeamReason
-
-# Consent withdrawn, or the patient died, ended care or moved: the patient's information may no
-# longer be shared. Receiver: groups.services.stop_sharing (opens the MCS tasks to 保管 the
-# patient's groups or stop sharing, for the facility responsible) -> number of tasks opened.
-sharing_stopped = Hook("sharing_stopped", args=("patient", "by", "why"))
 
 # Which field of the patient makes which facility involved, and for which reason.
 PATIENT_REASONS = (

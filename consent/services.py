@@ -17,8 +17,9 @@ from facilities.access import is_secretariat
 from facilities.models import Program, role_facility_ids
 
 from . import scans
-from .care import care_team_follow_patient, sharing_stopped
+from .care import care_team_follow_patient
 from .defaults import default_template_fields
+from .hooks import sharing_stopped
 from .models import (
     STATUS_TRANSITIONS,
     AccessAction,

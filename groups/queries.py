@@ -17,10 +17,12 @@ from policy.rules import check
 from .models import (
     OPEN_STATUSES,
     PATIENT_KINDS,
+    Decision,
     Group,
     GroupReview,
     GroupStatus,
     McsTask,
+    MemberDecision,
     Membership,
     ReviewCampaign,
     ReviewStatus,
@@ -284,3 +286,11 @@ def next_campaign_on(program, *, today):
     if started is None:
         return today
     return started + datetime.timedelta(days=program.review_interval_days)
+
+
+def follow_ups_open():
+    """要確認 answers of completed reviews that nobody has settled yet, for members still in the group."""
+    return MemberDecision.objects.filter(
+        decision=Decision.UNSURE, review__status=ReviewStatus.COMPLETED, settled_at__isnull=True,
+        membership__status__in=OPEN_STATUSES,
+    )

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from consent import care, services
+from consent import care, hooks, services
 from consent.models import (
     AccessAction,
     AccessLog,
@@ -147,7 +147,7 @@ def stopped():
         calls.append((patient.pk, why))
         return 2
 
-    undo = care.sharing_stopped.connect(receiver)
+    undo = hooks.sharing_stopped.connect(receiver)
     yield calls
     undo()
 
