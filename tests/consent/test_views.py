@@ -41,6 +41,8 @@ RUNGS = [
     ("patient-create", "slug", "get", ["secretariat_b"], ["secretariat_a"], "coordinator_a", 200),
     ("patient-detail", "patient", "get", ["coordinator_b", "stranger"], [], "secretariat_a", 200),
     ("patient-update", "patient", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "admin_a", 200),
+    ("care-team-end", "patient", "post", ["coordinator_b", "stranger"], ["coordinator_a", "admin_a"], "secretariat_a",
+     302),
     ("patient-consent-pdf", "patient", "get", ["coordinator_b", "stranger"], [], "coordinator_a", 200),
     ("consent-create", "patient", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
     ("consent-detail", "record", "get", ["admin_b", "stranger"], [], "secretariat_a", 200),
