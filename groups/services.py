@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.care import care_team_add, care_team_end
-from consent.models import CareTeam, CareTeamEnd, CareTeamReason, ConsentRecord, Patient
+from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient
 from consent.services import obtainer_roles
 from core.services import PolicyBlocked, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
@@ -37,6 +37,7 @@ from .models import (
     TaskKind,
     TaskStatus,
 )
+from .queries import consent_state, sharing_facts
 
 ALREADY_MEMBER = "この人はすでにこのグループのメンバー（招待中を含む）です。"
 NOT_ACTIVE = "保管・削除されたグループは変更できません。先に保管から戻してください。"
@@ -114,25 +115,6 @@ def task_confirm(*, task, by, note=""):
 
 
 # --- Facts -------------------------------------------------------------------------------
-
-
-def consent_state(patient):
-    """The consent fact: "signed" (a consent in force), "prior" (only one given before the portal),
-    "withdrawn" (none in force, one withdrawn) or "none"."""
-    records = ConsentRecord.objects.filter(patient=patient)
-    kinds = set(records.valid().values_list("is_prior", flat=True))
-    if False in kinds:
-        return "signed"
-    if True in kinds:
-        return "prior"
-    return "withdrawn" if records.exists() else "none"
-
-
-def sharing_facts(group):
-    """Whether the group's patient's information may still be shared (create_group / add_member)."""
-    if group.patient_id is None:
-        return {"kind": group.kind}
-    return {"kind": group.kind, "consent": consent_state(group.patient), "patient_status": group.patient.status}
 
 
 def member_facts(staff):

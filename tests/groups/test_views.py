@@ -20,7 +20,13 @@ from groups.models import (
 )
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of, coordinator_of
-from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.groups.factories import (
+    GroupFactory,
+    GroupReviewFactory,
+    McsTaskFactory,
+    MembershipFactory,
+    follow_up,
+)
 from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +46,7 @@ def objs(world):
         "group": group, "seat": seat, "review": review, "campaign": review.campaign,
         "task": McsTaskFactory(group=group, for_secretariat=True, facility=None, kind=TaskKind.DELETE),
         "member_admin": admin_of(member_facility), "member_coordinator": coordinator_of(member_facility),
-        "stranger": coordinator_of(world.facility_a2),
+        "stranger": coordinator_of(world.facility_a2), "decision": follow_up(group),
     }
 
 
@@ -65,6 +71,8 @@ RUNGS = [
     ("group-deletion", "group", "get", ["coordinator_b", "stranger"], ["secretariat_a"], "coordinator_a", 200),
     ("member-respond", "seat", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
      "member_admin", 302),
+    ("follow-up-settle", "decision", "post", ["coordinator_b", "stranger"], ["secretariat_a", "member_admin"],
+     "coordinator_a", 302),
     ("member-remove", "seat", "get", ["coordinator_b", "stranger"], ["secretariat_a", "member_coordinator"],
      "member_admin", 200),
     ("task-confirm", "task", "post", ["coordinator_b", "stranger"], ["coordinator_a"], "secretariat_a", 302),
@@ -85,7 +93,7 @@ def _url(name, kind, world, objs):
     args = {
         "slug": world.program_a.slug, "facility": world.facility_a.pk, "group": objs["group"].pk,
         "seat": objs["seat"].pk, "task": objs["task"].pk, "campaign": objs["campaign"].pk,
-        "review": objs["review"].pk,
+        "review": objs["review"].pk, "decision": objs["decision"].pk,
     }[kind]
     return reverse(f"groups:{name}", args=[args])
 

@@ -5,7 +5,13 @@
   with objects at facility_a (the roles' own) and at facility_a2 (a sibling facility).
 """
 
-from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.groups.factories import (
+    GroupFactory,
+    GroupReviewFactory,
+    McsTaskFactory,
+    MembershipFactory,
+    follow_up,
+)
 
 
 def _group_b(w):
@@ -26,6 +32,7 @@ PROVIDERS = {
     "task_pk": lambda w: McsTaskFactory(group=_group_b(w)).pk,
     "review_pk": lambda w: _review_b(w).pk,
     "campaign_pk": lambda w: _review_b(w).campaign_id,
+    "decision_pk": lambda w: follow_up(_group_b(w)).pk,
 }
 
 PUBLIC = {}
@@ -56,6 +63,7 @@ MATRIX = {
     "groups:group-restore": (POST, CARE),
     "groups:group-deletion": (GET, CARE),
     "groups:member-respond": (POST, CARE),
+    "groups:follow-up-settle": (POST, CARE),
     "groups:member-remove": (GET, CARE),
     "groups:task-confirm": (POST, FACILITY),
     "groups:campaign-detail": (GET, FACILITY),
@@ -73,6 +81,7 @@ KWARG_SCOPES = {
     "task_pk": "facility",
     "review_pk": "facility",
     "campaign_pk": "program",  # a round over the program; each facility sees its own groups in it
+    "decision_pk": "facility",
 }
 
 
@@ -86,6 +95,7 @@ def _at(stage, facility):
             "membership": MembershipFactory(group=group, status="invited"),
             "task": McsTaskFactory(group=group),
             "review": GroupReviewFactory(group=group),
+            "decision": follow_up(group),
         }
     return cache[facility.pk]
 
@@ -104,6 +114,7 @@ OWN = {
     "task_pk": _own("task"),
     "review_pk": _own("review"),
     "campaign_pk": lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
+    "decision_pk": _own("decision"),
 }
 
 SIBLING = {
@@ -111,4 +122,5 @@ SIBLING = {
     "membership_pk": _sibling("membership"),
     "task_pk": _sibling("task"),
     "review_pk": _sibling("review"),
+    "decision_pk": _sibling("decision"),
 }
