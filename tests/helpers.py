@@ -11,11 +11,20 @@ def csv_rows(response):
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
-def variants(where):
-    """The built-in variants whose policy satisfies `where(profile)`, and those that do not: to
-    parametrise a test by variant subsets instead of branching on the policy inside it."""
+def variants(where=None, /, **wanted):
+    """The variants whose profile matches, to parametrise a test instead of branching inside it:
+    `where(profile)` is true (when given) and each attribute in `wanted` is true or false as asked,
+    e.g. variants(staff_pledge_required=True, training_required_before_use=False)."""
     from policy.rules import VARIANTS, profile
 
-    chosen = tuple(v for v in VARIANTS if where(profile(v)))
+    def matches(p):
+        return (where is None or where(p)) and all(bool(getattr(p, name)) == want for name, want in wanted.items())
+
+    return [v for v in VARIANTS if matches(profile(v))]
+
+
+def variants_split(where):
+    """(variants where `where(profile)` holds, variants where it does not), for a pair of tests."""
+    chosen = variants(where)
     assert chosen, "no variant has this policy: the test would test nothing"
-    return chosen, tuple(v for v in VARIANTS if v not in chosen)
+    return chosen, variants(lambda p: not where(p))

@@ -18,14 +18,14 @@ from consent.models import (
 )
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory
-from tests.helpers import variants
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%test scan\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 32
-PRIOR_COUNTS, PRIOR_REFUSED = variants(lambda p: p.prior_consent_counts)
+PRIOR_COUNTS, PRIOR_REFUSED = variants_split(lambda p: p.prior_consent_counts)
 FAMILY = [{"name": "見本 次郎", "relationship": "長男", "address": "大阪府松原市阿保9-9-9"}]
 
 

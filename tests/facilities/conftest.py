@@ -1,16 +1,7 @@
-import datetime
-
 import pytest
 
-from policy.rules import VARIANTS, profile
+from policy.rules import VARIANTS
 from tests.conftest import make_world
-
-TODAY = datetime.date.today()
-
-# Variants grouped by what the ledger must do differently; asserted against the profiles
-# in test_the_groups_match_the_profiles, so a policy change shows up here first.
-PLEDGE_VARIANTS = [v for v in VARIANTS if profile(v).staff_pledge_required]
-NOTICE_VARIANTS = [v for v in VARIANTS if profile(v).change_notice_required]
 
 
 @pytest.fixture(params=VARIANTS)

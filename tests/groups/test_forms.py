@@ -16,7 +16,7 @@ from groups.forms import (
 )
 from groups.queries import member_rows
 from tests.groups.helpers import TODAY
-from tests.helpers import variants
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_every_printed_text_refuses_what_the_font_cannot_draw(site):
             assert fine.is_valid(), (form_class, field, fine.errors)
 
 
-FREE_GROUPS, _ = variants(lambda p: p.free_groups_allowed)
+FREE_GROUPS, _ = variants_split(lambda p: p.free_groups_allowed)
 
 
 @pytest.mark.parametrize("variant", FREE_GROUPS)

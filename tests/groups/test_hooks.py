@@ -18,7 +18,7 @@ from facilities.services import notice_file, staff_request_removal
 from groups.models import EndReason, GroupKind, GroupStatus, McsTask, MemberKind, MembershipStatus, TaskKind
 from groups.services import member_add_person
 from tests.groups.helpers import TODAY
-from tests.helpers import variants
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def _cells_containing(needle, *, prefix="groups_"):
     return found
 
 
-FAMILY, NO_FAMILY = variants(lambda p: p.family_members_allowed)
+FAMILY, NO_FAMILY = variants_split(lambda p: p.family_members_allowed)
 
 
 @pytest.mark.parametrize(("variant", "kind"), [

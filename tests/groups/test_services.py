@@ -24,28 +24,28 @@ from groups.models import (
 )
 from policy.rules import check
 from tests.groups.helpers import TODAY, involve, person
-from tests.helpers import variants
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
 # Variant subsets, from the policies: each test runs where its rule holds (and its twin where not).
-ASSOCIATION_ADMIN, NO_ASSOCIATION_ADMIN = variants(lambda p: p.association_admin_in_group)
-PRIOR_COUNTS, PRIOR_REFUSED = variants(lambda p: p.prior_consent_counts)
-ONE_PER_PATIENT, SEVERAL_PER_PATIENT = variants(lambda p: p.one_group_per_patient)
-FREE_GROUPS, NO_FREE_GROUPS = variants(lambda p: p.free_groups_allowed)
-FREE_GROUP_PATIENT_FORBIDDEN, _ = variants(lambda p: p.free_groups_allowed and p.free_group_patient_forbidden)
-FREE_GROUP_PATIENT_UNSAID, _ = variants(lambda p: p.free_groups_allowed and not p.free_group_patient_forbidden)
-FAMILY, _ = variants(lambda p: p.family_members_allowed and not p.one_group_per_patient)
-NO_FAMILY, _ = variants(lambda p: not p.family_members_allowed)
+ASSOCIATION_ADMIN, NO_ASSOCIATION_ADMIN = variants_split(lambda p: p.association_admin_in_group)
+PRIOR_COUNTS, PRIOR_REFUSED = variants_split(lambda p: p.prior_consent_counts)
+ONE_PER_PATIENT, SEVERAL_PER_PATIENT = variants_split(lambda p: p.one_group_per_patient)
+FREE_GROUPS, NO_FREE_GROUPS = variants_split(lambda p: p.free_groups_allowed)
+FREE_GROUP_PATIENT_FORBIDDEN, _ = variants_split(lambda p: p.free_groups_allowed and p.free_group_patient_forbidden)
+FREE_GROUP_PATIENT_UNSAID, _ = variants_split(lambda p: p.free_groups_allowed and not p.free_group_patient_forbidden)
+FAMILY, _ = variants_split(lambda p: p.family_members_allowed and not p.one_group_per_patient)
+NO_FAMILY, _ = variants_split(lambda p: not p.family_members_allowed)
 FAMILY_AGREEMENT_FIRST = tuple(
     v for v in FAMILY
     if "MBR-FAMILY" in {x.rule for x in check(v, "add_member", {"member_kind": "family", "family_agreed": False})}
 )
-PLEDGE_REQUIRED, NO_PLEDGE_REQUIRED = variants(lambda p: p.staff_pledge_required)
-TRAINING_REQUIRED, NO_TRAINING_REQUIRED = variants(lambda p: p.training_required_before_use)
-VIA_SECRETARIAT, VIA_FACILITY = variants(lambda p: p.deletion_via_secretariat)
-DELEGATE_MAY_CREATE, _ = variants(lambda p: "doctor_delegate" in p.group_manager_roles)
-NEITHER_DELEGATE_NOR_ORIGIN, _ = variants(
+PLEDGE_REQUIRED, NO_PLEDGE_REQUIRED = variants_split(lambda p: p.staff_pledge_required)
+TRAINING_REQUIRED, NO_TRAINING_REQUIRED = variants_split(lambda p: p.training_required_before_use)
+VIA_SECRETARIAT, VIA_FACILITY = variants_split(lambda p: p.deletion_via_secretariat)
+DELEGATE_MAY_CREATE, _ = variants_split(lambda p: "doctor_delegate" in p.group_manager_roles)
+NEITHER_DELEGATE_NOR_ORIGIN, _ = variants_split(
     lambda p: not {"doctor_delegate", "origin_facility"} & set(p.group_manager_roles)
 )
 
