@@ -10,12 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from consent import care, hooks, services
+from consent import care, services
 from consent.erasure import patient_erase
 from consent.models import AccessAction, AccessLog, CareTeamEnd, CareTeamReason, Patient
 from facilities.models import RoleKind
+from groups.models import McsTask, TaskKind
 from tests.consent.factories import ConsentRecordFactory, PatientFactory
 from tests.factories import FacilityFactory, RoleFactory
+from tests.groups.helpers import make_site as make_group_site
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +48,6 @@ def _member(site, patient):
     admin = RoleFactory(kind=RoleKind.FACILITY_ADMIN, facility=facility).user
     coordinator = RoleFactory(kind=RoleKind.COORDINATOR, facility=facility).user
     return facility, admin, coordinator
-
-
-@pytest.fixture
-def stopped():
-    """A second receiver of sharing_stopped, beside the groups app's: it says it opened two tasks
-    (the patient here has no group, so the groups app opens none)."""
-    undo = hooks.sharing_stopped.connect(lambda *, patient, by, why: 2)
-    yield
-    undo()
 
 
 # --- No silent duplicates ----------------------------------------------------------------
@@ -144,23 +137,26 @@ def test_the_secretariat_ends_a_facilitys_involvement_from_the_patient_page(clie
     assert client.get(detail).status_code == 404
 
 
-def test_recording_a_death_says_which_mcs_tasks_were_made(client, site_for, stopped):
-    site = site_for("musashimurayama")
-    patient = site.patient()
+def test_recording_a_death_says_which_mcs_tasks_were_made(client):
+    site = make_group_site("musashimurayama")  # a patient with a consent, and the groups app's receiver
+    group = site.group()
     client.force_login(site.coordinator)
-    form = _as_typed(site, patient, status="deceased", status_on="2025-08-01")
-    body = client.post(reverse("consent:patient-update", args=[patient.pk]), form, follow=True).content.decode()
-    assert "MCSでの作業を2件作りました" in body
+    form = _as_typed(site, site.patient, status="deceased", status_on="2025-08-01",
+                     group_leader=site.leader.pk, birth_date=site.patient.birth_date.isoformat())
+    body = client.post(reverse("consent:patient-update", args=[site.patient.pk]), form, follow=True).content.decode()
+    assert "MCSでの作業を1件作りました（グループの保管" in body
+    assert McsTask.objects.open().filter(group=group, kind=TaskKind.ARCHIVE).count() == 1
 
 
-def test_recording_a_withdrawal_says_which_mcs_tasks_were_made(client, site_for, stopped):
-    site = site_for("matsubara")
-    record = ConsentRecordFactory(patient=site.patient(), obtained_by=site.coordinator)
+def test_recording_a_withdrawal_says_which_mcs_tasks_were_made(client):
+    site = make_group_site("matsubara")
+    group = site.group()
     client.force_login(site.coordinator)
-    body = client.post(reverse("consent:consent-withdraw", args=[record.pk]), {
+    body = client.post(reverse("consent:consent-withdraw", args=[site.patient.consents.get().pk]), {
         "withdrawn_on": timezone.localdate().isoformat(), "note": "長女から電話",
     }, follow=True).content.decode()
-    assert "同意の撤回を記録しました" in body and "MCSでの作業を2件作りました" in body
+    assert "同意の撤回を記録しました" in body and "MCSでの作業を1件作りました（グループの保管" in body
+    assert McsTask.objects.open().filter(group=group, kind=TaskKind.ARCHIVE).count() == 1
 
 
 # --- Withdrawn consent has its own state and count ----------------------------------------
