@@ -62,7 +62,7 @@ def test_a_death_or_end_of_care_stops_new_members_with_the_article(site, status)
     assert blocked.value.violations[0].rule == "MBR-CONSENT"
 
 
-@pytest.mark.parametrize("variant", variants(lambda p: p.one_group_per_patient)[0])
+@pytest.mark.parametrize("variant", variants(lambda p: p.one_group_per_patient))
 def test_a_duplicate_registration_cannot_get_round_one_group_per_patient(site):
     site.group()
     twin = PatientFactory(
