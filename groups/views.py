@@ -139,7 +139,7 @@ def group_detail(request, group_pk):
         "flags": queries.group_flags(group, program.policy, has_association_admin=has_admin),
         "missing_association_admin": not has_admin,
         "past": group.memberships.exclude(status__in=OPEN_STATUSES).select_related("staff__facility"),
-        "tasks": _confirmable(user, tasks.order_by("-created_at", "-pk")[:30]),
+        "tasks": _confirmable(user, tasks.in_mcs_order()),
         "keeps_association_admin": queries.needs_association_admin(group),
         "reviews": group.reviews.select_related("campaign", "reviewer", "completed_by").order_by("-pk"),
         "manage": manage,
