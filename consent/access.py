@@ -8,12 +8,16 @@ from facilities.access import is_secretariat
 from facilities.models import Facility, Program, role_facility_ids
 
 from . import services
-from .models import CareTeam, ConsentRecord, ConsentTemplate, Patient
+from .care import is_involved
+from .models import ConsentRecord, ConsentTemplate, Patient
 
 
-def can_act_for(user, patient):
-    """Record consent, edit the patient: a facility role at a facility involved in the patient's care."""
-    return CareTeam.objects.filter(patient=patient, facility_id__in=role_facility_ids(user)).exists()
+def can_act_for(user, patient, *, current_facility_ids=None):
+    """Record consent, edit the patient: a facility role at a facility involved in the patient's care now.
+    `current_facility_ids`: the involved facilities when the page has loaded them already."""
+    if current_facility_ids is not None:
+        return bool(set(current_facility_ids) & role_facility_ids(user))
+    return is_involved(user, patient)
 
 
 def can_register_in(user, program):
@@ -22,8 +26,10 @@ def can_register_in(user, program):
 
 def get_patient_for_user(user, patient_pk, *, act=False, secretariat=False):
     patient = get_object_or_404(
+        # The erasure too (None when there is none), so pages can say 「（消去済み）」 at no extra query.
         Patient.objects.visible_to(user).select_related(
-            "program", "origin_facility", "primary_doctor", "group_leader"
+            "program", "origin_facility", "primary_doctor__facility", "group_leader__facility",
+            "erasure__erased_by",
         ),
         pk=patient_pk,
     )

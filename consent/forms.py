@@ -33,6 +33,13 @@ def checked_scan(scan):
 
 
 class PatientForm(forms.ModelForm):
+    # Asked only when the patient may already be registered (patient_form.html shows it next to
+    # the possible duplicates), and kept only when 「別の人として登録する」 was pressed.
+    distinct_reason = NameField(
+        label="別の人として登録する理由", required=False, max_length=200,
+        help_text="例: 同姓同名・同じ生年月日だが住所と家族が違う別人",
+    )
+
     class Meta:
         model = Patient
         fields = [
@@ -69,8 +76,23 @@ class PatientForm(forms.ModelForm):
             raise ValidationError("生年月日を確認してください。")
         return value
 
+    @property
+    def as_distinct(self):
+        """「別の人として登録する」 was pressed (a submit button of its own, not a checkbox)."""
+        return "distinct_reason" in self.fields and bool(self.data.get("as_distinct"))
+
+    def visible_fields(self):
+        return [field for field in super().visible_fields() if field.name != "distinct_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if "distinct_reason" in self.fields and not self.as_distinct:
+            data["distinct_reason"] = ""  # a reason counts only with the deliberate button
+        return data
+
 
 class PatientUpdateForm(PatientForm):
+    distinct_reason = None  # asked at registration only
     class Meta(PatientForm.Meta):
         fields = [*PatientForm.Meta.fields, "status", "status_on"]
         field_classes = {**PatientForm.Meta.field_classes, "status_on": PastDateField}
@@ -175,6 +197,29 @@ class WithdrawForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["withdrawn_on"].initial = timezone.localdate()
+
+
+class CareTeamEndForm(forms.Form):
+    """The secretariat ends a facility's involvement in a patient's care (consent.care)."""
+
+    facility = forms.TypedChoiceField(
+        label="関わりを終える事業所", coerce=int,
+        error_messages={"invalid_choice": "この事業所は今この患者に関わっていません。",
+                        "required": "関わりを終える事業所を選んでください。"},
+    )
+    note = NameField(label="理由", max_length=200, help_text="例: 訪問看護の契約が終了（本人・家族から連絡）",
+                     error_messages={"required": "理由を入力してください。"})
+
+    def __init__(self, *args, facilities, **kwargs):
+        """`facilities`: those the secretariat may end here (care.endable_facilities), already loaded."""
+        super().__init__(*args, **kwargs)
+        self.facilities = {facility.pk: facility for facility in facilities}
+        self.fields["facility"].choices = [("", "選んでください")] + [
+            (facility.pk, facility.name) for facility in sorted(facilities, key=lambda f: f.name)
+        ]
+
+    def clean_facility(self):
+        return self.facilities[self.cleaned_data["facility"]]
 
 
 class ScanForm(forms.Form):

@@ -35,6 +35,7 @@ def _counts(patients, since):
     return {
         "active": active.count(),
         "missing": active.without_valid_consent().count(),
+        "withdrawn_patients": active.withdrawn_consent().count(),
         "withdrawn": ConsentRecord.objects.filter(patient__in=patients).withdrawn_since(since).count(),
     }
 
@@ -52,6 +53,8 @@ def panels(user):
                 Item("療養中の患者", counts["active"], url),
                 Item("同意が記録されていない患者", counts["missing"], f"{url}?consent=missing&status=active",
                      alert=True),
+                Item("同意を撤回した患者（療養中）", counts["withdrawn_patients"],
+                     f"{url}?consent=withdrawn&status=active", alert=True),
                 Item(f"最近{RECENT_DAYS}日に撤回された同意", counts["withdrawn"], alert=True),
             ),
         ))
@@ -63,9 +66,12 @@ def panels(user):
             title=f"{program.name} 患者と同意（事務局）",
             items=(
                 Item("療養中の患者", counts["active"], url),
-                Item("同意あり", counts["active"] - counts["missing"]),
+                Item("同意あり", counts["active"] - counts["missing"] - counts["withdrawn_patients"],
+                     f"{url}?consent=valid&status=active"),
                 Item("同意が記録されていない患者", counts["missing"], f"{url}?consent=missing&status=active",
                      alert=True),
+                Item("同意を撤回した患者（療養中）", counts["withdrawn_patients"],
+                     f"{url}?consent=withdrawn&status=active", alert=True),
                 Item(f"最近{RECENT_DAYS}日に撤回された同意", counts["withdrawn"]),
                 Item("同意書の下書き（未公開）", drafts, reverse("consent:template-list", args=[program.slug]),
                      alert=True),

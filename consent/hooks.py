@@ -1,4 +1,5 @@
-"""What other apps do when a patient's personal data is erased, without consent importing them.
+"""What other apps do when a patient's personal data is erased, or sharing must stop, without
+consent importing them.
 
 Patient groups sit above consent in the dependency order (docs/architecture.md), yet an
 erasure must end the patient's group memberships in the same transaction.
@@ -14,3 +15,9 @@ patient_erased = Hook("patient_erased", args=("patient", "by"))
 """Receiver: groups.erasure.end_groups_of_erased_patient, which ends every membership of the
 patient, archives their groups, scrubs whatever personal data of the patient groups copied (live
 rows and history rows) and returns how many memberships it ended."""
+
+sharing_stopped = Hook("sharing_stopped", args=("patient", "by", "why"))
+"""Called by consent.services when the last consent in force is withdrawn or the patient stops being
+療養中 (死亡, 利用終了, 転院・転居): the patient's information may no longer be shared. Receiver:
+groups.services.stop_sharing, which opens an MCS task to 保管 each active group of the patient for
+the facility that runs it, and returns how many it opened."""

@@ -46,7 +46,8 @@ def kana_key(value):
 
 
 def care_team_patient_ids(facility_ids):
-    return CareTeam.objects.filter(facility_id__in=facility_ids).values("patient_id")
+    """Patients in whose care one of these facilities is involved *now* (ended involvement hides them)."""
+    return CareTeam.objects.current().filter(facility_id__in=facility_ids).values("patient_id")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -74,11 +75,24 @@ class PatientQuerySet(models.QuerySet):
         return qs
 
     def with_consent_state(self):
-        valid = ConsentRecord.objects.filter(patient=OuterRef("pk")).valid()
-        return self.annotate(has_valid_consent=Exists(valid))
+        records = ConsentRecord.objects.filter(patient=OuterRef("pk"))
+        return self.annotate(
+            has_valid_consent=Exists(records.valid()), has_withdrawn_consent=Exists(records.filter(withdrawn_on__isnull=False))
+        )
 
     def without_valid_consent(self):
-        return self.with_consent_state().filter(has_valid_consent=False)
+        """Patients who never consented (a withdrawn consent is counted apart: `withdrawn_consent`)."""
+        return self.with_consent_state().filter(has_valid_consent=False, has_withdrawn_consent=False)
+
+    def withdrawn_consent(self):
+        return self.with_consent_state().filter(has_valid_consent=False, has_withdrawn_consent=True)
+
+    def same_person_as(self, *, program, full_name="", kana="", birth_date):
+        """Patients of the program who may be this person: the same カナ (or 氏名) and 生年月日."""
+        same = Q(kana_key=kana_key(kana)) if kana else Q()
+        if full_name:
+            same |= Q(full_name=full_name)
+        return self.filter(same, program=program, birth_date=birth_date).exclude(erasure__isnull=False)
 
 
 class Patient(models.Model):
@@ -111,6 +125,10 @@ class Patient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="登録した人"
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    distinct_reason = models.CharField(
+        "別の人として登録した理由", max_length=200, blank=True,
+        help_text="同じカナ・生年月日の患者がすでにいるのに、別の人として登録したときの理由",
+    )
 
     history = HistoricalRecords()
     objects = PatientQuerySet.as_manager()
@@ -169,22 +187,60 @@ class CareTeamReason(models.TextChoices):
     GROUP = "group", "グループのメンバー"
 
 
+class CareTeamEnd(models.TextChoices):
+    MEMBER_REMOVED = "member_removed", "グループのメンバーでなくなった"
+    GROUP_CLOSED = "group_closed", "グループが保管・削除された"
+    ROLE_CHANGED = "role_changed", "連携元・主治医・連携リーダーが変わった"
+    SECRETARIAT = "secretariat", "事務局が関わりを終えた"
+    ERASED = "erased", "患者情報を消去した"
+
+
+class CareTeamQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
 class CareTeam(models.Model):
-    """A facility involved in a patient's care: its coordinators and administrators may see the patient."""
+    """One reason a facility is involved in a patient's care, from when to when.
+
+    A facility's coordinators and administrators may see the patient while at least one of
+    its reasons is current; when the last one ends, the patient leaves their lists and pages
+    (404). Rows are never deleted: ended rows are the history of who was involved and why.
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_team", verbose_name="患者")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="care_team", verbose_name="事業所")
     reason = models.CharField("関わり", max_length=20, choices=CareTeamReason.choices)
-    added_at = models.DateTimeField("追加日時", auto_now_add=True)
+    added_at = models.DateTimeField("始まった日時", auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="始めた人",
+    )
+    ended_at = models.DateTimeField("終わった日時", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="終えた人",
+    )
+    end_reason = models.CharField("終わった理由", max_length=20, choices=CareTeamEnd.choices, blank=True)
+    end_note = models.CharField("補足", max_length=200, blank=True)
 
     history = HistoricalRecords()
+    objects = CareTeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = "関わる事業所"
         verbose_name_plural = "関わる事業所"
         constraints = [
-            models.UniqueConstraint(fields=["patient", "facility"], name="care_team_unique_facility"),
+            models.UniqueConstraint(
+                fields=["patient", "facility", "reason"], condition=Q(ended_at__isnull=True),
+                name="care_team_one_current_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="") | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="care_team_end_has_reason",
+            ),
         ]
+        indexes = [models.Index(fields=["facility", "patient"], name="care_team_facility_patient")]
 
     def __str__(self):
         return f"{self.patient_id}: {self.facility}"
@@ -391,6 +447,7 @@ class AccessAction(models.TextChoices):
     VIEW_CONSENT = "view_consent", "同意の記録の閲覧"
     VIEW_PDF = "view_pdf", "同意書PDFの表示"
     DOWNLOAD_SCAN = "download_scan", "スキャンのダウンロード"
+    CHANGE = "change", "患者情報の変更"
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -411,6 +468,7 @@ class AccessLog(models.Model):
         ConsentRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="同意の記録"
     )
     action = models.CharField("操作", max_length=20, choices=AccessAction.choices)
+    fields = models.CharField("変更した項目", max_length=300, blank=True, help_text="項目名だけ（値は残さない）")
     at = models.DateTimeField("日時", default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField("接続元IPアドレス", null=True, blank=True)
     user_agent = models.CharField("ブラウザ", max_length=200, blank=True)

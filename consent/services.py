@@ -13,15 +13,18 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.services import move_status, policy_check, save_with_history
+from facilities.access import is_secretariat
 from facilities.models import Program, role_facility_ids
 
 from . import scans
+from .care import care_team_follow_patient
 from .defaults import default_template_fields
+from .hooks import sharing_stopped
 from .models import (
     STATUS_TRANSITIONS,
+    AccessAction,
     AccessLog,
     CareTeam,
-    CareTeamReason,
     ConsentRecord,
     ConsentTemplate,
     ErasureRecord,
@@ -99,64 +102,88 @@ def consent_template_publish(*, template, by):
 
 # --- Patients ----------------------------------------------------------------------------
 
-_CARE_REASONS = (("origin_facility", CareTeamReason.ORIGIN), ("primary_doctor", CareTeamReason.DOCTOR),
-                 ("group_leader", CareTeamReason.LEADER))
+class PossibleDuplicate(ValidationError):
+    """Patients of the program with the same カナ (or 氏名) and 生年月日: `visible` those the user may
+    see, `hidden` how many others exist (whom to ask, never what they hold)."""
+
+    def __init__(self, *, visible, hidden):
+        self.visible, self.hidden = visible, hidden
+        message = "同じカナ（または氏名）と生年月日の患者がすでに登録されています。"
+        if hidden:
+            message += f"あなたが見られない記録が{hidden}件あります。担当の事業所か事務局に確認してください。"
+        message += "同じ人なら既存の記録を使ってください。別の人なら、理由を書いて「別の人として登録する」を選んでください。"
+        super().__init__({"distinct_reason": message})
 
 
-def _facility_of(patient, attribute):
-    if attribute == "origin_facility":
-        return patient.origin_facility_id
-    staff = getattr(patient, attribute)
-    return staff.facility_id if staff is not None else None
-
-
-def _add_care_team(patient):
-    """Registration and updates only ever add involved facilities: removing one is a group's decision."""
-    for attribute, reason in _CARE_REASONS:
-        facility_id = _facility_of(patient, attribute)
-        if facility_id is not None:
-            care_team_add(patient=patient, facility_id=facility_id, reason=reason)
-
-
-def care_team_add(*, patient, facility_id, reason):
-    """Involve a facility in the patient's care (idempotent): its roles may then see the patient.
-
-    Keeps whatever reason the facility was involved for already.
-    """
-    CareTeam.objects.get_or_create(patient=patient, facility_id=facility_id, defaults={"reason": reason})
+def _refuse_silent_duplicate(patient, by, distinct_reason):
+    same = Patient.objects.same_person_as(
+        program=patient.program, full_name=patient.full_name, kana=patient.full_name_kana, birth_date=patient.birth_date
+    )
+    if distinct_reason.strip() or not same.exists():
+        return
+    visible = list(same.visible_to(by).order_by("pk"))
+    raise PossibleDuplicate(visible=visible, hidden=same.count() - len(visible))
 
 
 @transaction.atomic
-def patient_register(*, program, by, **fields):
-    patient = Patient(program=program, registered_by=by, status=PatientStatus.ACTIVE, **fields)
+def patient_register(*, program, by, distinct_reason="", **fields):
+    """Register a patient. One who may already be registered (same カナ or 氏名 and 生年月日) is
+    refused until the user says, with a reason, that this is another person."""
+    patient = Patient(
+        program=program, registered_by=by, status=PatientStatus.ACTIVE, distinct_reason=distinct_reason.strip(),
+        **fields,
+    )
     patient.full_clean()
     if not set(patient.involved_facility_ids()) & role_facility_ids(by):
         raise ValidationError(
             "あなたの事業所が、連携元事業所・主治医の所属・連携リーダーの所属のどれにも当たりません。"
             "患者を担当する事業所から登録してください。"
         )
+    _refuse_silent_duplicate(patient, by, distinct_reason)
     save_with_history(patient, by)
-    _add_care_team(patient)
+    care_team_follow_patient(patient=patient, by=by)
     # The prefilled form printed next must be a version that exists, so it can be recorded as signed.
     consent_template_current(program)
     return patient
 
 
+CARE_FIELDS = ("origin_facility", "primary_doctor", "group_leader")
+
+
+def care_change_facts(*, patient, user):
+    """The change_patient_care facts: who the user is to the patient (before the change)."""
+    return {**obtainer_roles(patient=patient, user=user), "by_secretariat": is_secretariat(user, patient.program)}
+
+
 @transaction.atomic
-def patient_update(*, patient, by, **fields):
+def patient_update(*, patient, by, ip=None, user_agent="", **fields):
+    """Change a patient's details. Who may change 連携元・主治医・リーダー is the engine's question;
+    every change is logged with who, when and which fields (never the values)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if ErasureRecord.objects.filter(patient=patient).exists():
         raise ValidationError("この患者の個人情報は消去されています。変更できません。")
+    old_status = patient.status
     status = fields.pop("status", patient.status)
-    for name, value in fields.items():
-        setattr(patient, name, value)
-    if status != patient.status:
+    changed = [f.name for f in Patient._meta.fields if f.name in fields and getattr(patient, f.name) != fields[f.name]]
+    if set(changed) & set(CARE_FIELDS):
+        policy_check(patient.program, "change_patient_care", care_change_facts(patient=patient, user=by))
+    for name in changed:
+        setattr(patient, name, fields[name])
+    if status != old_status:
         try:
             move_status(patient, status, STATUS_TRANSITIONS, "患者")
         except ValidationError as error:
             raise ValidationError({"status": error.messages}) from error
+        changed.append("status")
+    if not changed:
+        return patient
     save_with_history(patient, by)
-    _add_care_team(patient)
+    care_team_follow_patient(patient=patient, by=by)
+    labels = [str(f.verbose_name) for f in Patient._meta.fields if f.name in changed]
+    access_log_append(user=by, patient=patient, action=AccessAction.CHANGE, fields="、".join(labels),
+                      ip=ip, user_agent=user_agent)
+    if old_status == PatientStatus.ACTIVE and patient.status != PatientStatus.ACTIVE:
+        patient.sharing_tasks = sum(sharing_stopped.call(patient=patient, by=by, why=patient.get_status_display()))
     return patient
 
 
@@ -179,7 +206,7 @@ def obtainer_facility_id(*, patient, user):
     mine = role_facility_ids(user)
     if patient.origin_facility_id in mine:
         return patient.origin_facility_id
-    involved = CareTeam.objects.filter(patient=patient, facility_id__in=mine).order_by("pk")
+    involved = CareTeam.objects.current().filter(patient=patient, facility_id__in=mine).order_by("pk")
     return involved.values_list("facility_id", flat=True).first()
 
 
@@ -281,14 +308,20 @@ def consent_withdraw(*, record, by, withdrawn_on, note=""):
     record.withdrawn_on = withdrawn_on
     record.withdrawal_received_by = by
     record.withdrawal_note = note
-    return save_with_history(record, by, exclude=["scan", "pdf_snapshot"])
+    save_with_history(record, by, exclude=["scan", "pdf_snapshot"])
+    record.sharing_tasks = 0
+    if not ConsentRecord.objects.filter(patient=record.patient_id).valid().exists():
+        # No consent in force any more: stop sharing (MCS tasks for the responsible facility).
+        record.sharing_tasks = sum(sharing_stopped.call(patient=record.patient, by=by, why="同意撤回"))
+    return record
 
 
 # --- Access log --------------------------------------------------------------------------
 
 
-def access_log_append(*, user, patient, action, consent=None, ip=None, user_agent=""):
+def access_log_append(*, user, patient, action, consent=None, ip=None, user_agent="", fields=""):
     """One row per view of a patient's data. Never updated or deleted (a trigger enforces it)."""
     return AccessLog.objects.create(
-        user=user, patient=patient, consent=consent, action=action, ip=ip or None, user_agent=user_agent[:200]
+        user=user, patient=patient, consent=consent, action=action, ip=ip or None, user_agent=user_agent[:200],
+        fields=fields[:300],
     )

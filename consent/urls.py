@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/<slug:slug>/patients/new/", views.patient_create, name="patient-create"),
     path("patients/<int:patient_pk>/", views.patient_detail, name="patient-detail"),
     path("patients/<int:patient_pk>/edit/", views.patient_update, name="patient-update"),
+    path("patients/<int:patient_pk>/care-team/end/", views.care_team_end, name="care-team-end"),
     path("patients/<int:patient_pk>/consent-form.pdf", views.patient_consent_pdf, name="patient-consent-pdf"),
     path("patients/<int:patient_pk>/consents/new/", views.consent_create, name="consent-create"),
     path("consents/<int:consent_pk>/", views.consent_detail, name="consent-detail"),

@@ -10,6 +10,7 @@ from functools import partial
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,12 +20,52 @@ from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
 from core.views import show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
-from . import pdfs, services
+from . import care, pdfs, services
 from .access import can_act_for, can_register_in, get_consent_for_user, get_patient_for_user, log_access
-from .forms import ConsentForm, PatientForm, PatientSearchForm, PatientUpdateForm, ScanForm, WithdrawForm
-from .models import AccessAction, ConsentTemplate, Patient, PatientStatus
+from .forms import (
+    CareTeamEndForm,
+    ConsentForm,
+    PatientForm,
+    PatientSearchForm,
+    PatientUpdateForm,
+    ScanForm,
+    WithdrawForm,
+)
+from .models import AccessAction, AccessLog, ConsentTemplate, ErasureRecord, Patient, PatientStatus
 
 PAGE_SIZE = 50
+CHANGES_SHOWN = 20
+
+# ?consent= on the patient list: which consent state to show.
+CONSENT_FILTERS = {
+    "valid": {"has_valid_consent": True},
+    "missing": {"has_valid_consent": False, "has_withdrawn_consent": False},
+    "withdrawn": {"has_valid_consent": False, "has_withdrawn_consent": True},
+}
+
+
+def _request_origin(request):
+    return {"ip": request.META.get("REMOTE_ADDR"), "user_agent": request.META.get("HTTP_USER_AGENT", "")}
+
+
+def _sharing_message(count):
+    """What recording a withdrawal or the end of care planned in MCS (groups' stop_sharing receiver)."""
+    if not count:
+        return ""
+    return f"MCSでの作業を{count}件作りました（グループの保管・情報共有の停止）。「MCSでの作業」から進めてください。"
+
+
+def endable_facilities(patient, care_team):
+    """Facilities the secretariat may end on the patient page: current, and not the 連携元・主治医・
+    リーダー's (those change with the patient's details). `care_team`: the rows, with facility."""
+    keep = set(patient.involved_facility_ids())
+    found = {m.facility_id: m.facility for m in care_team if m.ended_at is None and m.facility_id not in keep}
+    return list(found.values())
+
+
+def erasure_of(patient):
+    """The patient's ErasureRecord or None (get_patient_for_user loads it with the patient)."""
+    return getattr(patient, "erasure", None)
 
 
 # --- Patients ----------------------------------------------------------------------------
@@ -35,6 +76,7 @@ def patient_list(request, slug):
     search = PatientSearchForm(request.GET or None)
     patients = (
         Patient.objects.visible_to(request.user).filter(program=program).with_consent_state()
+        .annotate(is_erased=Exists(ErasureRecord.objects.filter(patient=OuterRef("pk"))))
         .select_related("origin_facility", "primary_doctor")
     )
     if search.is_valid():
@@ -42,13 +84,14 @@ def patient_list(request, slug):
     status = request.GET.get("status", "")
     if status in PatientStatus.values:
         patients = patients.filter(status=status)
-    missing = request.GET.get("consent") == "missing"
-    if missing:
-        patients = patients.filter(has_valid_consent=False)
+    consent = request.GET.get("consent", "")
+    if consent in CONSENT_FILTERS:
+        patients = patients.filter(**CONSENT_FILTERS[consent])
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "consent/patient_list.html", {
         "program": program, "page": page, "search": search, "status": status, "statuses": PatientStatus.choices,
-        "missing": missing,
+        "consent": consent,
+        "consent_states": (("valid", "同意あり"), ("missing", "同意が未記録"), ("withdrawn", "同意撤回")),
         "can_register": can_register_in(request.user, program),
         "is_secretariat": is_secretariat(request.user, program),
     })
@@ -59,42 +102,91 @@ def patient_create(request, slug):
     if not can_register_in(request.user, program):
         raise PermissionDenied
     form = PatientForm(request.POST or None, program=program)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_register(program=program, by=request.user, **form.cleaned_data)
+        except services.PossibleDuplicate as error:
+            # Its own section on the page (the records the user may see, or whom to ask); what
+            # was typed stays in the form.
+            duplicate = error
+            if form.as_distinct:
+                form.add_error("distinct_reason", "別の人として登録する理由を入力してください。")
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "患者を登録しました。同意書を印刷して、署名をもらってください。")
             return redirect("consent:patient-detail", patient_pk=patient.pk)
-    return render(request, "consent/patient_form.html", {"program": program, "form": form})
+    return render(request, "consent/patient_form.html", {
+        "program": program, "form": form, "duplicate": duplicate,
+        "duplicates": Patient.objects.filter(pk__in=[p.pk for p in duplicate.visible]).select_related(
+            "origin_facility"
+        ) if duplicate else [],
+    })
 
 
 def patient_detail(request, patient_pk):
     patient = get_patient_for_user(request.user, patient_pk)
-    consents = patient.consents.defer("pdf_snapshot").select_related(
+    consents = list(patient.consents.defer("pdf_snapshot").select_related(
         "template", "obtained_by", "obtainer_facility", "withdrawal_received_by"
-    )
-    care_team = patient.care_team.select_related("facility").order_by("pk")
+    ))
+    # Current involvement first, then what ended, latest first: the history stays visible.
+    care_team = list(patient.care_team.select_related("facility", "added_by", "ended_by").order_by(
+        "-ended_at", "facility__name", "pk"
+    ))
+    changes = AccessLog.objects.filter(patient=patient, action=AccessAction.CHANGE).select_related("user")
+    secretariat = is_secretariat(request.user, patient.program)
+    erasure = erasure_of(patient)
     log_access(request, patient, AccessAction.VIEW_PAGE)
+    has_valid = any(not c.is_withdrawn for c in consents)
+    current_ids = {m.facility_id for m in care_team if m.ended_at is None}
+    endable = endable_facilities(patient, care_team) if secretariat and erasure is None else []
     return render(request, "consent/patient_detail.html", {
         "patient": patient, "program": patient.program, "consents": consents, "care_team": care_team,
-        "can_act": can_act_for(request.user, patient),
-        "is_secretariat": is_secretariat(request.user, patient.program),
-        "has_valid_consent": any(not c.is_withdrawn for c in consents),
+        "changes": changes[:CHANGES_SHOWN], "can_act": can_act_for(request.user, patient, current_facility_ids=current_ids) and erasure is None,
+        "is_secretariat": secretariat, "erasure": erasure,
+        "has_valid_consent": has_valid, "consent_withdrawn": not has_valid and bool(consents),
+        "end_form": CareTeamEndForm(facilities=endable) if endable else None,
     })
+
+
+@require_POST
+def care_team_end(request, patient_pk):
+    """The secretariat ends a facility's involvement: its users lose the patient (404) from now on."""
+    patient = get_patient_for_user(request.user, patient_pk, secretariat=True)
+    care_team = patient.care_team.current().select_related("facility")
+    form = CareTeamEndForm(request.POST, facilities=endable_facilities(patient, care_team))
+    if form.is_valid():
+        facility = form.cleaned_data["facility"]
+        try:
+            care.care_team_end_facility(patient=patient, facility=facility, by=request.user,
+                                        note=form.cleaned_data["note"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{facility.name}の関わりを終えました。この事業所からはこの患者が見えなくなります。")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("consent:patient-detail", patient_pk=patient.pk)
 
 
 def patient_update(request, patient_pk):
     patient = get_patient_for_user(request.user, patient_pk, act=True)
+    if erasure_of(patient):
+        messages.info(request, "この患者の個人情報は消去されています。変更できません。")
+        return redirect("consent:patient-detail", patient_pk=patient.pk)
     form = PatientUpdateForm(request.POST or None, instance=patient, program=patient.program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_update(patient=patient, by=request.user, **form.cleaned_data)
+            updated = services.patient_update(
+                patient=patient, by=request.user, **_request_origin(request), **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, "患者の情報を更新しました。")
+            if getattr(updated, "sharing_tasks", 0):
+                messages.warning(request, _sharing_message(updated.sharing_tasks))
             return redirect("consent:patient-detail", patient_pk=patient.pk)
     log_access(request, patient, AccessAction.VIEW_PAGE)  # the form shows the patient's details
     return render(request, "consent/patient_form.html", {"program": patient.program, "form": form, "patient": patient})
@@ -103,6 +195,8 @@ def patient_update(request, patient_pk):
 def patient_consent_pdf(request, patient_pk):
     """The current version of the consent form, with the patient's name and address printed in."""
     patient = get_patient_for_user(request.user, patient_pk)
+    if erasure_of(patient):
+        raise Http404("the patient's name and address were erased: nothing to print")
     make = partial(pdfs.consent_pdf, program=patient.program, patient=patient)
     response = pdf_view(request, make, pdfs.patient_filename(patient))
     if response.status_code == 200:
@@ -115,6 +209,9 @@ def patient_consent_pdf(request, patient_pk):
 
 def consent_create(request, patient_pk):
     patient = get_patient_for_user(request.user, patient_pk, act=True)
+    if erasure_of(patient):
+        messages.info(request, "この患者の個人情報は消去されています。同意は記録できません。")
+        return redirect("consent:patient-detail", patient_pk=patient.pk)
     program = patient.program
     templates = ConsentTemplate.objects.published().filter(program=program).order_by("-version")
     facility_id = services.obtainer_facility_id(patient=patient, user=request.user)
@@ -199,7 +296,7 @@ def consent_withdraw(request, consent_pk):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(
+            withdrawn = services.consent_withdraw(
                 record=record, by=request.user, withdrawn_on=form.cleaned_data["withdrawn_on"],
                 note=form.cleaned_data["note"],
             )
@@ -207,6 +304,8 @@ def consent_withdraw(request, consent_pk):
             add_service_errors(form, error)
         else:
             messages.success(request, "同意の撤回を記録しました。記録は撤回済みとして残ります。")
+            if withdrawn.sharing_tasks:
+                messages.warning(request, _sharing_message(withdrawn.sharing_tasks))
             return redirect("consent:consent-detail", consent_pk=record.pk)
     log_access(request, record.patient, AccessAction.VIEW_CONSENT, consent=record)
     return render(request, "consent/consent_withdraw.html", {

@@ -14,7 +14,7 @@ from facilities.access import is_secretariat
 from facilities.models import RoleKind, role_facility_ids, secretariat_program_ids
 
 from .models import Group, GroupReview, McsTask, Membership, ReviewCampaign, ReviewStatus
-from .queries import GROUP_RELATED
+from .queries import GROUP_RELATED, follow_ups_open
 
 
 def can_manage_group(user, group):
@@ -59,6 +59,18 @@ def get_group_for_user(user, group_pk, *, manage=False):
     if manage and not can_manage_group(user, group):
         raise PermissionDenied
     return group
+
+
+def get_follow_up_for_user(user, decision_pk, *, manage=False):
+    """An open 要確認 of a completed review, in a group the user sees (settled: 404)."""
+    item = get_object_or_404(
+        follow_ups_open().filter(membership__group__in=Group.objects.visible_to(user))
+        .select_related(*(f"membership__group__{name}" for name in GROUP_RELATED), "membership__staff"),
+        pk=decision_pk,
+    )
+    if manage and not can_manage_group(user, item.membership.group):
+        raise PermissionDenied
+    return item
 
 
 def get_membership_for_user(user, membership_pk, *, edit=False):

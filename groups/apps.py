@@ -16,3 +16,4 @@ class GroupsConfig(AppConfig):
         facilities_hooks.staff_removed.connect(services.memberships_end_for_removed_staff)
         facilities_hooks.open_memberships.connect(services.open_membership_count)
         consent_hooks.patient_erased.connect(erasure.end_groups_of_erased_patient)
+        consent_hooks.sharing_stopped.connect(services.stop_sharing)

@@ -214,6 +214,16 @@ class LeaderForm(forms.Form):
         self.fields["leader"].queryset = _joinable(group.program_id).exclude(pk=group.leader_id)
 
 
+class FollowUpForm(forms.Form):
+    """Settling a 要確認 after the review: keep or remove, and why."""
+
+    settled_as = forms.ChoiceField(
+        label="確認の結果", widget=forms.RadioSelect,
+        choices=[(Decision.KEEP, "継続（メンバーのまま）"), (Decision.REMOVE, "解除（メンバーから外す）")],
+    )
+    reason = ProseField(label="理由", max_length=200, help_text="例: 主治医に確認し、訪問看護は継続")
+
+
 class TaskConfirmForm(forms.Form):
     note = NameField(label="メモ", max_length=200, required=False)
 

@@ -1,5 +1,6 @@
 """The groups app on the home page: reviews and MCS tasks to do; for the secretariat, what needs it."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,7 +9,7 @@ from core.wareki import wareki
 from facilities.models import Program, role_facility_ids
 
 from .models import AssociationAdmin, Group, GroupReview, McsTask, ReviewStatus
-from .queries import next_campaign_on
+from .queries import follow_ups_open, next_campaign_on
 
 
 def _facility_programs(user):
@@ -44,6 +45,9 @@ def _facility_panel(user, program, today):
                  f"{group_list}?show=to_archive", alert=True),
             Item("同意がないグループ", groups.active().without_valid_consent().count(),
                  f"{group_list}?show=no_consent", alert=True),
+            Item("定期精査で要確認のまま", follow_ups_open().filter(
+                Q(membership__group__origin_facility_id__in=mine) | Q(membership__group__leader__user=user),
+                membership__group__program=program).count(), f"{group_list}?show=follow_up", alert=True),
         ),
     )
 

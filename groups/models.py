@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 from simple_history.models import HistoricalRecords
 
 from consent.models import ConsentRecord, Patient
@@ -349,6 +350,12 @@ class TaskKind(models.TextChoices):
 class TaskStatus(models.TextChoices):
     OPEN = "open", "未対応"
     DONE = "done", "MCSで対応済み"
+    NOT_NEEDED = "not_needed", "不要"
+
+
+# The order in which MCS needs things done on one day: a group exists before anyone is invited.
+TASK_STEPS = (TaskKind.CREATE, TaskKind.RESTORE, TaskKind.LEADER, TaskKind.INVITE, TaskKind.REMOVE,
+              TaskKind.ARCHIVE, TaskKind.DELETE)
 
 
 class McsTaskQuerySet(models.QuerySet):
@@ -368,6 +375,14 @@ class McsTaskQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status=TaskStatus.OPEN)
+
+    def in_mcs_order(self):
+        """Day by day, and within a day in the order MCS needs them (create before invite)."""
+        step = models.Case(
+            *(models.When(kind=kind, then=models.Value(n)) for n, kind in enumerate(TASK_STEPS)),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(day=TruncDate("created_at"), step=step).order_by("day", "step", "pk")
 
 
 class McsTask(models.Model):
@@ -400,6 +415,7 @@ class McsTask(models.Model):
         verbose_name="対応を確認した人",
     )
     done_note = models.CharField("対応のメモ", max_length=200, blank=True)
+    not_needed_reason = models.CharField("不要になった理由", max_length=200, blank=True)
 
     history = HistoricalRecords()
     objects = McsTaskQuerySet.as_manager()
@@ -411,7 +427,8 @@ class McsTask(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="open", done_at__isnull=True, done_by__isnull=True)
-                | Q(status="done", done_at__isnull=False),
+                | Q(status="done", done_at__isnull=False)
+                | Q(status="not_needed", done_at__isnull=False) & ~Q(not_needed_reason=""),
                 name="mcstask_done_has_when",
             ),
             models.CheckConstraint(
@@ -619,6 +636,16 @@ class MemberDecision(models.Model):
     )
     decided_at = models.DateTimeField("判断日時")
     applied_at = models.DateTimeField("解除を反映した日時", null=True, blank=True)
+    # A 要確認 stays an open item after the review is completed, until someone settles it.
+    settled_as = models.CharField(
+        "確認の結果", max_length=10, choices=[(Decision.KEEP, "継続"), (Decision.REMOVE, "解除")], blank=True
+    )
+    settled_reason = models.CharField("確認の理由", max_length=200, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="確認した人",
+    )
+    settled_at = models.DateTimeField("確認した日時", null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -632,8 +659,13 @@ class MemberDecision(models.Model):
                 condition=Q(decision="keep") | ~Q(reason=""), name="memberdecision_reason_unless_keep"
             ),
             models.CheckConstraint(
-                condition=Q(applied_at__isnull=True) | Q(decision="remove"),
+                condition=Q(applied_at__isnull=True) | Q(decision="remove") | Q(settled_as="remove"),
                 name="memberdecision_applied_only_removal",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_as="", settled_at__isnull=True)
+                | Q(decision="unsure", settled_at__isnull=False) & ~Q(settled_reason=""),
+                name="memberdecision_settled_unsure_with_reason",
             ),
         ]
 

@@ -11,16 +11,19 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from consent.models import ConsentRecord
 from facilities.models import Facility, PledgeKind, StaffStatus
 from policy.rules import check
 
 from .models import (
     OPEN_STATUSES,
     PATIENT_KINDS,
+    Decision,
     Group,
     GroupReview,
     GroupStatus,
     McsTask,
+    MemberDecision,
     Membership,
     ReviewCampaign,
     ReviewStatus,
@@ -284,3 +287,39 @@ def next_campaign_on(program, *, today):
     if started is None:
         return today
     return started + datetime.timedelta(days=program.review_interval_days)
+
+
+def follow_ups_open():
+    """要確認 answers of completed reviews that nobody has settled yet, for members still in the group."""
+    return MemberDecision.objects.filter(
+        decision=Decision.UNSURE, review__status=ReviewStatus.COMPLETED, settled_at__isnull=True,
+        membership__status__in=OPEN_STATUSES,
+    )
+
+
+def sharing_stopped(group):
+    """The engine's block on new members when the patient's information may no longer be shared
+    (consent withdrawn, patient deceased or ended), or None."""
+    if group.patient_id is None:
+        return None
+    facts = {"member_kind": "staff", **sharing_facts(group)}
+    return next((v for v in check(group.program.variant, "add_member", facts) if v.rule == "MBR-CONSENT"), None)
+
+
+def consent_state(patient):
+    """The consent fact: "signed" (a consent in force), "prior" (only one given before the portal),
+    "withdrawn" (none in force, one withdrawn) or "none"."""
+    records = ConsentRecord.objects.filter(patient=patient)
+    kinds = set(records.valid().values_list("is_prior", flat=True))
+    if False in kinds:
+        return "signed"
+    if True in kinds:
+        return "prior"
+    return "withdrawn" if records.exists() else "none"
+
+
+def sharing_facts(group):
+    """Whether the group's patient's information may still be shared (create_group / add_member)."""
+    if group.patient_id is None:
+        return {"kind": group.kind}
+    return {"kind": group.kind, "consent": consent_state(group.patient), "patient_status": group.patient.status}

@@ -178,6 +178,33 @@ def review_complete(*, review, by):
 
 
 @transaction.atomic
+def follow_up_settle(*, decision, by, settled_as, reason):
+    """Settle a 要確認: keep the member, or remove them now (a task in MCS), with a reason. Once only."""
+    decision = MemberDecision.objects.select_for_update().select_related("membership__group", "review").get(
+        pk=decision.pk
+    )
+    if decision.settled_at is not None:
+        raise ValidationError(
+            f"この要確認は{timezone.localtime(decision.settled_at):%Y年%m月%d日}に{decision.settled_by}さんが"
+            f"「{decision.get_settled_as_display()}」で確認済みです。"
+        )
+    if decision.decision != Decision.UNSURE or decision.review.status != ReviewStatus.COMPLETED:
+        raise ValidationError("完了した精査の「要確認」だけを確認できます。")
+    if settled_as not in (Decision.KEEP, Decision.REMOVE):
+        raise ValidationError({"settled_as": "継続か解除を選んでください。"})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "理由を入力してください。"})
+    now = timezone.now()
+    decision.settled_as, decision.settled_reason, decision.settled_by, decision.settled_at = settled_as, reason, by, now
+    if settled_as == Decision.REMOVE and decision.membership.is_open:
+        membership_end(membership=decision.membership, by=by, reason=EndReason.REVIEW,
+                       ended_on=timezone.localdate(), note=reason)
+        decision.applied_at = now
+    return save_with_history(decision, by, validate_constraints=False)
+
+
+@transaction.atomic
 def reviews_escalate(*, today=None):
     """Overdue worksheets go to the secretariat (escalated), never to automatic removal.
 

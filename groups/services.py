@@ -9,17 +9,21 @@ groups/erasure.py share with this module.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from consent.models import CareTeam, CareTeamReason, ConsentRecord, Patient
-from consent.services import care_team_add, obtainer_roles
+from consent.care import care_team_add, care_team_end
+from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient
+from consent.services import obtainer_roles
 from core.services import PolicyBlocked, move_status, policy_check, save_with_history
+from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
-from facilities.models import FacilityStatus, Program, StaffStatus, role_facility_ids
+from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
 
 from .models import (
     GROUP_TRANSITIONS,
     MEMBERSHIP_TRANSITIONS,
+    OPEN_STATUSES,
     PATIENT_KINDS,
     AssociationAdmin,
     EndReason,
@@ -33,6 +37,7 @@ from .models import (
     TaskKind,
     TaskStatus,
 )
+from .queries import consent_state, sharing_facts
 
 ALREADY_MEMBER = "この人はすでにこのグループのメンバー（招待中を含む）です。"
 NOT_ACTIVE = "保管・削除されたグループは変更できません。先に保管から戻してください。"
@@ -65,7 +70,32 @@ def task_open(*, group, kind, title, by, membership=None, for_secretariat=False,
 def _member_task(membership, kind, by, *, group_label=None):
     verb = {TaskKind.INVITE: "に招待する", TaskKind.REMOVE: "から外す"}[kind]
     title = f"MCSで{membership.display_name}さんを「{group_label or membership.group.name}」{verb}"
+    if kind == TaskKind.INVITE and membership.staff_id:
+        # Invited again (after declining, say): the invitation still to be made in MCS is the same one.
+        pending = McsTask.objects.open().filter(group=membership.group, kind=kind, membership__staff=membership.staff_id)
+        task = pending.select_for_update().first()
+        if task is not None:
+            task.membership = membership
+            return save_with_history(task, by)
     return task_open(group=membership.group, kind=kind, title=title, by=by, membership=membership)
+
+
+def tasks_not_needed(tasks, *, by, reason):
+    """Open tasks that MCS no longer needs (the group was archived, deleted...): closed as 不要 with
+    the reason, never deleted. Returns how many."""
+    closed = 0
+    for task in tasks.open().select_for_update(of=("self",)):
+        task.status, task.done_at, task.done_by = TaskStatus.NOT_NEEDED, timezone.now(), by
+        task.not_needed_reason = reason
+        save_with_history(task, by)
+        closed += 1
+    return closed
+
+
+def _tasks_reopen(tasks, *, by):
+    for task in tasks.filter(status=TaskStatus.NOT_NEEDED).select_for_update(of=("self",)):
+        task.status, task.done_at, task.done_by, task.not_needed_reason = TaskStatus.OPEN, None, None, ""
+        save_with_history(task, by)
 
 
 @transaction.atomic
@@ -74,6 +104,8 @@ def task_confirm(*, task, by, note=""):
     task = McsTask.objects.select_for_update().select_related("group").get(pk=task.pk)
     if task.status == TaskStatus.DONE:
         raise ValidationError("この作業はすでに対応済みになっています。")
+    if task.status == TaskStatus.NOT_NEEDED:
+        raise ValidationError(f"この作業は不要になっています（{task.not_needed_reason}）。")
     task.status, task.done_at, task.done_by = TaskStatus.DONE, timezone.now(), by
     task.done_note = note.strip()
     save_with_history(task, by)
@@ -83,14 +115,6 @@ def task_confirm(*, task, by, note=""):
 
 
 # --- Facts -------------------------------------------------------------------------------
-
-
-def consent_state(patient):
-    """The create_group fact: "signed" (a consent in force), "prior" (only one given before the portal)."""
-    kinds = set(ConsentRecord.objects.filter(patient=patient).valid().values_list("is_prior", flat=True))
-    if False in kinds:
-        return "signed"
-    return "prior" if True in kinds else "none"
 
 
 def member_facts(staff):
@@ -126,10 +150,28 @@ def designated_association_admin(program):
     return staff
 
 
-def _involve(group, facility_id):
+def _involve(group, facility_id, by=None):
     """A facility whose staff join a patient's group becomes involved in the patient's care."""
     if group.patient_id and facility_id:
-        care_team_add(patient=group.patient, facility_id=facility_id, reason=CareTeamReason.GROUP)
+        care_team_add(patient=group.patient, facility_id=facility_id, reason=CareTeamReason.GROUP, by=by)
+
+
+def _uninvolve(group, facility_ids, *, by, why):
+    """Facilities that no longer have anyone in an active group of the patient stop being involved
+    for that reason (the 連携元 and the doctor's and leader's facilities keep their own reasons)."""
+    if group.patient_id is None:
+        return
+    seated = set(
+        Membership.objects.open().filter(
+            group__patient_id=group.patient_id, group__status=GroupStatus.ACTIVE, staff__facility_id__in=facility_ids
+        ).values_list("staff__facility_id", flat=True)
+    )
+    for facility_id in set(facility_ids) - seated - {None}:
+        care_team_end(patient=group.patient, facility_id=facility_id, reason=CareTeamReason.GROUP, by=by, why=why)
+
+
+def _member_facility_ids(group):
+    return set(group.memberships.filter(staff__isnull=False).values_list("staff__facility_id", flat=True))
 
 
 # --- Groups ------------------------------------------------------------------------------
@@ -145,8 +187,20 @@ def _creation_facts(*, program, by, kind, patient, origin_facility, by_doctor_de
     facts.update(obtainer_roles(patient=patient, user=by, by_doctor_delegate=by_doctor_delegate))
     if kind != GroupKind.FREE:
         facts["consent"] = consent_state(patient)
-        facts["active_groups_for_patient"] = Group.objects.active().filter(patient=patient).count()
+        facts["patient_status"] = patient.status
+        facts["active_groups_for_patient"] = active_groups_of_person(patient).count()
     return facts
+
+
+def active_groups_of_person(patient, *, exclude=None):
+    """Active groups of this patient, and of any record of the program that may be the same person
+    (same カナ or 氏名 and 生年月日): a duplicate registration must not get round GRP-DUP."""
+    same = Patient.objects.same_person_as(
+        program=patient.program, full_name=patient.full_name, kana=patient.full_name_kana,
+        birth_date=patient.birth_date,
+    )
+    groups = Group.objects.active().filter(Q(patient=patient) | Q(patient__in=same.values("pk")))
+    return groups.exclude(pk=exclude.pk) if exclude is not None else groups
 
 
 def _origin_for(*, by, patient, origin_facility):
@@ -161,7 +215,7 @@ def _origin_for(*, by, patient, origin_facility):
         raise ValidationError({"origin_facility": "連携元事業所を選んでください。"})
     if patient.origin_facility_id in mine:
         return patient.origin_facility
-    involved = CareTeam.objects.filter(patient=patient, facility_id__in=mine).select_related("facility")
+    involved = CareTeam.objects.current().filter(patient=patient, facility_id__in=mine).select_related("facility")
     care = involved.order_by("pk").first()
     if care is None:
         raise ValidationError("この患者に関わる事業所の職員だけがグループを作れます。")
@@ -210,17 +264,42 @@ def group_create(
     return group
 
 
+# Open tasks that lose their point when a group is archived (and come back when it is restored).
+PAUSED_BY_ARCHIVE = (TaskKind.CREATE, TaskKind.INVITE, TaskKind.LEADER, TaskKind.RESTORE)
+ARCHIVED_NOTE = "グループを保管したため"
+
+
+def archive_facts(*, group, user):
+    """The archive_group facts: who the user is to the group's patient (or, for a free group, its origin)."""
+    facts = {"by_secretariat": is_secretariat(user, group.program)}
+    admin_of = set(user.roles.filter(kind=RoleKind.FACILITY_ADMIN, is_active=True).values_list("facility_id", flat=True))
+    facts["by_facility_admin"] = group.origin_facility_id in admin_of
+    if group.patient_id is not None:
+        facts.update(obtainer_roles(patient=group.patient, user=user))
+    else:
+        facts["by_origin_facility"] = group.origin_facility_id in role_facility_ids(user)
+    return facts
+
+
 @transaction.atomic
 def group_archive(*, group, by, reason, archived_on):
-    """保管: the group stays in the register (and in MCS's 保管リスト), its members with it."""
+    """保管: the group stays in the register (and in MCS's 保管リスト), its members with it. Who may
+    archive is the engine's question; invitations still to be made become 不要, and facilities whose
+    only link to the patient was this group stop being involved (docs: consent/care.py)."""
     group = _locked_group(group)
+    policy_check(group.program, "archive_group", archive_facts(group=group, user=by))
     if archived_on > timezone.localdate():
         raise ValidationError({"archived_on": "保管日に未来の日付は入れられません。"})
     move_status(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
     group.archived_on, group.archive_reason = archived_on, reason.strip()
     save_with_history(group, by)
-    task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
-              detail=group.archive_reason)
+    never_made = group.tasks.open().filter(kind=TaskKind.CREATE).exists()
+    tasks_not_needed(group.tasks.filter(kind__in=PAUSED_BY_ARCHIVE), by=by, reason=ARCHIVED_NOTE)
+    # A group MCS never had needs no 保管 there; one already asked for (consent withdrawn) is reused.
+    if not never_made and not group.tasks.open().filter(kind=TaskKind.ARCHIVE).exists():
+        task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
+                  detail=group.archive_reason)
+    _uninvolve(group, _member_facility_ids(group), by=by, why=CareTeamEnd.GROUP_CLOSED)
     return group
 
 
@@ -229,15 +308,23 @@ def group_restore(*, group, by):
     """Back from 保管, if the rules for a new group would still let it exist (consent, one per patient)."""
     group = _locked_group(group)
     if group.kind != GroupKind.FREE:
-        facts = {
-            "kind": group.kind, "consent": consent_state(group.patient),
-            "active_groups_for_patient": Group.objects.active().filter(patient_id=group.patient_id).count(),
-        }
+        facts = {**sharing_facts(group), "active_groups_for_patient": active_groups_of_person(group.patient).count()}
         policy_check(group.program, "create_group", facts)
     move_status(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")
     group.archived_on, group.archive_reason = None, ""
     save_with_history(group, by)
-    task_open(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
+    paused = group.tasks.filter(not_needed_reason=ARCHIVED_NOTE).filter(
+        Q(membership__isnull=True) | Q(membership__status__in=OPEN_STATUSES)
+    )
+    _tasks_reopen(paused, by=by)
+    pending_archive = group.tasks.open().filter(kind=TaskKind.ARCHIVE)
+    if pending_archive.exists():  # never archived in MCS: nothing to restore there either
+        tasks_not_needed(pending_archive, by=by, reason="保管から戻したため")
+    elif not group.tasks.open().filter(kind=TaskKind.CREATE).exists():
+        task_open(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
+    seated = group.memberships.open().filter(staff__isnull=False).values_list("staff__facility_id", flat=True)
+    for facility_id in set(seated):
+        _involve(group, facility_id, by)
     return group
 
 
@@ -271,6 +358,7 @@ def _mark_deleted(group, by):
     move_status(group, GroupStatus.DELETED, GROUP_TRANSITIONS, "グループ")
     group.deleted_on = timezone.localdate()
     save_with_history(group, by)
+    tasks_not_needed(group.tasks.all(), by=by, reason="グループを削除したため")
     # The group is gone in MCS, so its members are too: nothing left to do there.
     for membership in group.memberships.open().select_related("staff"):
         membership_end(
@@ -289,7 +377,7 @@ def group_set_leader(*, group, by, leader):
     if not group.memberships.open().filter(staff=leader).exists():
         _add_staff(group=group, staff=leader, by=by)
     else:
-        policy_check(group.program, "add_member", member_facts(leader))
+        policy_check(group.program, "add_member", {**member_facts(leader), **sharing_facts(group)})
     group.leader = leader
     save_with_history(group, by)
     task_open(group=group, kind=TaskKind.LEADER, by=by,
@@ -305,7 +393,7 @@ def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
         raise ValidationError("このネットワークの職員だけを招待できます。")
     if group.memberships.open().filter(staff=staff).exists():
         raise ValidationError(ALREADY_MEMBER)
-    warnings = policy_check(group.program, "add_member", member_facts(staff))
+    warnings = policy_check(group.program, "add_member", {**member_facts(staff), **sharing_facts(group)})
     today = timezone.localdate()
     membership = Membership(
         group=group, member_kind=MemberKind.STAFF, staff=staff, is_association_admin=association_admin,
@@ -340,7 +428,7 @@ def member_add_person(*, group, by, member_kind, person_name, relationship="", f
     _require_active(group)
     if member_kind not in (MemberKind.PATIENT, MemberKind.FAMILY):
         raise ValueError(f"not a patient or family member kind: {member_kind!r}")
-    facts = {"member_kind": str(member_kind), "family_agreed": bool(family_agreed)}
+    facts = {"member_kind": str(member_kind), "family_agreed": bool(family_agreed), **sharing_facts(group)}
     warnings = policy_check(group.program, "add_member", facts)
     if group.kind != GroupKind.FAMILY:
         raise ValidationError("患者・家族は「家族も参加する患者グループ」にだけ招待できます。")
@@ -374,7 +462,12 @@ def member_respond(*, membership, by, accepted, responded_on=None):
     to = MembershipStatus.ACCEPTED if accepted else MembershipStatus.DECLINED
     move_status(membership, to, MEMBERSHIP_TRANSITIONS, "招待")
     membership.responded_on = responded_on or timezone.localdate()
-    return save_with_history(membership, by)
+    save_with_history(membership, by)
+    if not accepted:
+        tasks_not_needed(membership.tasks.filter(kind=TaskKind.INVITE), by=by, reason="招待が断られたため")
+        facility_ids = {membership.staff.facility_id} if membership.staff_id else set()
+        _uninvolve(membership.group, facility_ids, by=by, why=CareTeamEnd.MEMBER_REMOVED)
+    return membership
 
 
 @transaction.atomic
@@ -386,8 +479,13 @@ def membership_end(*, membership, by, reason, ended_on, note="", task=True, grou
     membership.ended_on, membership.end_reason, membership.end_note = ended_on, reason, note
     membership.ended_by = by
     save_with_history(membership, by)
+    # An invitation still to be made is no longer needed. The removal task stays even then: the
+    # invitation may have been made in MCS without being confirmed here, and access must end.
+    tasks_not_needed(membership.tasks.filter(kind=TaskKind.INVITE), by=by, reason="メンバーから外したため")
     if task:
         _member_task(membership, TaskKind.REMOVE, by, group_label=group_label)
+    why = CareTeamEnd.GROUP_CLOSED if reason == EndReason.GROUP_DELETED else CareTeamEnd.MEMBER_REMOVED
+    _uninvolve(membership.group, {membership.staff.facility_id} if membership.staff_id else set(), by=by, why=why)
     return membership
 
 
@@ -448,3 +546,19 @@ def memberships_end_for_removed_staff(*, staff, by, reason, effective_date):
 def open_membership_count(*, staff):
     """Receiver of facilities.hooks.open_memberships: the memberships the person still holds."""
     return Membership.objects.open().filter(staff=staff).count()
+
+
+def stop_sharing(*, patient, by, why):
+    """Receiver of consent.care.sharing_stopped (consent withdrawn, or the patient died, ended care or
+    moved): for each of the patient's active groups, the facility that runs it gets an MCS task to
+    保管 it (stop sharing), unless one is open already. Returns how many tasks it opened."""
+    opened = 0
+    groups = Group.objects.active().filter(patient=patient).select_related("program", "patient", "origin_facility")
+    for group in groups:
+        if group.tasks.open().filter(kind=TaskKind.ARCHIVE).exists():
+            continue
+        rule = group.program.policy.archive_rule
+        task_open(group=group, kind=TaskKind.ARCHIVE, by=by, title=f"MCSで「{group.name}」を保管する（{why}）",
+                  detail=f"{why}のため、この患者の情報の共有をやめます。{rule}")
+        opened += 1
+    return opened

@@ -23,6 +23,7 @@ urlpatterns = [
     path("groups/<int:group_pk>/restore/", views.group_restore, name="group-restore"),
     path("groups/<int:group_pk>/deletion/", views.group_deletion, name="group-deletion"),
     path("memberships/<int:membership_pk>/respond/", views.member_respond, name="member-respond"),
+    path("follow-ups/<int:decision_pk>/settle/", views.follow_up_settle, name="follow-up-settle"),
     path("memberships/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
     path("mcs-tasks/<int:task_pk>/confirm/", views.task_confirm, name="task-confirm"),
     path("reviews/campaigns/<int:campaign_pk>/", review_views.campaign_detail, name="campaign-detail"),

@@ -16,12 +16,13 @@ from core.views import show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
-from . import queries, services
+from . import queries, reviews, services
 from .access import (
     can_confirm_task,
     can_create_in,
     can_edit_membership,
     can_manage_group,
+    get_follow_up_for_user,
     get_group_for_user,
     get_membership_for_user,
     get_task_for_user,
@@ -30,6 +31,7 @@ from .forms import (
     ArchiveForm,
     AssociationAdminForm,
     DeletionForm,
+    FollowUpForm,
     GroupCreateForm,
     InviteForm,
     LeaderForm,
@@ -39,7 +41,16 @@ from .forms import (
     TaskConfirmForm,
     family_blocks,
 )
-from .models import OPEN_STATUSES, AssociationAdmin, Group, GroupKind, GroupStatus, McsTask, TaskStatus
+from .models import (
+    OPEN_STATUSES,
+    AssociationAdmin,
+    Decision,
+    Group,
+    GroupKind,
+    GroupStatus,
+    McsTask,
+    TaskStatus,
+)
 
 PAGE_SIZE = 50
 
@@ -57,6 +68,8 @@ LIST_FILTERS = {
     "deleted": ("削除済み", lambda qs, program: qs.filter(status=GroupStatus.DELETED)),
     "to_archive": ("保管に移すべき", lambda qs, program: qs.to_archive(program.policy.archive_statuses)),
     "no_consent": ("同意がない", lambda qs, program: qs.active().without_valid_consent()),
+    "follow_up": ("要確認が残る", lambda qs, program: qs.filter(
+        pk__in=queries.follow_ups_open().values("membership__group_id"))),
     "all": ("すべて", lambda qs, program: qs),
 }
 
@@ -114,15 +127,22 @@ def group_detail(request, group_pk):
     has_admin = not queries.needs_association_admin(group) or any(
         r.membership.is_association_admin for r in rows
     )
+    manage = can_manage_group(request.user, group)
+    follow_ups = queries.follow_ups_open().filter(membership__group=group).select_related(
+        "membership__staff__facility", "review__campaign", "decided_by"
+    )
     return render(request, "groups/group_detail.html", {
         "group": group, "program": program, "policy": program.policy, "rows": rows,
+        "sharing_stopped": queries.sharing_stopped(group),
+        "follow_ups": [(item, FollowUpForm(prefix=f"f{item.pk}")) for item in follow_ups] if manage else
+        [(item, None) for item in follow_ups],
         "flags": queries.group_flags(group, program.policy, has_association_admin=has_admin),
         "missing_association_admin": not has_admin,
         "past": group.memberships.exclude(status__in=OPEN_STATUSES).select_related("staff__facility"),
-        "tasks": _confirmable(user, tasks.order_by("-created_at", "-pk")[:30]),
+        "tasks": _confirmable(user, tasks.in_mcs_order()),
         "keeps_association_admin": queries.needs_association_admin(group),
         "reviews": group.reviews.select_related("campaign", "reviewer", "completed_by").order_by("-pk"),
-        "manage": can_manage_group(request.user, group),
+        "manage": manage,
         "can_edit_members": {r.membership.pk for r in rows if can_edit_membership(user, r.membership)},
         "family_allowed": group.kind == GroupKind.FAMILY and not family_blocks(program),
         "history": group.history.select_related("history_user")[:20],
@@ -284,6 +304,25 @@ def group_deletion(request, group_pk):
     )
 
 
+@require_POST
+def follow_up_settle(request, decision_pk):
+    """Settle a 要確認 left by a completed review (the group's managers)."""
+    item = get_follow_up_for_user(request.user, decision_pk, manage=True)
+    group = item.membership.group
+    form = FollowUpForm(request.POST, prefix=f"f{item.pk}")
+    if not form.is_valid():
+        _errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        return redirect("groups:group-detail", group_pk=group.pk)
+    try:
+        decided = reviews.follow_up_settle(decision=item, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        said = "メンバーから外しました。MCSでも外してください。" if decided.settled_as == Decision.REMOVE else "継続にしました。"
+        messages.success(request, f"{item.membership.display_name}さんの要確認を確認しました。{said}")
+    return redirect("groups:group-detail", group_pk=group.pk)
+
+
 # --- MCS tasks ---------------------------------------------------------------------------
 
 
@@ -297,8 +336,9 @@ def task_list(request, slug):
         tasks = tasks.filter(status=TaskStatus.DONE)
     if request.GET.get("secretariat"):
         tasks = tasks.filter(for_secretariat=True)
-    tasks = tasks.select_related("program", "group__patient", "facility", "done_by")
-    tasks = tasks.order_by("created_at", "pk")
+    elif shown == "not_needed":
+        tasks = tasks.filter(status=TaskStatus.NOT_NEEDED)
+    tasks = tasks.select_related("program", "group__patient", "facility", "done_by").in_mcs_order()
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _confirmable(request.user, page.object_list)
     return render(request, "groups/task_list.html", {

@@ -7,14 +7,17 @@ import datetime
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from consent.models import AccessAction, AccessLog, CareTeam, ConsentRecord, Patient
 from core.wareki import wareki
+from facilities.models import RoleKind
 from groups.models import Group, MembershipStatus
-from tests.browser.helpers import field, said, sign_in
+from tests.browser.helpers import field, said, sign_in, with_app
 from tests.browser.network import care_network, download, pdf_text
+from tests.factories import RoleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -182,9 +185,10 @@ def test_a_coordinator_registers_a_patient_and_sets_up_the_group(journey, varian
 
     # The invited people's facilities now care for the patient, and may see her page.
     coordinator.get_by_role("link", name=PATIENT, exact=True).click()
-    involved = coordinator.get_by_role("row").filter(has_text=re.compile("^関わる事業所"))
-    expect(involved).to_contain_text(f"{net.nursing.name}（グループのメンバー）")
-    expect(involved).to_contain_text(f"{net.care_office.name}（グループのメンバー）")
+    for facility in (net.nursing, net.care_office):
+        involved = coordinator.get_by_role("row").filter(has_text=facility.name)
+        expect(involved).to_contain_text("グループのメンバー")
+        expect(involved).to_contain_text("関わっている")
     coordinator.steps.shot("care-team")
 
     group = Group.objects.get(patient=patient)
@@ -198,3 +202,54 @@ def test_a_coordinator_registers_a_patient_and_sets_up_the_group(journey, varian
     if policy.association_admin_in_group:
         involved.add(net.association_admin.facility)
     assert {care.facility for care in CareTeam.objects.filter(patient=patient)} == involved
+
+    care_ends(journey, net, coordinator, patient, group)
+
+
+def care_ends(journey, net, coordinator, patient, group):
+    """The nurse's care ends and she is taken out; then the patient withdraws consent: nobody new
+    may be invited (the engine's article is shown), the group is to be archived in MCS, and the
+    nursing station no longer sees the patient at all."""
+    nursing_admin = with_app(UserFactory(full_name="看護 管理", email="kanri@midori-kango.example.jp"))
+    RoleFactory(kind=RoleKind.FACILITY_ADMIN, program=net.program, facility=net.nursing, user=nursing_admin)
+    nursing = journey.open("nursing")
+    sign_in(nursing, nursing_admin)
+    patient_url = reverse("consent:patient-detail", args=[patient.pk])
+    assert nursing.context.request.get(patient_url).status == 200  # a member's facility: involved
+
+    coordinator.goto(reverse("groups:group-detail", args=[group.pk]))
+    coordinator.get_by_role("link", name="高橋 美咲さんを外す").click()
+    coordinator.get_by_label("担当外れ").check()
+    coordinator.get_by_role("button", name="外す").click()
+    expect(said(coordinator, "高橋 美咲さんを外しました")).to_be_visible()
+    coordinator.steps.shot("member-removed")
+    for url in (patient_url, reverse("consent:patient-consent-pdf", args=[patient.pk])):
+        assert nursing.context.request.get(url).status == 404, url  # involvement ended with her seat
+    nursing.goto(reverse("consent:patient-list", args=[net.program.slug]))
+    expect(nursing.get_by_text(PATIENT)).to_have_count(0)
+    nursing.steps.shot("patient-gone")
+
+    coordinator.goto(reverse("consent:consent-detail", args=[patient.consents.get().pk]))
+    coordinator.get_by_role("link", name="同意の撤回を記録する").click()
+    field(coordinator, "申出の内容").fill("長女から電話で申出。今後の情報共有を希望しない。")
+    coordinator.get_by_role("button", name="撤回を記録する").click()
+    expect(said(coordinator, "同意の撤回を記録しました")).to_be_visible()
+    expect(said(coordinator, "MCS")).to_be_visible()  # the tasks the withdrawal opened
+    coordinator.steps.shot("consent-withdrawn")
+
+    coordinator.goto(reverse("groups:group-detail", args=[group.pk]))
+    stopped = coordinator.get_by_role("status").filter(has_text="撤回")
+    expect(stopped).to_contain_text(net.policy.policy_title)  # the article the engine cites
+    expect(coordinator.get_by_role("link", name="職員を招待する")).to_have_count(0)
+    tasks = coordinator.get_by_role("row").filter(has_text="保管する（同意撤回）")
+    expect(tasks).to_have_count(1)
+    coordinator.steps.shot("sharing-stopped")
+    # Trying anyway (an old bookmark): the engine refuses with the article.
+    coordinator.goto(reverse("groups:member-add", args=[group.pk]))
+    coordinator.get_by_label("氏名・カナ").fill("たかはし")
+    coordinator.get_by_role("button", name="検索").click()
+    coordinator.get_by_role("row").filter(has_text="高橋 美咲").get_by_role("button", name="招待する").click()
+    refused = coordinator.get_by_role("alert").or_(coordinator.get_by_role("status")).filter(has_text="撤回")
+    expect(refused.first).to_contain_text(net.policy.policy_title)
+    coordinator.steps.shot("invite-refused")
+    assert not group.memberships.filter(staff=net.nurse, status__in=["invited", "accepted"]).exists()

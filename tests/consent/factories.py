@@ -18,7 +18,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     origin_facility = factory.SubFactory(FacilityFactory)
     program = factory.LazyAttribute(lambda o: o.origin_facility.program)
     full_name = factory.Sequence(lambda n: f"見本 太郎{n}")
-    full_name_kana = "ミホン タロウ"
+    # Each patient a different person (same カナ and 生年月日 would be a possible duplicate).
+    full_name_kana = factory.Sequence(lambda n: "ミホン タロウ" + "".join("アイウエオカキクケコ"[int(d)] for d in str(n)))
     birth_date = datetime.date(1940, 2, 11)
     gender = Gender.MALE
     address = "大阪府松原市阿保9-9-9"

@@ -54,7 +54,9 @@ def test_consent_state_counts_only_records_not_withdrawn(world):
     ConsentRecord.objects.filter(pk=record.pk).update(
         withdrawn_on=datetime.date(2025, 5, 1), withdrawal_received_by=world.coordinator_a
     )
-    assert Patient.objects.without_valid_consent().filter(pk=record.patient_id).exists()
+    # A withdrawn consent is its own state, not counted with patients who never consented.
+    assert not Patient.objects.without_valid_consent().filter(pk=record.patient_id).exists()
+    assert list(Patient.objects.withdrawn_consent()) == [record.patient]
 
 
 def test_a_status_other_than_active_needs_its_date(world):

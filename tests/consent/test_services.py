@@ -57,8 +57,12 @@ def test_registration_puts_every_involved_facility_on_the_care_team(site_for):
     hospital = FacilityFactory(program=site.program)
     doctor = StaffFactory(facility=hospital, job="doctor")
     patient = register(site, primary_doctor=doctor, group_leader=site.coordinator_staff)
-    team = dict(CareTeam.objects.filter(patient=patient).values_list("facility_id", "reason"))
-    assert team == {site.clinic.pk: CareTeamReason.ORIGIN, hospital.pk: CareTeamReason.DOCTOR}
+    team = set(CareTeam.objects.current().filter(patient=patient).values_list("facility_id", "reason"))
+    assert team == {
+        (site.clinic.pk, CareTeamReason.ORIGIN), (site.clinic.pk, CareTeamReason.LEADER),
+        (hospital.pk, CareTeamReason.DOCTOR),
+    }
+    assert set(CareTeam.objects.filter(patient=patient).values_list("added_by", flat=True)) == {site.coordinator.pk}
 
 
 def test_registration_publishes_version_one_for_the_next_print(site_for):

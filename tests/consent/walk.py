@@ -7,7 +7,8 @@ form's versions and the access log are the secretariat's.
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from consent.models import ConsentRecord
+from consent.care import care_team_add, care_team_end_facility
+from consent.models import CareTeamReason, ConsentRecord
 from tests.consent.factories import ConsentRecordFactory, ConsentTemplateFactory, PatientFactory
 from tests.walk import CARE, FACILITY, GET, POST, SECRETARIAT, Access, Kwarg
 
@@ -52,6 +53,7 @@ ACCESS = {
     "consent:patient-create": Access(GET, CARE),
     "consent:patient-detail": Access(GET, FACILITY),
     "consent:patient-update": Access(GET, CARE),
+    "consent:care-team-end": Access(POST, SECRETARIAT, status=302, data=lambda s: {"note": "担当終了"}),
     "consent:patient-consent-pdf": Access(GET, FACILITY),
     "consent:consent-create": Access(GET, CARE),
     "consent:consent-detail": Access(GET, FACILITY),
@@ -83,4 +85,24 @@ KWARGS = {
     "consent_template_pk": Kwarg("program", own=lambda s: _draft(s, s.world.program_a).pk,
                                  other=lambda s: _draft(s, s.world.program_b).pk),
     "log_user_pk": Kwarg("program", own=lambda s: s.world.coordinator_a.pk, other=lambda s: s.world.coordinator_b.pk),
+}
+
+
+def _ended(w):
+    """A patient of program A whose care facility_a was involved in (a group member, a consent
+    recorded) until the secretariat ended it: admin_a and coordinator_a must now get 404."""
+    if not hasattr(w, "_consent_ended"):
+        patient = PatientFactory(origin_facility=w.facility_a2)
+        care_team_add(patient=patient, facility_id=w.facility_a.pk, reason=CareTeamReason.GROUP)
+        record = ConsentRecordFactory(patient=patient, obtained_by=w.coordinator_a, obtainer_facility=w.facility_a)
+        care_team_end_facility(patient=patient, facility=w.facility_a, by=w.secretariat_a, note="担当終了")
+        w._consent_ended = (patient, record)
+    return w._consent_ended
+
+
+# The case "facility whose involvement ended" (tests/consent/test_walk_ended.py): every URL
+# about one patient, built for a patient whose care the users' facility has left.
+ENDED_PROVIDERS = {
+    "patient_pk": lambda w: _ended(w)[0].pk,
+    "consent_pk": lambda w: _ended(w)[1].pk,
 }

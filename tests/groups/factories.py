@@ -12,6 +12,7 @@ from groups.models import (
     GroupKind,
     GroupReview,
     McsTask,
+    MemberDecision,
     MemberKind,
     Membership,
     MembershipStatus,
@@ -77,3 +78,13 @@ class GroupReviewFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     campaign = factory.LazyAttribute(lambda o: CampaignFactory(program=o.group.program))
     reviewer = factory.LazyAttribute(lambda o: o.group.leader)
+
+
+def follow_up(group, **membership):
+    """An open 要確認 of a completed review of `group`, about a member still in it."""
+    review = GroupReviewFactory(group=group, status="completed", completed_at=timezone.now())
+    seat = MembershipFactory(group=group, **membership)
+    return MemberDecision.objects.create(
+        review=review, membership=seat, decision="unsure", reason="主治医に確認中",
+        decided_by=review.campaign.started_by, decided_at=timezone.now(),
+    )

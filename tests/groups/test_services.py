@@ -358,7 +358,9 @@ def test_the_association_admin_stays_where_the_policy_wants_them(site_for, varia
 
 def test_archive_and_restore_leave_tasks_and_history(site):
     group = site.group()
+    services.task_confirm(task=group.tasks.get(kind=TaskKind.CREATE), by=site.creator)  # it exists in MCS
     services.group_archive(group=group, by=site.creator, reason="死亡のため", archived_on=TODAY)
+    services.task_confirm(task=group.tasks.get(kind=TaskKind.ARCHIVE), by=site.creator)
     group.refresh_from_db()
     assert (group.status, group.archived_on, group.archive_reason) == (GroupStatus.ARCHIVED, TODAY, "死亡のため")
     with pytest.raises(ValidationError, match="保管"):

@@ -20,7 +20,12 @@ from groups.models import (
 )
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of, coordinator_of
-from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.groups.factories import (
+    GroupFactory,
+    GroupReviewFactory,
+    McsTaskFactory,
+    MembershipFactory,
+)
 from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db

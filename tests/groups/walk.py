@@ -11,7 +11,13 @@ The walk's roles lead no group, which the campaign rows rely on.
 
 from groups.models import MembershipStatus, TaskKind
 from tests.factories import FacilityFactory, StaffFactory, admin_of, coordinator_of
-from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
+from tests.groups.factories import (
+    GroupFactory,
+    GroupReviewFactory,
+    McsTaskFactory,
+    MembershipFactory,
+    follow_up,
+)
 from tests.walk import CARE, FACILITY, GET, POST, SECRETARIAT, Access, Kwarg
 
 
@@ -24,6 +30,7 @@ def _at(s, facility):
             "membership": MembershipFactory(group=group, status=MembershipStatus.INVITED),
             "task": McsTaskFactory(group=group),
             "review": GroupReviewFactory(group=group),
+            "decision": follow_up(group),  # an open 要確認 of a completed review
         }
     return s.once(("groups", facility.pk), make)
 
@@ -95,6 +102,7 @@ ACCESS = {
         Access(POST, None, objects=SEAT, label="seat", status=302, people={
             "secretariat_a": 403, "member_coordinator": 403, "member_admin": 302}),
     ),
+    "groups:follow-up-settle": Access(POST, CARE, status=302, people={"member_admin": 403}),
     "groups:member-remove": (
         Access(GET, CARE),
         Access(GET, None, objects=SEAT, label="seat", people={
@@ -124,4 +132,5 @@ KWARGS = {
     # A round over the program; each facility sees its own groups in it.
     "campaign_pk": Kwarg("program", own=lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
                          other=lambda s: _at(s, s.world.facility_b)["review"].campaign_id),
+    "decision_pk": Kwarg("facility", own=_own("decision"), sibling=_sibling("decision"), other=_other("decision")),
 }
