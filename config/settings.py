@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "enrollment",
     "consent",
     "groups",
+    "ledger_import",
     "demo",
 ]
 
