@@ -110,7 +110,7 @@ def test_a_formula_cell_is_read_as_text_never_evaluated():
     content = xlsx([person(1, email='=HYPERLINK("mailto:a@example.jp","a@example.jp")', full_name="=1+1")])
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert workbook.active["M2"].data_type == "f", "the test file really holds a formula"
-    ledger, rows = _values(content)
+    _, rows = _values(content)
     messages = [m for _, m in rows[0].errors]
     assert any("=HYPERLINK(" in m and "数式のセル" in m for m in messages)
     assert any("=1+1" in m for m in messages), "shown as typed, not as 2"
@@ -119,7 +119,7 @@ def test_a_formula_cell_is_read_as_text_never_evaluated():
 
 def test_text_that_only_starts_with_equals_is_not_a_formula():
     # The portal's own CSV export guards such cells with a leading quote; CSV never has formulas.
-    ledger, rows = _values(csv_bytes([person(1, full_name="'=山田")], encoding="utf-8"), "x.csv")
+    _, rows = _values(csv_bytes([person(1, full_name="'=山田")], encoding="utf-8"), "x.csv")
     assert rows[0].values["full_name"] == "=山田"
     assert not isinstance(rows[0].values["full_name"], Formula)
 
@@ -194,5 +194,5 @@ def test_the_template_has_the_columns_and_one_example_row():
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
     assert len(rows) == 2 and rows[1][1] == "松原みなみクリニック"
-    ledger, read = _values(template_xlsx())
+    _, read = _values(template_xlsx())
     assert read[0].errors == [] and read[0].values["is_admin"] is True
