@@ -1,5 +1,6 @@
 """The secretariat's import: upload, preview (nothing written), commit (one transaction)."""
 
+import datetime
 import secrets
 from pathlib import PurePath
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from facilities.access import get_program_for_user
@@ -35,9 +37,22 @@ def _forget(request, program):
         default_storage.delete(entry["path"])
 
 
+def _sweep():
+    """Uploads previewed but never committed are kept a day at most."""
+    try:
+        _, names = default_storage.listdir(UPLOADS)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - datetime.timedelta(days=1)
+    for name in names:
+        if default_storage.get_modified_time(f"{UPLOADS}/{name}") < cutoff:
+            default_storage.delete(f"{UPLOADS}/{name}")
+
+
 def _keep(request, program, upload):
     """Keep an error-free upload until it is committed (or replaced by the next upload)."""
     _forget(request, program)
+    _sweep()
     token = secrets.token_urlsafe(16)
     suffix = PurePath(upload.name).suffix.lower() if PurePath(upload.name).suffix.lower() in (".xlsx", ".csv") else ""
     upload.seek(0)

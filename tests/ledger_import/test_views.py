@@ -73,6 +73,22 @@ def test_the_preview_writes_nothing_and_offers_to_commit(secretariat, program):
     assert not Facility.objects.filter(program=program).exists() and not Staff.objects.exists()
 
 
+def test_preview_then_commit_then_the_same_file_again_is_all_unchanged(secretariat, program):
+    url = reverse("ledger_import:import", args=[program.slug])
+    content = xlsx([person(1), person(2)])
+    page = secretariat.post(url, {"file": upload("台帳.xlsx", content)})
+    token = page.context["token"]
+    assert token and not Staff.objects.exists()
+    done = secretariat.post(reverse("ledger_import:import-commit", args=[program.slug]), {"token": token}, follow=True)
+    assert "「台帳.xlsx」を取り込みました。施設: 新規1・変更なし0、職員: 新規2・更新0・変更なし0。" in done.content.decode()
+    assert Staff.objects.filter(program=program).count() == 2
+    assert Staff.objects.get(email="person1@example.jp").history.earliest().history_user == page.wsgi_request.user
+    replay = secretariat.post(reverse("ledger_import:import-commit", args=[program.slug]), {"token": token})
+    assert replay.status_code == 302, "a committed upload cannot be committed twice"
+    again = secretariat.post(url, {"file": upload("台帳.xlsx", content)})
+    assert again.context["counts"]["staff_unchanged"] == 2 and again.context["counts"]["facilities_unchanged"] == 1
+
+
 def test_a_preview_with_errors_lists_them_by_row_and_column_and_offers_no_commit(secretariat, program):
     url = reverse("ledger_import:import", args=[program.slug])
     response = secretariat.post(url, {"file": upload("台帳.xlsx", xlsx([person(1, postal_code="58"), person(2)]))})
@@ -107,3 +123,19 @@ def test_the_template_downloads_as_xlsx(secretariat, program):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [c.value for c in sheet[1]] == HEADER
+
+
+def test_uploads_never_committed_are_swept_after_a_day(secretariat, program, settings):
+    import os
+    import time
+
+    url = reverse("ledger_import:import", args=[program.slug])
+    secretariat.post(url, {"file": upload("a.xlsx", xlsx([person(1)]))})
+    (kept,) = (settings.MEDIA_ROOT / "ledger_import").iterdir()
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(kept, (two_days_ago, two_days_ago))
+    other = secretariat_of(program)
+    secretariat.force_login(other)  # another session: the first one's file is abandoned
+    secretariat.post(url, {"file": upload("b.xlsx", xlsx([person(1)]))})
+    names = [p.name for p in (settings.MEDIA_ROOT / "ledger_import").iterdir()]
+    assert kept.name not in names and len(names) == 1
