@@ -405,11 +405,12 @@ def _pledge_and_training(plan, ledger, known, person):
     values, existing, policy = person.values, person.existing or {}, known.policy
     pledge_on = values.get("pledge_on")
     if pledge_on and policy.staff_pledge_required:
-        kind = values.get("pledge_kind", PledgeKind.SIGNED)
+        # Without a 誓約書 column the date alone is compared: a pledge recorded as 省略 stays so.
+        kind = values.get("pledge_kind")
         if kind == PledgeKind.EXEMPT and not policy.pledge_exemption_allowed:
             plan.add(person.row, _label(ledger, "pledge_kind"), "error", "このネットワークでは誓約書を省略できません。")
-        elif (existing.get("pledge_on"), existing.get("pledge_kind")) != (pledge_on, kind):
-            person.pledge = (kind, pledge_on)
+        elif existing.get("pledge_on") != pledge_on or kind not in (None, existing.get("pledge_kind")):
+            person.pledge = (kind or PledgeKind.SIGNED, pledge_on)
     last = values.get("last_training_on")
     initial = values.get("initial_training")
     if initial and not existing.get("training_done"):

@@ -406,7 +406,7 @@ def normalise(key, raw):
             raise ValidationError(str(exc)) from None
         return date if key == "started_on" else _past(date, column)
     typed = _cell_text(raw, key)
-    if key == "email":
+    if key in ("email", "number"):
         typed = text.nfkc(typed).replace(" ", "")
     if key in FIELDS:
         return FIELDS[key].clean(typed)

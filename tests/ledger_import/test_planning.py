@@ -170,3 +170,17 @@ def test_ten_thousand_rows_with_one_bad_row_at_the_end(program):
     plan = plan_file(program, stream(csv_bytes(rows)), "big.csv")
     assert [(r, c) for r, c, _ in found(plan)] == [(10_001, "郵便番号")]
     assert plan.counts()["errors"] == 1 and plan.counts()["staff_create"] == 10_000
+
+
+def test_a_pledge_recorded_as_exempt_stays_so_when_the_file_has_no_pledge_column(program):
+    facility = FacilityFactory(program=program, number="F-1")
+    staff = StaffFactory(facility=facility, email="person1@example.jp", full_name="職員 1", is_admin=True,
+                         gender="女", full_name_kana="ショクイン", started_on=datetime.date(2025, 4, 1))
+    ExemptPledgeFactory(staff=staff, signed_on=datetime.date(2025, 4, 1))
+    plan = plan_of(program, [person(1, number="Ｆ－１")])
+    (only,) = [p for _, p in plan.staff_rows()]
+    assert plan.facilities[0].existing == facility, "全角 in 施設番号 is normalised"
+    assert (only.action, only.pledge) == ("unchanged", None)
+    plan = plan_of(program, [person(1, number="F-1", pledge_on="2025/6/1")])
+    (only,) = [p for _, p in plan.staff_rows()]
+    assert only.pledge == ("signed", datetime.date(2025, 6, 1))
