@@ -6,14 +6,15 @@ from pathlib import PurePath
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from facilities.access import get_program_for_user
+from facilities.models import Program, Role
 
 from .forms import LedgerUploadForm
 from .planning import PREVIEW_ROWS, plan_file, preview_rows
@@ -71,6 +72,14 @@ def _preview(request, program, plan, *, token="", form=None):
         "sheet_findings": [f for f in plan.findings if not f.row],
     }
     return render(request, "ledger_import/preview.html", context)
+
+
+def import_programs(request):
+    """The navigation's entry: the programs whose ledgers the user may import."""
+    programs = Program.objects.active().run_by(request.user).order_by("name")
+    if not programs:
+        raise PermissionDenied if Role.objects.active().filter(user=request.user).exists() else Http404
+    return render(request, "ledger_import/programs.html", {"programs": programs})
 
 
 def import_start(request, slug):

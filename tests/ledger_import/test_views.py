@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 
 from facilities.models import Facility, Staff
-from tests.factories import FacilityFactory, ProgramFactory, admin_of, coordinator_of, secretariat_of
+from tests.factories import (
+    FacilityFactory,
+    ProgramFactory,
+    UserFactory,
+    admin_of,
+    coordinator_of,
+    secretariat_of,
+)
 from tests.ledger_import.files import HEADER, person, upload, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +65,22 @@ def test_commit_is_post_only(secretariat, program):
 def test_the_secretariat_sees_the_page_and_its_nav_entry(secretariat, program):
     response = secretariat.get(reverse("ledger_import:import", args=[program.slug]))
     assert response.status_code == 200
-    assert f"{program.name} 台帳の取込" in response.content.decode()
+    assert f'href="{reverse("ledger_import:programs")}"' in response.content.decode()
     assert reverse("ledger_import:import-template", args=[program.slug]) in response.content.decode()
+    programs = secretariat.get(reverse("ledger_import:programs")).content.decode()
+    assert reverse("ledger_import:import", args=[program.slug]) in programs
+
+
+def test_the_programs_page_and_nav_entry_are_the_secretariats_only(client, program):
+    ProgramFactory(name="よそのネット")
+    client.force_login(secretariat_of(program))
+    page = client.get(reverse("ledger_import:programs")).content.decode()
+    assert program.name in page and "よそのネット" not in page
+    client.force_login(admin_of(FacilityFactory(program=program)))
+    assert client.get(reverse("ledger_import:programs")).status_code == 403
+    assert reverse("ledger_import:programs") not in client.get(reverse("home")).content.decode()
+    client.force_login(UserFactory())
+    assert client.get(reverse("ledger_import:programs")).status_code == 404
 
 
 def test_the_preview_writes_nothing_and_offers_to_commit(secretariat, program):

@@ -7,6 +7,7 @@ PROVIDERS = {}
 PUBLIC = {}
 
 MATRIX = {
+    "ledger_import:programs": ("GET", frozenset({"secretariat"})),
     "ledger_import:import": ("GET", frozenset({"secretariat"})),
     "ledger_import:import-commit": ("POST", frozenset({"secretariat"})),
     "ledger_import:import-template": ("GET", frozenset({"secretariat"})),
