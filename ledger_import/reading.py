@@ -285,6 +285,8 @@ def _open_csv(file):
             ) from exc
         except csv.Error as exc:
             raise LedgerUnreadable(f"CSVとして読めません（{exc}）。Excelで開いて保存し直してください。") from exc
+        finally:
+            stream.detach()  # the wrapper must not close the caller's file (the page keeps the upload)
 
     try:
         return _ledger("csv", _limited(rows()))

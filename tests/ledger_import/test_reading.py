@@ -196,3 +196,15 @@ def test_the_template_has_the_columns_and_one_example_row():
     assert len(rows) == 2 and rows[1][1] == "松原みなみクリニック"
     _, read = _values(template_xlsx())
     assert read[0].errors == [] and read[0].values["is_admin"] is True
+
+
+def test_reading_a_csv_leaves_the_callers_file_open():
+    content = stream(csv_bytes([person(1)]))
+    ledger = open_ledger(content, "x.csv")
+    assert len(list(ledger.rows)) == 1
+    del ledger
+    import gc
+
+    gc.collect()
+    content.seek(0)
+    assert content.read(3) == csv_bytes([person(1)])[:3]
