@@ -10,6 +10,7 @@ from facilities.models import Facility, Staff
 from tests.factories import (
     FacilityFactory,
     ProgramFactory,
+    StaffFactory,
     UserFactory,
     admin_of,
     coordinator_of,
@@ -160,3 +161,19 @@ def test_uploads_never_committed_are_swept_after_a_day(secretariat, program, set
     secretariat.post(url, {"file": upload("b.xlsx", xlsx([person(1)]))})
     names = [p.name for p in (settings.MEDIA_ROOT / "ledger_import").iterdir()]
     assert kept.name not in names and len(names) == 1
+
+
+def test_the_preview_asks_the_database_the_same_number_of_times_for_any_size(
+    secretariat, program, django_assert_max_num_queries
+):
+    url = reverse("ledger_import:import", args=[program.slug])
+    StaffFactory(facility=FacilityFactory(program=program), email="person3@example.jp")
+    with django_assert_max_num_queries(12) as small:
+        secretariat.post(url, {"file": upload("a.xlsx", xlsx([person(1), person(2)]))})
+    rows = [
+        person(n, name=f"施設{n // 10}", address=f"大阪府松原市阿保{n // 10}", is_admin="○" if n % 10 == 0 else "")
+        for n in range(10, 210)
+    ]
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        big = secretariat.post(url, {"file": upload("b.xlsx", xlsx(rows))})
+    assert big.context["counts"]["errors"] == 0 and big.context["counts"]["facilities_create"] == 20
