@@ -18,6 +18,7 @@ from facilities.models import Program
 from ledger_import.planning import plan_file
 from ledger_import.reading import BY_KEY, TEMPLATE_KEYS
 from ledger_import.services import ledger_import
+from policy.rules import VARIANTS, profile
 
 STAFF_PER_FACILITY = 10
 COMMIT_FACILITIES = 100
@@ -48,9 +49,11 @@ def ledger_xlsx(facilities, staff_per_facility=STAFF_PER_FACILITY):
 
 def import_figures(scale):
     facilities = max(2, int(2_000 * scale))
+    # A variant that asks for each person's pledge (so each gets one recorded) and no training before use.
+    variant = next(v for v in VARIANTS if profile(v).staff_pledge_required and not profile(v).training_required_before_use)
     program, _ = Program.objects.get_or_create(
         slug="bench-import",
-        defaults={"name": "ベンチ取込", "code": "BIM", "variant": "matsubara", "secretariat_name": "事務局",
+        defaults={"name": "ベンチ取込", "code": "BIM", "variant": variant, "secretariat_name": "事務局",
                   "area_municipalities": ["松原市"], "area_postal_prefixes": ["580"]},
     )
     content = ledger_xlsx(facilities)

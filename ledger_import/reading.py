@@ -461,7 +461,7 @@ EXAMPLE_ROW = {
     "number": "", "name": "松原みなみクリニック", "name_kana": "マツバラミナミクリニック", "kind": "診療所",
     "postal_code": "580-0001", "address": "大阪府松原市阿保1-2-3", "phone": "072-123-4567", "fax": "072-123-4568",
     "full_name": "松原 花子", "full_name_kana": "マツバラ ハナコ", "gender": "女", "job": "看護師",
-    "email": "hanako.matsubara@example.jp", "is_admin": "○", "started_on": "令和7年4月1日",
+    "email": "hanako@minami-clinic.example.jp", "is_admin": "○", "started_on": "令和7年4月1日",
     "pledge_on": "令和7年4月1日", "last_training_on": "令和7年4月1日",
 }
 
