@@ -9,7 +9,7 @@ import threading
 
 from django.db import transaction
 
-from facilities import services as ledger
+from facilities import services as facility_services
 from facilities.models import PledgeKind, Program, Staff
 
 from .planning import CREATE, UNCHANGED, plan_file
@@ -57,7 +57,7 @@ def ledger_import(*, program, by, file, filename):
 def _write_facility(program, facility, by, filename):
     values = facility.values
     if facility.action == CREATE:
-        target = ledger.facility_enroll(
+        target = facility_services.facility_enroll(
             program=program, by=by, name=values["name"], name_kana=values.get("name_kana", ""),
             kind=values["kind"], postal_code=values.get("postal_code", ""), address=values["address"],
             phone=values.get("phone", ""), fax=values.get("fax", ""), number=values.get("number"),
@@ -73,7 +73,7 @@ def _write_facility(program, facility, by, filename):
             sessions.setdefault((kind, held_on), []).append(staff)
     for (kind, held_on), attendees in sorted(sessions.items(), key=lambda item: item[0][1]):
         # Activates whom the training completes (training_record asks the engine for each).
-        ledger.training_record(
+        facility_services.training_record(
             facility=target, by=by, kind=kind, held_on=held_on, staff=attendees, title=TRAINING_TITLE
         )
 
@@ -82,7 +82,7 @@ def _write_person(facility, person, by, filename):
     values = person.values
     if person.existing is None:
         # Imported people were already on the network: they go on no change notice.
-        staff = ledger.staff_add(
+        staff = facility_services.staff_add(
             facility=facility, by=by, full_name=values["full_name"], job=values["job"], email=values["email"],
             full_name_kana=values.get("full_name_kana", ""), gender=values.get("gender", ""),
             is_admin=values.get("is_admin", False), started_on=values.get("started_on"), on_notice=False,
@@ -90,11 +90,11 @@ def _write_person(facility, person, by, filename):
     else:
         staff = Staff.objects.select_related("program", "facility").get(pk=person.existing["pk"])
         if person.changes:
-            staff = ledger.staff_update(staff=staff, by=by, **{k: new for k, (old, new) in person.changes.items()})
+            staff = facility_services.staff_update(staff=staff, by=by, **{k: new for k, (old, new) in person.changes.items()})
     if person.pledge:
         kind, signed_on = person.pledge
         existing = f"台帳の取込（{filename}）"[:200] if kind == PledgeKind.EXEMPT else ""
-        ledger.pledge_record(staff=staff, by=by, kind=kind, signed_on=signed_on, existing_pledge=existing)
+        facility_services.pledge_record(staff=staff, by=by, kind=kind, signed_on=signed_on, existing_pledge=existing)
     if person.becomes == "active" and not person.trainings:
-        ledger.staff_try_activate(staff=staff, by=by)
+        facility_services.staff_try_activate(staff=staff, by=by)
     return staff
