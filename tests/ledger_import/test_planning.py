@@ -184,3 +184,11 @@ def test_a_pledge_recorded_as_exempt_stays_so_when_the_file_has_no_pledge_column
     plan = plan_of(program, [person(1, number="F-1", pledge_on="2025/6/1")])
     (only,) = [p for _, p in plan.staff_rows()]
     assert only.pledge == ("signed", datetime.date(2025, 6, 1))
+
+
+def test_without_a_number_a_facility_is_matched_by_name_and_address_as_typed(program):
+    facility = FacilityFactory(program=program, name="松原テスト診療所", address="大阪府松原市阿保1-2-3")
+    StaffFactory(facility=facility, is_admin=True)
+    plan = plan_of(program, [person(1, name="松原テスト診療所 ", address="大阪府松原市阿保１ー２ー３", is_admin="")])
+    assert found(plan) == []
+    assert plan.facilities[0].existing == facility and plan.counts()["facilities_unchanged"] == 1
