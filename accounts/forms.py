@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+
+from core import emails
 
 from . import passwords, services
 
@@ -13,6 +16,15 @@ class LoginForm(auth_forms.AuthenticationForm):
         "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
         "inactive": "メールアドレスまたはパスワードが正しくありません。",
     }
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, its mail rendered as plain text like every other (core.emails)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        # Nothing is written that the mail should wait for: it leaves at once, as Django sends it.
+        send_mass_mail([emails.message(email_template_name.removesuffix(".txt"), context, [to_email])])
 
 
 class PolicyPasswordMixin:

@@ -18,7 +18,7 @@ def panels(user):
     left = services.backup_codes_left(user)
     reminder = services.backup_codes_reminder(left)
     # home.html highlights non-zero counts only, and zero codes left is the worst case: say it in the note.
-    notes = [reminder, *(note.text for note in overdue)]
+    notes = [reminder, *(note["message"] for note in overdue)]
     return [
         Panel(
             title="アカウントのセキュリティ",

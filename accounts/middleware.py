@@ -4,7 +4,27 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django_otp import user_has_device
+
+
+class NoStoreForSignedInMiddleware:
+    """`Cache-Control: no-store` on every answer to someone signed in.
+
+    Nearly every signed-in page can show a patient or a staff member (lists, dashboards, PDFs,
+    CSVs); kept in the browser's cache, it would outlive the session on a shared computer.
+    One rule for all of them, so that a new page cannot forget it. Anonymous requests (the
+    public pages) are left as they are.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response
 
 
 class SessionLifetimeMiddleware:

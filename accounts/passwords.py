@@ -6,19 +6,13 @@ idea of a symbol): `check(variant, "set_password", ...)` for every program the p
 works in. Blocks stop the change; warnings are shown to the person.
 """
 
-from dataclasses import dataclass
-
+from core.services import findings
 from policy.rules import check
 
 
-@dataclass(frozen=True)
-class PolicyNote:
-    severity: str  # "block" or "warn"
-    text: str  # the engine's message, with the policy and article it comes from
-
-
 def policy_notes(user, *, password=None, days_since_change=None):
-    """What the user's programs' policies say about `password` and its age, blocks first."""
+    """What the user's programs' policies say about `password` and its age, blocks first: findings
+    (core.services.findings: rule, severity, article, message), each message citing its policy."""
     facts = {}
     if password is not None:
         facts["password"] = password
@@ -26,16 +20,17 @@ def policy_notes(user, *, password=None, days_since_change=None):
         facts["days_since_change"] = days_since_change
     notes = []
     for variant in user.policy_variants():
-        for violation in check(variant, "set_password", facts):
-            note = PolicyNote(violation.severity, violation.message)
-            if note not in notes:
+        for note in findings(check(variant, "set_password", facts)):
+            if not any((n["severity"], n["message"]) == (note["severity"], note["message"]) for n in notes):
                 notes.append(note)
-    return sorted(notes, key=lambda note: note.severity != "block")
+    return sorted(notes, key=lambda note: note["severity"] != "block")
 
 
 def blocks(notes):
-    return [note.text for note in notes if note.severity == "block"]
+    """The messages of the notes that stop the change."""
+    return [note["message"] for note in notes if note["severity"] == "block"]
 
 
 def warnings(notes):
-    return [note.text for note in notes if note.severity != "block"]
+    """The notes that only warn, to show with core.views.show_warnings."""
+    return [note for note in notes if note["severity"] != "block"]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import forms, views
 
 app_name = "accounts"
 
@@ -29,6 +29,7 @@ urlpatterns = [
         public(
             auth_views.PasswordResetView.as_view(
                 template_name="accounts/password_reset.html",
+                form_class=forms.PasswordResetForm,
                 email_template_name="accounts/email/password_reset.txt",
                 subject_template_name="accounts/email/password_reset_subject.txt",
                 success_url=reverse_lazy("accounts:password-reset-done"),

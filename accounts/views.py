@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
+from core.views import show_warnings
 from policy.rules import profile
 
 from . import forms, passwords, services
@@ -50,8 +51,7 @@ class LoginView(auth_views.LoginView):
         notes = passwords.policy_notes(
             user, password=form.cleaned_data["password"], days_since_change=user.password_age_days()
         )
-        for note in notes:
-            messages.warning(self.request, note.text)
+        show_warnings(self.request, notes)  # blocks too: the next page is where to change it
         next_url = reverse("accounts:password-change") if passwords.blocks(notes) else self.get_success_url()
         if two_factor_required(user):
             return redirect_to_login(next_url, second_factor_url(user))
@@ -153,8 +153,7 @@ class PasswordPolicyViewMixin:
         except ValidationError as error:
             form.add_error("new_password2", error)
             return self.form_invalid(form)
-        for text in form.policy_warnings:
-            messages.warning(self.request, text)
+        show_warnings(self.request, form.policy_warnings)
         return response
 
 

@@ -14,6 +14,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Everything the portal writes (the SQLite database, collected static files, private uploads)
+# lives under DATA_DIR or where its own variable says, so the code tree itself may be read-only.
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
+
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
@@ -59,7 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.ThrottleMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
@@ -99,7 +105,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -107,7 +113,16 @@ if env.str("TEST_DB_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without clobbering each other.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite, the embedded default, under concurrent use (docs/decisions/0019-sqlite-for-concurrent-use.md):
+    # WAL lets readers carry on while one connection writes; IMMEDIATE takes the write lock
+    # when a transaction begins, so a transaction that read first never has to upgrade its lock
+    # (SQLite answers such an upgrade "database is locked" at once, without waiting); the
+    # timeout is how long a writer queues for the lock before giving up.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -140,6 +155,23 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Messages can name a patient ("山田太郎さんを登録しました"): keep them in the session, on the
+# server, not in a cookie the browser stores.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# The cache holds the per-address throttle's counters. Local memory suits one process
+# (`make run`); with several processes or machines they must share one: CACHE_URL=redis://...
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"].setdefault("KEY_PREFIX", "portal")
+
+# Per-address throttles (core.middleware.ThrottleMiddleware): at most this many requests
+# from one address in this many seconds, then 429 until the period ends. Generous enough for
+# a hospital's staff behind one NAT address; the per-account lockout (axes) is separate.
+THROTTLES = {
+    "login": (30, 60),  # POSTs to the login pages (portal and admin) and the password reset
+    "public-post": (10, 60),  # POSTs to the public forms under /p/ (application, correction, withdrawal)
+    "public-get": (120, 60),  # any other request under /p/ (blank forms' PDFs, postal look-ups)
+}
 
 # Lockout: 5 failures lock the account for 30 minutes, whoever asks and from wherever.
 AXES_FAILURE_LIMIT = 5
@@ -152,6 +184,8 @@ AXES_ENABLED = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+# Counts each try before its password is checked, so simultaneous tries cannot outrun the lock.
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
 # axes.W006 asks for per-IP lockout too; we lock per account as MHLW 6.0 asks, because a
 # hospital behind one NAT address would otherwise lock out every colleague at once.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -169,7 +203,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -179,7 +213,7 @@ STORAGES = {
     },
 }
 # Uploaded scans of signed consent forms: private, never under STATIC or a public URL.
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "private")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -195,7 +229,10 @@ CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE_SSL else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
 SECURE_HSTS_PRELOAD = SECURE_SSL
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from the
+# last X-Forwarded-For entry (the one the proxy added) for the throttle.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,4 +1,5 @@
-"""Scoped getters of the consent app: outsiders get 404, insiders without the needed role 403."""
+"""Scoped getters of the consent app: outsiders get 404, insiders without the needed role 403; and
+the access log every page showing a patient's data writes."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -6,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from facilities.access import is_secretariat
 from facilities.models import Facility, Program, role_facility_ids
 
+from . import services
 from .models import CareTeam, ConsentRecord, ConsentTemplate, Patient
 
 
@@ -55,3 +57,11 @@ def get_template_for_user(user, template_pk, *, secretariat=False):
     if secretariat and not is_secretariat(user, template.program):
         raise PermissionDenied
     return template
+
+
+def log_access(request, patient, action, consent=None):
+    """Record that this request showed the patient's data (services.access_log_append)."""
+    services.access_log_append(
+        user=request.user, patient=patient, action=action, consent=consent,
+        ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )

@@ -7,8 +7,8 @@ so that the portal can still say what happened: the rows themselves (numbers, da
 recorded or withdrew a consent, the care team), the access log (ids only: it never held a
 name) and an ErasureRecord saying who erased, when and why.
 
-Group memberships (and whatever the groups app copied) are ended by the hooks of
-consent/hooks.py. Files are deleted only after the commit, so a rollback never leaves a row
+Group memberships (and whatever the groups app copied) are ended by the receiver of
+consent.hooks.patient_erased. Files are deleted only after the commit, so a rollback never leaves a row
 pointing at a file that is gone.
 """
 
@@ -22,11 +22,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.services import policy_check
+from core.services import policy_check, save_with_history
 from core.text import nfkc
 from facilities.access import is_secretariat
 
-from .hooks import run_patient_erasure_hooks
+from . import hooks
 from .models import ConsentRecord, ErasureRecord, Gender, Patient, PatientStatus, kana_key
 
 ERASED = "（消去済み）"
@@ -126,7 +126,7 @@ def patient_erase(*, patient, by, reason, requested_on=None):
     if requested_on > timezone.localdate():
         raise ValidationError({"requested_on": "申出を受けた日に未来の日付は入れられません。"})
 
-    memberships = run_patient_erasure_hooks(patient=patient, by=by)
+    memberships = sum(hooks.patient_erased.call(patient=patient, by=by))
 
     records = list(ConsentRecord.objects.select_for_update().filter(patient=patient).order_by("pk"))
     secrets = personal_strings(patient, records)
@@ -141,17 +141,13 @@ def patient_erase(*, patient, by, reason, requested_on=None):
     for record in records:
         _scrub_record(record, secrets)
         record.pdf_snapshot = b""
-        record._history_user = by
-        record.full_clean(exclude=["scan", "pdf_snapshot"])
-        record.save()
+        save_with_history(record, by, exclude=["scan", "pdf_snapshot"])
 
     for name, value in PATIENT_FIELDS.items():
         setattr(patient, name, value)
     if patient.status == PatientStatus.ACTIVE:
         patient.status, patient.status_on = PatientStatus.ENDED, timezone.localdate()
-    patient._history_user = by
-    patient.full_clean()
-    patient.save()
+    save_with_history(patient, by)
 
     history_rows = _scrub_history(Patient, [patient.pk], PATIENT_FIELDS, secrets)
     history_rows += _scrub_history(ConsentRecord, record_ids, _record_history_fields(secrets), secrets)
@@ -165,8 +161,6 @@ def patient_erase(*, patient, by, reason, requested_on=None):
         consents_scrubbed=len(records), history_rows_scrubbed=history_rows, files_deleted=len(files),
         memberships_ended=memberships,
     )
-    erasure._history_user = by
-    erasure.full_clean()
-    erasure.save()
+    save_with_history(erasure, by)
     transaction.on_commit(partial(_delete_files, storage, sorted(files)))
     return erasure

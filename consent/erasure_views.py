@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from core.forms import add_service_errors
 from facilities.access import get_program_for_user
 
 from . import erasure
-from .access import get_patient_for_user
+from .access import get_patient_for_user, log_access
 from .forms import ErasureForm, ErasureLookupForm
 from .models import AccessAction, ErasureRecord, Patient
-from .views import _log, add_service_errors
 
 ERASURE_PAGE_SIZE = 50
 
@@ -53,7 +53,7 @@ def patient_erase(request, patient_pk):
         else:
             messages.success(request, f"患者番号 {done.patient_id} の個人情報を消去しました。")
             return redirect("consent:erasure-list", slug=patient.program.slug)
-    _log(request, patient, AccessAction.VIEW_PAGE)  # the page shows the name, to confirm the right person
+    log_access(request, patient, AccessAction.VIEW_PAGE)  # the page shows the name, to confirm the right person
     consents = patient.consents.defer("pdf_snapshot")
     return render(request, "consent/patient_erase.html", {
         "patient": patient, "program": patient.program, "form": form,

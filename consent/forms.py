@@ -6,19 +6,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import printable as core_printable
-from core.text import digits_and_hyphens, is_katakana, katakana, nfkc, postal_code
+from core.forms import (
+    DateInput,
+    KanaField,
+    NameField,
+    PastDateField,
+    PhoneField,
+    PostalCodeField,
+    ProseField,
+    printable,
+)
+from core.text import nfkc
 from facilities.models import Facility, JobType, Staff, StaffStatus
 
 from . import scans
 from .defaults import asks_target_patients
 from .models import ConsentTemplate, Patient
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def printable(value):
-    return core_printable(value)
 
 
 def checked_scan(scan):
@@ -29,12 +32,6 @@ def checked_scan(scan):
     return scan
 
 
-def not_future(value, label):
-    if value and value > timezone.localdate():
-        raise ValidationError(f"{label}に未来の日付は入れられません。")
-    return value
-
-
 class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
@@ -42,7 +39,11 @@ class PatientForm(forms.ModelForm):
             "full_name", "full_name_kana", "birth_date", "gender", "postal_code", "address", "phone",
             "origin_facility", "primary_doctor", "group_leader", "doctor_visits_home",
         ]
-        widgets = {"birth_date": DATE, "gender": forms.RadioSelect}
+        field_classes = {
+            "full_name": NameField, "full_name_kana": KanaField, "birth_date": PastDateField,
+            "postal_code": PostalCodeField, "address": NameField, "phone": PhoneField,
+        }
+        widgets = {"birth_date": DateInput, "gender": forms.RadioSelect}
         help_texts = {"full_name_kana": "カタカナ（ひらがなで入力しても変換します）", "phone": "例: 072-123-4567"}
 
     def __init__(self, *args, program, **kwargs):
@@ -62,51 +63,24 @@ class PatientForm(forms.ModelForm):
             self.fields["group_leader"].help_text = "患者グループを作る前に同意を取得する人です。"
         self.fields["origin_facility"].help_text = f"同意を取得できるのは{policy.consent_obtainer_label}です。"
 
-    def clean_full_name(self):
-        return printable(nfkc(self.cleaned_data["full_name"]))
-
-    def clean_full_name_kana(self):
-        value = katakana(self.cleaned_data["full_name_kana"])
-        if not is_katakana(value):
-            raise ValidationError("カタカナで入力してください。")
-        return value
-
     def clean_birth_date(self):
-        value = not_future(self.cleaned_data["birth_date"], "生年月日")
+        value = self.cleaned_data["birth_date"]
         if value and value.year < 1900:
             raise ValidationError("生年月日を確認してください。")
         return value
-
-    def clean_postal_code(self):
-        raw = self.cleaned_data["postal_code"]
-        value = postal_code(raw)
-        if raw and not value:
-            raise ValidationError("郵便番号は7桁の数字で入力してください。")
-        return value
-
-    def clean_address(self):
-        return printable(nfkc(self.cleaned_data["address"]))
-
-    def clean_phone(self):
-        return digits_and_hyphens(self.cleaned_data["phone"])
 
 
 class PatientUpdateForm(PatientForm):
     class Meta(PatientForm.Meta):
         fields = [*PatientForm.Meta.fields, "status", "status_on"]
-        widgets = {**PatientForm.Meta.widgets, "status_on": DATE}
+        field_classes = {**PatientForm.Meta.field_classes, "status_on": PastDateField}
+        widgets = {**PatientForm.Meta.widgets, "status_on": DateInput}
         help_texts = {**PatientForm.Meta.help_texts, "status_on": "療養中以外にするときに入力します。"}
-
-    def clean_status_on(self):
-        return not_future(self.cleaned_data["status_on"], "状態が変わった日")
 
 
 class PatientSearchForm(forms.Form):
-    kana = forms.CharField(label="カナ", required=False, max_length=100)
-    birth_date = forms.DateField(label="生年月日", required=False, widget=DATE)
-
-    def clean_kana(self):
-        return katakana(self.cleaned_data["kana"])
+    kana = KanaField(label="カナ", required=False, max_length=100)
+    birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput)
 
 
 FAMILY_FIELDS = (("name", "氏名"), ("relationship", "続柄"), ("address", "住所"))
@@ -116,11 +90,11 @@ class ConsentForm(forms.Form):
     """The signed paper, typed in. Family rows are numbered fields, so the page works without JavaScript."""
 
     template = forms.ModelChoiceField(label="署名した同意書の版", queryset=ConsentTemplate.objects.none(), required=False)
-    signed_on = forms.DateField(label="同意日", widget=DATE)
+    signed_on = PastDateField(label="同意日")
     patient_signed = forms.BooleanField(label="患者本人が署名した", required=False, initial=True)
-    proxy_name = forms.CharField(label="代理人の氏名", required=False, max_length=100)
-    proxy_relationship = forms.CharField(label="代理人と患者の関係", required=False, max_length=50,
-                                         help_text="例: 長男、成年後見人")
+    proxy_name = NameField(label="代理人の氏名", required=False, max_length=100)
+    proxy_relationship = NameField(label="代理人と患者の関係", required=False, max_length=50,
+                                   help_text="例: 長男、成年後見人")
     by_doctor_delegate = forms.BooleanField(required=False)
     doctor_deems_necessary = forms.BooleanField(
         label="主治医が情報共有を必要と認めた", required=False,
@@ -142,7 +116,7 @@ class ConsentForm(forms.Form):
         self.family_count = max(2, policy.consent_min_family_signers)
         for i in range(1, self.family_count + 1):
             for key, label in FAMILY_FIELDS:
-                self.fields[f"family_{i}_{key}"] = forms.CharField(
+                self.fields[f"family_{i}_{key}"] = NameField(
                     label=f"家族{i} {label}", required=False, max_length=300 if key == "address" else 100
                 )
         self.fields["template"].queryset = templates
@@ -163,15 +137,6 @@ class ConsentForm(forms.Form):
     def family_rows(self):
         return [[self[f"family_{i}_{key}"] for key, _ in FAMILY_FIELDS] for i in range(1, self.family_count + 1)]
 
-    def clean_signed_on(self):
-        return not_future(self.cleaned_data["signed_on"], "同意日")
-
-    def clean_proxy_name(self):
-        return printable(nfkc(self.cleaned_data["proxy_name"]))
-
-    def clean_proxy_relationship(self):
-        return nfkc(self.cleaned_data["proxy_relationship"])
-
     def clean_scan(self):
         return checked_scan(self.cleaned_data.get("scan"))
 
@@ -179,13 +144,7 @@ class ConsentForm(forms.Form):
         data = super().clean()
         family = []
         for i in range(1, self.family_count + 1):
-            member = {}
-            for key, _ in FAMILY_FIELDS:
-                name = f"family_{i}_{key}"
-                try:
-                    member[key] = printable(nfkc(data.get(name, "")))
-                except ValidationError as error:
-                    self.add_error(name, error)
+            member = {key: data.get(f"family_{i}_{key}", "") for key, _ in FAMILY_FIELDS}
             if any(member.values()) and not member.get("name"):
                 self.add_error(f"family_{i}_name", "家族の氏名を入力してください。")
             elif member.get("name") and not member.get("relationship"):
@@ -209,19 +168,13 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    withdrawn_on = forms.DateField(label="撤回の申出を受けた日", widget=DATE)
-    note = forms.CharField(label="申出の内容", required=False, max_length=300,
-                           help_text="例: 長女から電話で申出。今後の情報共有を希望しない。")
+    withdrawn_on = PastDateField(label="撤回の申出を受けた日")
+    note = NameField(label="申出の内容", required=False, max_length=300,
+                     help_text="例: 長女から電話で申出。今後の情報共有を希望しない。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["withdrawn_on"].initial = timezone.localdate()
-
-    def clean_withdrawn_on(self):
-        return not_future(self.cleaned_data["withdrawn_on"], "撤回日")
-
-    def clean_note(self):
-        return nfkc(self.cleaned_data["note"])
 
 
 class ScanForm(forms.Form):
@@ -237,12 +190,12 @@ HEADING = re.compile(r"^[【\[](.+?)[】\]]$")
 class TemplateForm(forms.Form):
     """A draft version, edited as plain text: one clause per line; purposes under 【見出し】 lines."""
 
-    preamble = forms.CharField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
+    preamble = ProseField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
     clauses = forms.CharField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
                               help_text="1行に1項目。番号は印刷時に振ります。")
     purposes = forms.CharField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
                                help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
-    agreement = forms.CharField(label="同意の文言", max_length=300)
+    agreement = NameField(label="同意の文言", max_length=300)
 
     @classmethod
     def initial_for(cls, template):
@@ -252,9 +205,6 @@ class TemplateForm(forms.Form):
             lines.extend(purpose["items"])
         return {"preamble": template.preamble, "clauses": "\n".join(template.clauses),
                 "purposes": "\n".join(lines), "agreement": template.agreement}
-
-    def clean_preamble(self):
-        return printable(self.cleaned_data["preamble"].strip())
 
     def clean_clauses(self):
         clauses = [nfkc(line) for line in self.cleaned_data["clauses"].splitlines() if line.strip()]
@@ -281,14 +231,11 @@ class TemplateForm(forms.Form):
         printable("".join(p["heading"] + "".join(p["items"]) for p in purposes))
         return purposes
 
-    def clean_agreement(self):
-        return printable(nfkc(self.cleaned_data["agreement"]))
-
 
 class ErasureForm(forms.Form):
     """The secretariat's confirmation of an erasure: when it was asked for, why, and the patient's number."""
 
-    requested_on = forms.DateField(label="消去の申出を受けた日", widget=DATE)
+    requested_on = PastDateField(label="消去の申出を受けた日")
     reason = forms.CharField(
         label="申出の内容・消去の理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="例: 本人から書面で完全削除の申出。氏名・住所などは書かないでください（書いても伏せ字にします）。",
@@ -302,9 +249,6 @@ class ErasureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.fields["requested_on"].initial = timezone.localdate()
-
-    def clean_requested_on(self):
-        return not_future(self.cleaned_data["requested_on"], "申出を受けた日")
 
     def clean_confirm_number(self):
         if self.cleaned_data["confirm_number"] != self.patient.pk:

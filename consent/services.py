@@ -1,6 +1,7 @@
 """Every write of the consent app: patients, consent templates and records, the access log.
 
-Keyword-only, atomic, validated with full_clean(); consent asks the policy engine first.
+Keyword-only, atomic, saved with core.services.save_with_history (full_clean, and `by` in the
+history row); consent asks the policy engine first.
 """
 
 import hashlib
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.services import policy_check
+from core.services import move_status, policy_check, save_with_history
 from facilities.models import Program, role_facility_ids
 
 from . import scans
@@ -49,8 +50,7 @@ def consent_template_current(program):
         template = ConsentTemplate(
             program=program, version=1, published_at=timezone.now(), **default_template_fields(program)
         )
-        template.full_clean()
-        template.save()
+        save_with_history(template, None)  # our default, published by nobody in particular
     return template
 
 
@@ -74,9 +74,7 @@ def consent_template_draft(*, program, by):
         preamble=current.preamble, clauses=list(current.clauses), purposes=list(current.purposes),
         agreement=current.agreement,
     )
-    draft.full_clean()
-    draft.save()
-    return draft
+    return save_with_history(draft, by)
 
 
 @transaction.atomic
@@ -85,9 +83,7 @@ def consent_template_update(*, template, by, preamble, clauses, purposes, agreem
     if template.is_published:
         raise ValidationError("公開済みの版は変更できません。新しい版を作ってください。")
     template.preamble, template.clauses, template.purposes, template.agreement = preamble, clauses, purposes, agreement
-    template.full_clean()
-    template.save()
-    return template
+    return save_with_history(template, by)
 
 
 @transaction.atomic
@@ -95,11 +91,10 @@ def consent_template_publish(*, template, by):
     template = ConsentTemplate.objects.select_for_update().get(pk=template.pk)
     if template.is_published:
         raise ValidationError("この版はすでに公開されています。")
-    template.full_clean()
+    template.full_clean()  # what is published must be valid as it stands
     template.published_at = timezone.now()
     template.published_by = by
-    template.save()
-    return template
+    return save_with_history(template, by)
 
 
 # --- Patients ----------------------------------------------------------------------------
@@ -140,7 +135,7 @@ def patient_register(*, program, by, **fields):
             "あなたの事業所が、連携元事業所・主治医の所属・連携リーダーの所属のどれにも当たりません。"
             "患者を担当する事業所から登録してください。"
         )
-    patient.save()
+    save_with_history(patient, by)
     _add_care_team(patient)
     # The prefilled form printed next must be a version that exists, so it can be recorded as signed.
     consent_template_current(program)
@@ -152,16 +147,15 @@ def patient_update(*, patient, by, **fields):
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if ErasureRecord.objects.filter(patient=patient).exists():
         raise ValidationError("この患者の個人情報は消去されています。変更できません。")
-    old_status = patient.status
+    status = fields.pop("status", patient.status)
     for name, value in fields.items():
         setattr(patient, name, value)
-    if patient.status != old_status and patient.status not in STATUS_TRANSITIONS[old_status]:
-        raise ValidationError(
-            {"status": f"「{PatientStatus(old_status).label}」から「{PatientStatus(patient.status).label}」"
-                       "には変更できません。"}
-        )
-    patient.full_clean()
-    patient.save()
+    if status != patient.status:
+        try:
+            move_status(patient, status, STATUS_TRANSITIONS, "患者")
+        except ValidationError as error:
+            raise ValidationError({"status": error.messages}) from error
+    save_with_history(patient, by)
     _add_care_team(patient)
     return patient
 
@@ -247,13 +241,14 @@ def consent_record(
         record.pdf_sha256 = hashlib.sha256(record.pdf_snapshot).hexdigest()
     if scan is not None:
         _store_scan(record, scan)
-    _save_or_drop_scan(record)
+    _save_or_drop_scan(record, by)
     return record
 
 
-def _save_or_drop_scan(record):
+def _save_or_drop_scan(record, by):
     """The scan's file is written before its row: if the row cannot be saved, the file goes too,
     so that no signed paper is left on disk that no record (and no erasure) can find."""
+    record._history_user = by
     try:
         record.save()
     except BaseException:
@@ -269,7 +264,7 @@ def consent_scan_attach(*, record, by, scan):
     if record.scan:
         raise ValidationError({"scan": "スキャンはすでに添付されています。"})
     _store_scan(record, scan)
-    _save_or_drop_scan(record)
+    _save_or_drop_scan(record, by)
     return record
 
 
@@ -286,9 +281,7 @@ def consent_withdraw(*, record, by, withdrawn_on, note=""):
     record.withdrawn_on = withdrawn_on
     record.withdrawal_received_by = by
     record.withdrawal_note = note
-    record.full_clean(exclude=["scan", "pdf_snapshot"])
-    record.save()
-    return record
+    return save_with_history(record, by, exclude=["scan", "pdf_snapshot"])
 
 
 # --- Access log --------------------------------------------------------------------------

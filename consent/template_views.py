@@ -1,18 +1,21 @@
 """Consent form versions: everyone in the program may read and print them; the secretariat drafts and publishes."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
+from core.pdf import pdf_view
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, services
 from .access import get_template_for_user
 from .forms import TemplateForm
 from .models import ConsentTemplate
-from .views import add_service_errors, consent_pdf_response
 
 
 def template_list(request, slug):
@@ -40,14 +43,15 @@ def template_detail(request, consent_template_pk):
 def template_pdf(request, consent_template_pk):
     """The blank form of one version, to print a stack for home visits."""
     template = get_template_for_user(request.user, consent_template_pk)
-    return consent_pdf_response(request, pdfs.blank_filename(template), program=template.program, template=template)
+    make = partial(pdfs.consent_pdf, program=template.program, template=template)
+    return pdf_view(request, make, pdfs.blank_filename(template))
 
 
 def program_blank_pdf(request, slug):
     """The blank form of the version in force (our default version 1 before any is stored)."""
     program = get_program_for_user(request.user, slug)
     template = pdfs.current_or_default_template(program)
-    return consent_pdf_response(request, pdfs.blank_filename(template), program=program, template=template)
+    return pdf_view(request, partial(pdfs.consent_pdf, program=program, template=template), pdfs.blank_filename(template))
 
 
 @require_POST

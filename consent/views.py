@@ -5,6 +5,8 @@ a consent record, a PDF, a scan) appends an AccessLog row each time it is shown.
 not: they show many patients at once and are reached before anyone opens a patient.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,23 +20,11 @@ from core.views import show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, services
-from .access import can_act_for, can_register_in, get_consent_for_user, get_patient_for_user
+from .access import can_act_for, can_register_in, get_consent_for_user, get_patient_for_user, log_access
 from .forms import ConsentForm, PatientForm, PatientSearchForm, PatientUpdateForm, ScanForm, WithdrawForm
 from .models import AccessAction, ConsentTemplate, Patient, PatientStatus
 
 PAGE_SIZE = 50
-
-
-def _log(request, patient, action, consent=None):
-    services.access_log_append(
-        user=request.user, patient=patient, action=action, consent=consent,
-        ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
-
-
-def consent_pdf_response(request, filename, **pdf_kwargs):
-    """The consent form as a PDF, or a page saying why not: never a PDF of empty boxes."""
-    return pdf_view(request, lambda: pdfs.consent_pdf(**pdf_kwargs), filename)
 
 
 # --- Patients ----------------------------------------------------------------------------
@@ -86,7 +76,7 @@ def patient_detail(request, patient_pk):
         "template", "obtained_by", "obtainer_facility", "withdrawal_received_by"
     )
     care_team = patient.care_team.select_related("facility").order_by("pk")
-    _log(request, patient, AccessAction.VIEW_PAGE)
+    log_access(request, patient, AccessAction.VIEW_PAGE)
     return render(request, "consent/patient_detail.html", {
         "patient": patient, "program": patient.program, "consents": consents, "care_team": care_team,
         "can_act": can_act_for(request.user, patient),
@@ -106,18 +96,17 @@ def patient_update(request, patient_pk):
         else:
             messages.success(request, "患者の情報を更新しました。")
             return redirect("consent:patient-detail", patient_pk=patient.pk)
-    _log(request, patient, AccessAction.VIEW_PAGE)  # the form shows the patient's details
+    log_access(request, patient, AccessAction.VIEW_PAGE)  # the form shows the patient's details
     return render(request, "consent/patient_form.html", {"program": patient.program, "form": form, "patient": patient})
 
 
 def patient_consent_pdf(request, patient_pk):
     """The current version of the consent form, with the patient's name and address printed in."""
     patient = get_patient_for_user(request.user, patient_pk)
-    response = consent_pdf_response(
-        request, pdfs.patient_filename(patient), program=patient.program, patient=patient
-    )
+    make = partial(pdfs.consent_pdf, program=patient.program, patient=patient)
+    response = pdf_view(request, make, pdfs.patient_filename(patient))
     if response.status_code == 200:
-        _log(request, patient, AccessAction.VIEW_PDF)
+        log_access(request, patient, AccessAction.VIEW_PDF)
     return response
 
 
@@ -146,7 +135,7 @@ def consent_create(request, patient_pk):
             show_warnings(request, record.warnings)
             messages.success(request, "同意を記録しました。")
             return redirect("consent:consent-detail", consent_pk=record.pk)
-    _log(request, patient, AccessAction.VIEW_PAGE)
+    log_access(request, patient, AccessAction.VIEW_PAGE)
     return render(request, "consent/consent_form.html", {
         "patient": patient, "program": program, "form": form, "policy": program.policy,
     })
@@ -154,7 +143,7 @@ def consent_create(request, patient_pk):
 
 def consent_detail(request, consent_pk):
     record = get_consent_for_user(request.user, consent_pk)
-    _log(request, record.patient, AccessAction.VIEW_CONSENT, consent=record)
+    log_access(request, record.patient, AccessAction.VIEW_CONSENT, consent=record)
     return render(request, "consent/consent_detail.html", {
         "record": record, "patient": record.patient, "program": record.patient.program,
         "can_act": can_act_for(request.user, record.patient), "scan_form": ScanForm(),
@@ -166,7 +155,7 @@ def consent_pdf(request, consent_pk):
     record = get_consent_for_user(request.user, consent_pk, with_pdf=True)
     if not record.pdf_snapshot:
         raise Http404("no PDF for a consent given before the portal")
-    _log(request, record.patient, AccessAction.VIEW_PDF, consent=record)
+    log_access(request, record.patient, AccessAction.VIEW_PDF, consent=record)
     response = pdf_response(bytes(record.pdf_snapshot), pdfs.record_filename(record))
     response["ETag"] = f'"{record.pdf_sha256}"'
     return response
@@ -176,7 +165,7 @@ def consent_scan(request, consent_pk):
     record = get_consent_for_user(request.user, consent_pk)
     if not record.scan:
         raise Http404("no scan attached")
-    _log(request, record.patient, AccessAction.DOWNLOAD_SCAN, consent=record)
+    log_access(request, record.patient, AccessAction.DOWNLOAD_SCAN, consent=record)
     extension = record.scan.name.rsplit(".", 1)[-1]
     response = FileResponse(
         record.scan.open("rb"), content_type=record.scan_content_type, as_attachment=True,
@@ -219,7 +208,7 @@ def consent_withdraw(request, consent_pk):
         else:
             messages.success(request, "同意の撤回を記録しました。記録は撤回済みとして残ります。")
             return redirect("consent:consent-detail", consent_pk=record.pk)
-    _log(request, record.patient, AccessAction.VIEW_CONSENT, consent=record)
+    log_access(request, record.patient, AccessAction.VIEW_CONSENT, consent=record)
     return render(request, "consent/consent_withdraw.html", {
         "record": record, "patient": record.patient, "form": form,
     })

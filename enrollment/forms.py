@@ -1,12 +1,12 @@
 """The application form (利用申込書), its registrant rows, and the secretariat's decision forms.
 
-Forms normalise what people type (全角/半角, カナ, 郵便番号, 電話番号) and say in Japanese,
-next to the field, what to fix. Whether the policy allows the application is the
-service's question (policy engine); `attach_violations` puts its answer on the form.
+Forms normalise what people type (全角/半角, カナ, 郵便番号, 電話番号: core.forms fields) and say
+in Japanese, next to the field, what to fix. Whether the policy allows the application is the
+service's question (policy engine); core.forms.add_service_errors puts its answer on the form,
+pointing at the fields named in `policy_fields`.
 """
 
 import datetime
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import text
-from core.forms import printable as _printable
+from core.forms import KanaField, NameField, PhoneField, PostalCodeField
 from facilities.models import FacilityKind
 
 from . import postal
@@ -22,23 +22,6 @@ from .models import Application, ApplicationStatus, Registrant
 
 MAX_REGISTRANTS = 50
 RETURN_DAYS = 14
-
-
-def _kana(value):
-    value = text.katakana(value)
-    if value and not text.is_katakana(value):
-        raise ValidationError("カタカナで入力してください（ひらがなでも入力できます）。")
-    return value
-
-
-def _phone(value, *, required):
-    value = text.digits_and_hyphens(value)
-    digits = re.sub(r"\D", "", value)
-    if not digits and not required:
-        return ""
-    if not 10 <= len(digits) <= 11:
-        raise ValidationError("市外局番から10〜11桁の番号を入力してください（例: 072-123-4567）。")
-    return value
 
 
 class ApplicationForm(forms.ModelForm):
@@ -51,9 +34,16 @@ class ApplicationForm(forms.ModelForm):
             "contact_name", "contact_email", "out_of_area_reason", "invited_by",
             "pledge_agreed", "pledge_signer_name", "pledge_signed_on",
         ]
+        field_classes = {
+            "facility_name": NameField, "facility_name_kana": KanaField, "postal_code": PostalCodeField,
+            "address": NameField, "phone": PhoneField, "fax": PhoneField, "pledge_signer_name": NameField,
+        }
         labels = {"pledge_agreed": "上の誓約書の内容に同意します"}
         help_texts = {
-            "postal_code": "入力すると住所の町名までを自動で入れます。",
+            "facility_name_kana": "カタカナで（ひらがなで入力しても変換します）",
+            "postal_code": "例: 580-0001。入力すると住所の町名までを自動で入れます。",
+            "phone": "市外局番から。例: 072-123-4567",
+            "fax": "例: 072-123-4568",
             "address": "番地・建物名まで入力してください。",
             "contact_email": "受付番号と、申込の状況を確認できるリンクをお送りします。",
             "out_of_area_reason": "対象地域の外にある事業所の場合、地域内の利用者のケアにどう関わるかを書いてください。",
@@ -90,26 +80,8 @@ class ApplicationForm(forms.ModelForm):
         self.fields["address"].widget.attrs["data-postal-target"] = "1"
         self.fields["facility_kind"].choices = [("", "選択してください"), *FacilityKind.choices]
 
-    def clean_facility_name(self):
-        return _printable(text.nfkc(self.cleaned_data["facility_name"]))
-
-    def clean_facility_name_kana(self):
-        return _kana(self.cleaned_data["facility_name_kana"])
-
-    def clean_postal_code(self):
-        value = text.postal_code(self.cleaned_data["postal_code"])
-        if not value:
-            raise ValidationError("郵便番号は7桁の数字で入力してください（例: 580-0001）。")
-        return value
-
-    def clean_address(self):
-        return _printable(text.nfkc(self.cleaned_data["address"]))
-
-    def clean_phone(self):
-        return _phone(self.cleaned_data["phone"], required=True)
-
-    def clean_fax(self):
-        return _phone(self.cleaned_data["fax"], required=False)
+    # Which field a blocking rule is about, to put a pointer next to it as well as at the top.
+    policy_fields = {"APP-PLEDGE": "pledge_agreed", "APP-AREA": "out_of_area_reason", "APP-INVITE": "invited_by"}
 
     def clean_contact_name(self):
         return text.nfkc(self.cleaned_data["contact_name"])
@@ -122,9 +94,6 @@ class ApplicationForm(forms.ModelForm):
 
     def clean_out_of_area_reason(self):
         return self.cleaned_data["out_of_area_reason"].strip()
-
-    def clean_pledge_signer_name(self):
-        return _printable(text.nfkc(self.cleaned_data["pledge_signer_name"]))
 
     def clean(self):
         data = super().clean()
@@ -150,6 +119,7 @@ class RegistrantForm(forms.ModelForm):
     class Meta:
         model = Registrant
         fields = ["full_name", "full_name_kana", "gender", "email", "job", "is_admin"]
+        field_classes = {"full_name": NameField, "full_name_kana": KanaField}
         labels = {"full_name": "氏名", "is_admin": "管理者に指定"}
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
 
@@ -157,12 +127,6 @@ class RegistrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["gender"].choices = [("", "—"), *self.fields["gender"].choices[1:]]
         self.fields["job"].choices = [("", "選択"), *self.fields["job"].choices[1:]]
-
-    def clean_full_name(self):
-        return _printable(text.nfkc(self.cleaned_data["full_name"]))
-
-    def clean_full_name_kana(self):
-        return _kana(self.cleaned_data["full_name_kana"])
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -226,22 +190,6 @@ def with_extra_row(data):
         total = 1
     data[key] = str(min(total + 1, MAX_REGISTRANTS))
     return data
-
-
-# Which field a blocking rule is about, to put a pointer next to it as well as at the top.
-_RULE_FIELDS = {"APP-PLEDGE": "pledge_agreed", "APP-AREA": "out_of_area_reason", "APP-INVITE": "invited_by"}
-
-
-def attach_violations(form, formset, blocked, *, in_use):
-    """Show a PolicyBlocked at the top of the form (message and article) and next to its fields."""
-    for message in blocked.messages:
-        form.add_error(None, message)
-    for violation in blocked.violations:
-        name = _RULE_FIELDS.get(violation.rule)
-        if name in form.fields:
-            form.add_error(name, "ここを確認してください（上の説明をご覧ください）。")
-        if violation.rule == "APP-EMAIL-DUP":
-            formset.mark_emails(in_use)
 
 
 class ReturnForm(forms.Form):

@@ -51,11 +51,6 @@ def local_date(moment):
     return timezone.localdate(moment) if moment else None
 
 
-def cite(message, article, policy_title):
-    """The engine's message with the article it rests on (added only if the message lacks it)."""
-    return message if article in message else f"{message}（{policy_title} {article}）"
-
-
 class Gender(models.TextChoices):
     MALE = "男", "男"
     FEMALE = "女", "女"
@@ -177,18 +172,13 @@ class Application(models.Model):
         return can_move(self.status, status)
 
     @property
-    def cited_findings(self):
-        """The stored findings, each with `text`: its message citing the article."""
-        title = self.program.policy.policy_title
-        return [{**f, "text": cite(f["message"], f["article"], title)} for f in self.findings]
-
-    @property
     def blocks(self):
-        return [f for f in self.cited_findings if f.get("severity") == "block"]
+        """Stored findings (core.services.findings) that blocked; their messages cite the article."""
+        return [f for f in self.findings if f.get("severity") == "block"]
 
     @property
     def warnings(self):
-        return [f for f in self.cited_findings if f.get("severity") == "warn"]
+        return [f for f in self.findings if f.get("severity") == "warn"]
 
 
 class Registrant(models.Model):

@@ -4,9 +4,12 @@ Each takes the variant's 様式 number and title from the profile; `application=
 the blank form for printing and filling in by hand.
 """
 
+from django.http import Http404
 from django.utils import timezone
 
-from core.pdf import render_pdf
+from core.pdf import pdf_view, render_pdf
+
+from .models import ApplicationStatus
 
 BLANK_ROWS = 10  # the paper 利用申込書 has ten registrant lines
 
@@ -62,3 +65,17 @@ def approval_notice_pdf(*, application):
 def filename(application, what):
     number = application.receipt_number if application else "様式"
     return f"{number}_{what}.pdf"
+
+
+def document_response(request, application, document):
+    """One of the application's PDFs, or 404 where the variant or the state has no such paper."""
+    program = application.program
+    if document == "application":
+        make, what = lambda: application_pdf(program=program, application=application), "利用申込書"
+    elif document == "pledge" and program.policy.facility_pledge_text is not None:
+        make, what = lambda: facility_pledge_pdf(program=program, application=application), "誓約書"
+    elif document == "notice" and application.status == ApplicationStatus.APPROVED:
+        make, what = lambda: approval_notice_pdf(application=application), "通知書"
+    else:
+        raise Http404
+    return pdf_view(request, make, filename(application, what))

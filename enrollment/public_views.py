@@ -14,14 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from core.pdf import pdf_view
 from facilities.models import Facility, FacilityKind, Program
 
 from . import pdfs, postal, services
 from .access import get_application_by_token
-from .forms import ApplicationForm, WithdrawForm, attach_violations, registrant_formset, with_extra_row
+from .forms import ApplicationForm, WithdrawForm, registrant_formset, with_extra_row
 from .models import ApplicationStatus
-from .views import document_response
 
 PUBLIC_PAGE_SIZE = 100
 
@@ -51,11 +51,10 @@ def _handle_form(request, program, submit, *, application=None):
         rows = formset.rows()
         try:
             return form, formset, False, submit(data=form.cleaned_data, registrants=rows)
-        except services.PolicyBlocked as blocked:
-            in_use = services.emails_in_use(program, [r["email"] for r in rows])
-            attach_violations(form, formset, blocked, in_use=in_use)
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            add_service_errors(form, error)
+            if any(v.rule == "APP-EMAIL-DUP" for v in getattr(error, "violations", ())):
+                formset.mark_emails(services.emails_in_use(program, [r["email"] for r in rows]))
     return form, formset, False, None
 
 
@@ -154,7 +153,7 @@ def withdraw(request, access_token):
 @require_GET
 @never_cache
 def follow_document(request, access_token, document):
-    return _private(document_response(request, get_application_by_token(access_token), document))
+    return _private(pdfs.document_response(request, get_application_by_token(access_token), document))
 
 
 @login_not_required

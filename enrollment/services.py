@@ -1,12 +1,16 @@
 """Every write of the application workflow: submit, correct, return, reject, withdraw, approve.
 
 Each function is keyword-only and atomic, asks the policy engine first where the policy
-has a say, moves the application through the TRANSITIONS table only, records a decision
-row (ApplicationEvent) and sends its e-mails after the commit.
+has a say (core.services.policy_check), moves the application through the TRANSITIONS table
+only (core.services.move_status), records a decision row (ApplicationEvent, written by
+`_record` alone) and sends its e-mails after the commit (enrollment/emails.py).
+
+Enrollment writes only its own tables: approval asks facilities' services to enroll the
+facility (facility_enroll), put its staff on the ledger (staff_add) and make the
+administrators' logins (facility_admin_grant).
 """
 
 import secrets
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,13 +18,12 @@ from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import User
-from facilities.models import Facility, FacilityStatus, Program, Role, RoleKind, Staff, StaffStatus
-from facilities.services import staff_try_activate
-from policy.rules import check
+from core.services import move_status, policy_check, save_with_history
+from facilities.models import Program, Role, RoleKind, Staff
+from facilities.services import facility_admin_grant, facility_enroll, staff_add
 
-from . import notify
-from .models import Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant, cite
+from . import emails
+from .models import TRANSITIONS, Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant
 
 S = ApplicationStatus
 
@@ -34,14 +37,6 @@ REGISTRANT_FIELDS = ("full_name", "full_name_kana", "gender", "email", "job", "i
 
 class TransitionError(ValidationError):
     """The application is not in a state that allows this step (e.g. already approved)."""
-
-
-class PolicyBlocked(ValidationError):
-    """The variant's policy stops the step; `violations` are the blocking ones, with articles."""
-
-    def __init__(self, violations, policy_title):
-        self.violations = violations
-        super().__init__([cite(v.message, v.article, policy_title) for v in violations])
 
 
 # --- Facts for the policy engine ------------------------------------------------------------
@@ -82,16 +77,8 @@ def submission_facts(program, data, registrants):
 
 
 def check_submission(program, data, registrants):
-    """Violations of the variant's policy; raises PolicyBlocked when any of them blocks."""
-    violations = check(program.variant, "submit_application", submission_facts(program, data, registrants))
-    blocks = [v for v in violations if v.severity == "block"]
-    if blocks:
-        raise PolicyBlocked(blocks, program.policy.policy_title)
-    return violations
-
-
-def _as_findings(violations):
-    return [{"rule": v.rule, "severity": v.severity, "article": v.article, "message": v.message} for v in violations]
+    """The policy's warnings on this application (to store); raises PolicyBlocked if it blocks."""
+    return policy_check(program, "submit_application", submission_facts(program, data, registrants))
 
 
 # --- Small steps ---------------------------------------------------------------------------
@@ -117,20 +104,22 @@ def _refuse(application, to_status, verb):
     )
 
 
+def _record(application, *, kind, from_status, by=None, comment="", deadline=None):
+    """The application's decision row: the one place ApplicationEvent rows are written."""
+    return save_with_history(
+        ApplicationEvent(
+            application=application, kind=kind, from_status=from_status, to_status=application.status,
+            actor=by, comment=comment, deadline=deadline,
+        ),
+        by,
+    )
+
+
 def _move(application, to_status, *, kind, by=None, comment="", deadline=None):
     from_status = application.status
-    application.status = to_status
-    application._history_user = by
-    application.full_clean()
-    application.save()
-    event = ApplicationEvent(
-        application=application, kind=kind, from_status=from_status, to_status=to_status,
-        actor=by, comment=comment, deadline=deadline,
-    )
-    event._history_user = by
-    event.full_clean()
-    event.save()
-    return event
+    move_status(application, to_status, TRANSITIONS, "申込")
+    save_with_history(application, by)
+    return _record(application, kind=kind, from_status=from_status, by=by, comment=comment, deadline=deadline)
 
 
 def _apply_data(application, data):
@@ -154,8 +143,7 @@ def _replace_registrants(application, registrants):
         registrant = Registrant(application=application, position=position,
                                 **{name: row.get(name, "") for name in REGISTRANT_FIELDS})
         registrant.is_admin = bool(row.get("is_admin"))
-        registrant.full_clean()
-        registrant.save()
+        save_with_history(registrant, None)
 
 
 def _allocate_receipt(program):
@@ -164,10 +152,6 @@ def _allocate_receipt(program):
     last = Application.objects.filter(program=program, receipt_year=year).aggregate(n=Max("receipt_sequence"))["n"]
     sequence = (last or 0) + 1
     return year, sequence, f"{program.code}-{year}-{sequence:04d}"
-
-
-def _on_commit(func, *args, **kwargs):
-    transaction.on_commit(partial(func, *args, **kwargs))
 
 
 # --- The applicant ------------------------------------------------------------------------
@@ -180,15 +164,14 @@ def application_submit(*, program, data, registrants):
     Raises PolicyBlocked (with the articles) when the policy stops it; warnings are kept
     on the application. Returns the application with its 受付番号 and private link.
     """
-    violations = check_submission(program, data, registrants)
+    warnings = check_submission(program, data, registrants)
     year, sequence, number = _allocate_receipt(program)
     application = Application(
         program=program, receipt_year=year, receipt_sequence=sequence, receipt_number=number,
-        access_token=secrets.token_urlsafe(32), findings=_as_findings(violations),
+        access_token=secrets.token_urlsafe(32), findings=warnings,
     )
     _apply_data(application, data)
-    application.full_clean()
-    application.save()
+    save_with_history(application, None)
     _replace_registrants(application, registrants)
     application.submitted_at = timezone.now()
     _move(application, S.SUBMITTED, kind=EventKind.SUBMITTED)
@@ -196,8 +179,8 @@ def application_submit(*, program, data, registrants):
         # The variant records registrations (届出) instead of approving them.
         _enroll(application, by=None, kind=EventKind.REGISTERED, comment="届出として記録しました（承認は不要です）。")
     else:
-        _on_commit(notify.secretariat_received, application.pk)
-    _on_commit(notify.applicant_received, application.pk)
+        emails.secretariat_received(application)
+    emails.applicant_received(application)
     return application
 
 
@@ -206,12 +189,12 @@ def application_resubmit(*, application, data, registrants):
     """The applicant's corrected application, answering a return (差戻し)."""
     application = _locked(application)
     _refuse(application, S.RESUBMITTED, "再提出")
-    violations = check_submission(application.program, data, registrants)
+    warnings = check_submission(application.program, data, registrants)
     _apply_data(application, data)
-    application.findings = _as_findings(violations)
+    application.findings = warnings
     _replace_registrants(application, registrants)
     _move(application, S.RESUBMITTED, kind=EventKind.RESUBMITTED)
-    _on_commit(notify.secretariat_received, application.pk, resubmitted=True)
+    emails.secretariat_received(application, resubmitted=True)
     return application
 
 
@@ -241,7 +224,7 @@ def application_return(*, application, by, comment, deadline):
     application.return_comment = comment
     application.return_deadline = deadline
     _move(application, S.RETURNED, kind=EventKind.RETURNED, by=by, comment=comment, deadline=deadline)
-    _on_commit(notify.applicant_status, application.pk)
+    emails.applicant_status(application)
     return application
 
 
@@ -255,7 +238,7 @@ def application_reject(*, application, by, reason):
     application.decided_at = timezone.now()
     application.decided_by = by
     _move(application, S.REJECTED, kind=EventKind.REJECTED, by=by, comment=reason)
-    _on_commit(notify.applicant_status, application.pk)
+    emails.applicant_status(application)
     return application
 
 
@@ -274,73 +257,39 @@ def application_approve(*, application, by):
 
 
 def _enroll(application, *, by, kind, comment=""):
-    """Create the facility, its staff records and administrators' accounts; mark approved."""
-    program = _lock_program(application.program)
+    """Enroll the facility and its staff through facilities' services, make each designated
+    administrator's login, and mark the application approved."""
+    program = _lock_program(application.program)  # one approval at a time per program, checks included
     registrants = list(application.registrants.order_by("position"))
     # Staff may have joined since submission: the policy is asked again about what can change.
     check_submission(program, _stored_data(application), [_stored_row(r) for r in registrants])
-    today = timezone.localdate()
-    facility = Facility(
-        program=program, number=_next_facility_number(program), name=application.facility_name,
-        name_kana=application.facility_name_kana, kind=application.facility_kind,
-        postal_code=application.postal_code, address=application.address, phone=application.phone,
-        fax=application.fax, status=FacilityStatus.ACTIVE, approved_on=today,
+    facility = facility_enroll(
+        program=program, by=by, name=application.facility_name, name_kana=application.facility_name_kana,
+        kind=application.facility_kind, postal_code=application.postal_code, address=application.address,
+        phone=application.phone, fax=application.fax,
     )
-    facility._history_user = by
-    facility.full_clean()
-    facility.save()
-    invitees = []
+    admins = []
     for registrant in registrants:
-        staff = Staff(
-            program=program, facility=facility, full_name=registrant.full_name,
-            full_name_kana=registrant.full_name_kana, gender=registrant.gender, job=registrant.job,
-            email=registrant.email, is_admin=registrant.is_admin, status=StaffStatus.PENDING,
-        )
-        if registrant.is_admin:
-            staff.user = _admin_account(registrant, facility)
-            invitees.append(staff.user.pk)
-        staff._history_user = by
-        staff.full_clean()
-        staff.save()
         # Active at once where the variant asks nothing more (e.g. no staff pledge); else pending
         # on the ledger with what is missing.
-        staff_try_activate(staff=staff, by=by)
+        staff = staff_add(
+            facility=facility, by=by, full_name=registrant.full_name, full_name_kana=registrant.full_name_kana,
+            gender=registrant.gender, job=registrant.job, email=registrant.email, is_admin=registrant.is_admin,
+            on_notice=False,
+        )
+        if registrant.is_admin:
+            admins.append(facility_admin_grant(staff=staff, by=by))
         registrant.staff = staff
-        registrant.save(update_fields=["staff"])
+        save_with_history(registrant, by)
     application.facility = facility
     application.decided_at = timezone.now()
     application.decided_by = by
     _move(application, S.APPROVED, kind=kind, by=by, comment=comment)
-    for user_pk in invitees:
-        _on_commit(notify.admin_invitation, user_pk=user_pk, facility_pk=facility.pk)
-    if application.program.policy.secretariat_approves:
-        _on_commit(notify.applicant_status, application.pk)
+    for user in admins:
+        emails.admin_invitation(user=user, facility=facility)
+    if program.policy.secretariat_approves:
+        emails.applicant_status(application)
     return facility
-
-
-def _admin_account(registrant, facility):
-    """The administrator's portal login: reused when the address already has one."""
-    user = User.objects.filter(email__iexact=registrant.email).first()
-    if user is None:
-        # No password yet (unusable): the invitation's link sets it.
-        user = User.objects.create_user(
-            registrant.email, None, full_name=registrant.full_name, full_name_kana=registrant.full_name_kana
-        )
-    role, created = Role.objects.get_or_create(
-        user=user, program=facility.program, facility=facility, kind=RoleKind.FACILITY_ADMIN,
-    )
-    if not created and not role.is_active:
-        role.is_active = True
-        role.save(update_fields=["is_active"])
-    return user
-
-
-def _next_facility_number(program):
-    """`<program code>-NNNN`, one above the highest such number in the program (the program row is locked)."""
-    prefix = f"{program.code}-"
-    taken = Facility.objects.filter(program=program, number__startswith=prefix).values_list("number", flat=True)
-    highest = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0)
-    return f"{prefix}{highest + 1:04d}"
 
 
 def _stored_data(application):
@@ -359,15 +308,10 @@ def application_resend_invitations(*, application, by):
         raise TransitionError("承認済みの申込だけ、管理者へ案内を送れます。", code="not_approved")
     admins = list(
         Role.objects.filter(facility=application.facility, kind=RoleKind.FACILITY_ADMIN, is_active=True)
-        .values_list("user_id", flat=True)
+        .select_related("user", "program")
     )
-    event = ApplicationEvent(
-        application=application, kind=EventKind.INVITED, from_status=application.status,
-        to_status=application.status, actor=by, comment=f"{len(admins)}名に送信",
-    )
-    event._history_user = by
-    event.full_clean()
-    event.save()
-    for user_pk in admins:
-        _on_commit(notify.admin_invitation, user_pk=user_pk, facility_pk=application.facility_id)
+    _record(application, kind=EventKind.INVITED, from_status=application.status, by=by,
+            comment=f"{len(admins)}名に送信")
+    for role in admins:
+        emails.admin_invitation(user=role.user, facility=application.facility)
     return len(admins)

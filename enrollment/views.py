@@ -5,21 +5,19 @@ Read views take no method decorator: the scoped getter answers first (404 to out
 whatever the method), and reading changes nothing.
 """
 
-import csv
 from itertools import pairwise
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import wareki
-from core.pdf import pdf_view
+from core.csv import csv_response
 from facilities.access import get_program_for_user
 from facilities.models import Facility, FacilityKind, StaffStatus
 
@@ -29,7 +27,6 @@ from .forms import QueueFilterForm, RejectForm, ReturnForm
 from .models import Application, ApplicationStatus
 
 QUEUE_PAGE_SIZE = 50
-CSV_CHUNK_ROWS = 500
 
 
 def application_list(request, slug):
@@ -148,75 +145,35 @@ def application_reject(request, slug, application_pk):
 
 def application_document(request, slug, application_pk, document):
     application = get_application_for_user(request.user, application_pk, slug=slug)
-    return document_response(request, application, document)
+    return pdfs.document_response(request, application, document)
 
 
-def document_response(request, application, document):
-    """One of the application's PDFs, or 404 where the variant or the state has no such paper."""
-    program = application.program
-    if document == "application":
-        make, what = lambda: pdfs.application_pdf(program=program, application=application), "利用申込書"
-    elif document == "pledge" and program.policy.facility_pledge_text is not None:
-        make, what = lambda: pdfs.facility_pledge_pdf(program=program, application=application), "誓約書"
-    elif document == "notice" and application.status == ApplicationStatus.APPROVED:
-        make, what = lambda: pdfs.approval_notice_pdf(application=application), "通知書"
-    else:
-        raise Http404
-    return pdf_view(request, make, pdfs.filename(application, what))
-
-
-class _Echo:
-    """csv.writer writes into this and gets the line back, so rows can be streamed."""
-
-    def write(self, value):
-        return value
-
-
-LEDGER_COLUMNS = (
-    ("number", "施設番号"), ("name", "施設名"), ("name_kana", "施設名カナ"), ("kind", "施設の種類"),
-    ("postal_code", "郵便番号"), ("address", "住所"), ("phone", "電話番号"), ("fax", "FAX番号"),
-    ("status", "状態"), ("approved_on", "承認日"), ("approved_on", "承認日（和暦）"), ("active_staff", "利用中の職員数"),
+LEDGER_HEADER = (
+    "施設番号", "施設名", "施設名カナ", "施設の種類", "郵便番号", "住所", "電話番号", "FAX番号", "状態", "承認日",
+    "承認日（和暦）", "利用中の職員数",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value):
-    # Names come from a public form: never let Excel read a cell as a formula (CSV injection).
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _ledger_lines(rows):
-    writer = csv.writer(_Echo())
-    kinds, statuses = dict(FacilityKind.choices), dict(Facility._meta.get_field("status").choices)
-    yield "\ufeff" + writer.writerow([label for _, label in LEDGER_COLUMNS])  # BOM: Excel then reads UTF-8
-    chunk = []
-    for row in rows:
-        chunk.append(writer.writerow([
-            _cell(row["number"]), _cell(row["name"]), _cell(row["name_kana"]), kinds.get(row["kind"], row["kind"]),
-            row["postal_code"], _cell(row["address"]), _cell(row["phone"]), _cell(row["fax"]),
-            statuses.get(row["status"], row["status"]),
-            row["approved_on"].isoformat() if row["approved_on"] else "", wareki.wareki(row["approved_on"]),
-            row["active_staff"],
-        ]))
-        if len(chunk) >= CSV_CHUNK_ROWS:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
+def _ledger_row(facility, kinds, statuses):
+    approved_on = facility["approved_on"]
+    return (
+        facility["number"], facility["name"], facility["name_kana"], kinds.get(facility["kind"], facility["kind"]),
+        facility["postal_code"], facility["address"], facility["phone"], facility["fax"],
+        statuses.get(facility["status"], facility["status"]),
+        approved_on.isoformat() if approved_on else "", wareki.wareki(approved_on), facility["active_staff"],
+    )
 
 
 def facility_ledger_csv(request, slug):
     program = get_program_for_user(request.user, slug, secretariat=True)
-    rows = (
+    facilities = (
         Facility.objects.visible_to(request.user).filter(program=program)
         .annotate(active_staff=Count("staff", filter=Q(staff__status=StaffStatus.ACTIVE)))
         .order_by("number")
-        .values(*{name for name, _ in LEDGER_COLUMNS})
+        .values("number", "name", "name_kana", "kind", "postal_code", "address", "phone", "fax", "status",
+                "approved_on", "active_staff")
         .iterator(chunk_size=2000)
     )
-    response = StreamingHttpResponse(_ledger_lines(rows), content_type="text/csv; charset=utf-8")
-    filename = f"{program.slug}_facilities.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    kinds, statuses = dict(FacilityKind.choices), dict(Facility._meta.get_field("status").choices)
+    rows = (_ledger_row(f, kinds, statuses) for f in facilities)
+    return csv_response(LEDGER_HEADER, rows, f"{program.slug}_facilities.csv")

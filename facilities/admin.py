@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import FacilityForm
 from .models import (
     Attendance,
     ChangeNotice,
@@ -22,8 +23,16 @@ class ProgramAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class FacilityAdminForm(FacilityForm):
+    """Every field for the admin, names, reading, postal code and phones checked as everywhere."""
+
+    class Meta(FacilityForm.Meta):
+        fields = "__all__"
+
+
 @admin.register(Facility)
 class FacilityAdmin(SimpleHistoryAdmin):
+    form = FacilityAdminForm
     list_display = ["number", "name", "kind", "program", "status"]
     list_filter = ["program", "status", "kind"]
     search_fields = ["name", "name_kana", "number"]

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils import timezone
 
-from core.text import is_katakana, katakana, nfkc
+from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField
+from core.text import nfkc
 
 from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS
 from .models import (
     DeviceReturn,
+    Facility,
     NoticeStatus,
     PledgeKind,
     RemovalReason,
@@ -17,12 +19,6 @@ from .models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 GENDERS = [("", "—"), ("男", "男"), ("女", "女")]
-
-
-def _not_future(value, what):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(f"{what}に先の日付は入れられません。")
-    return value
 
 
 class LedgerFilterForm(forms.Form):
@@ -54,6 +50,19 @@ class LedgerFilterForm(forms.Form):
         }
 
 
+class FacilityForm(forms.ModelForm):
+    """A facility's name, reading, kind, address and numbers, as facility_enroll() takes them."""
+
+    class Meta:
+        model = Facility
+        fields = ["name", "name_kana", "kind", "postal_code", "address", "phone", "fax"]
+        field_classes = {
+            "name": NameField, "name_kana": KanaField, "postal_code": PostalCodeField, "address": NameField,
+            "phone": PhoneField, "fax": PhoneField,
+        }
+        help_texts = {"postal_code": "例: 580-0001", "phone": "例: 072-123-4567", "fax": "例: 072-123-4568"}
+
+
 class StaffForm(forms.ModelForm):
     """Add or correct a line of the ledger.
 
@@ -66,6 +75,7 @@ class StaffForm(forms.ModelForm):
         model = Staff
         fields = ["full_name", "full_name_kana", "gender", "job", "email", "is_admin", "started_on"]
         widgets = {"started_on": DATE}
+        field_classes = {"full_name": NameField, "full_name_kana": KanaField}
         help_texts = {
             "email": "MCSのIDになります。1人に1つ、本人だけが使うアドレスにしてください（共用アドレスは使えません）。",
             "full_name_kana": "カタカナで（ひらがなで入れても直します）",
@@ -75,15 +85,6 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.program = program
         self.fields["full_name_kana"].required = True
-
-    def clean_full_name(self):
-        return nfkc(self.cleaned_data["full_name"])
-
-    def clean_full_name_kana(self):
-        value = katakana(self.cleaned_data["full_name_kana"])
-        if value and not is_katakana(value):
-            raise forms.ValidationError("カナはカタカナで入れてください。")
-        return value
 
     def clean_email(self):
         email = nfkc(self.cleaned_data["email"]).replace(" ", "")
@@ -122,7 +123,7 @@ class RemovalForm(forms.Form):
 
 class PledgeForm(forms.Form):
     kind = forms.ChoiceField(label="記録すること", choices=PledgeKind.choices, widget=forms.RadioSelect)
-    signed_on = forms.DateField(label="署名日（省略のときは既存の誓約書の日付）", widget=DATE)
+    signed_on = PastDateField(label="署名日", help_text="省略のときは、既存の誓約書の日付")
     existing_pledge = forms.CharField(
         label="既存の誓約書", required=False, max_length=200,
         help_text="省略するときだけ。例: 入職時の守秘義務に関する誓約書",
@@ -136,9 +137,6 @@ class PledgeForm(forms.Form):
         self.fields["kind"].initial = PledgeKind.SIGNED
         self.fields["signed_on"].initial = timezone.localdate()
 
-    def clean_signed_on(self):
-        return _not_future(self.cleaned_data["signed_on"], "署名日")
-
     def clean(self):
         data = super().clean()
         if data.get("kind") == PledgeKind.EXEMPT and not nfkc(data.get("existing_pledge", "")):
@@ -148,8 +146,8 @@ class PledgeForm(forms.Form):
 
 class TrainingForm(forms.Form):
     kind = forms.ChoiceField(label="種類", choices=TrainingKind.choices, widget=forms.RadioSelect)
-    held_on = forms.DateField(label="実施日", widget=DATE)
-    title = forms.CharField(label="内容", required=False, max_length=200, help_text="例: 個人情報保護とIT機器の取扱い")
+    held_on = PastDateField(label="実施日")
+    title = NameField(label="内容", required=False, max_length=200, help_text="例: 個人情報保護とIT機器の取扱い")
     staff = forms.ModelMultipleChoiceField(
         label="受講した職員", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -162,12 +160,6 @@ class TrainingForm(forms.Form):
         before_use = policy.training_required_before_use
         self.fields["kind"].initial = TrainingKind.LECTURE if before_use else TrainingKind.EDUCATION
         self.fields["held_on"].initial = timezone.localdate()
-
-    def clean_held_on(self):
-        return _not_future(self.cleaned_data["held_on"], "実施日")
-
-    def clean_title(self):
-        return nfkc(self.cleaned_data["title"])
 
 
 class CorrectionForm(forms.Form):

@@ -20,7 +20,6 @@ from .access import (
 from .forms import CorrectionForm, NoticeFilterForm
 from .models import ChangeNotice, NoticeLine, NoticeStatus
 from .services import notice_acknowledge, notice_file, notice_request_correction
-from .views import pdf_or_back
 
 
 def _with_lines(notices):
@@ -95,7 +94,7 @@ def notice_pdf(request, notice_pk):
     names = [notice.facility.name]
     for line in notice.lines.select_related("staff"):
         names += [line.staff.full_name, line.staff.full_name_kana]
-    return pdf_or_back(
+    return pdfs.pdf_or_back(
         request, lambda: pdfs.change_notice_pdf(program=notice.program, notice=notice),
         f"{form.title}_{notice.facility.name}.pdf", back, names=names,
     )

@@ -4,9 +4,11 @@ Form numbers and titles come from the program's policy profile; dates print in �
 blank versions (no person, no notice) are what the secretariat hands out on paper.
 """
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils import timezone
 
-from core.pdf import render_pdf, unprintable
+from core.pdf import JapaneseFontMissing, pdf_view, render_pdf, unprintable
 
 from .ledger import pledge_text_for_print
 from .models import ChangeKind, Staff
@@ -26,6 +28,24 @@ def _form(program, kind):
 def unprintable_names(*texts):
     """Characters of these names the embedded font cannot draw, to tell the person before printing."""
     return unprintable("".join(t or "" for t in texts))
+
+
+def pdf_or_back(request, make, filename, back, *, names=()):
+    """What the ledger's PDF views answer: the PDF; or back to `back` saying which characters of
+    `names` the font lacks (names typed before input was checked); or, without a Japanese font,
+    core.pdf.pdf_view's page that explains."""
+    try:
+        missing = unprintable_names(*names)
+    except JapaneseFontMissing:
+        missing = []  # pdf_view tells the person
+    if missing:
+        messages.error(
+            request,
+            f"「{'」「'.join(missing)}」は印刷用のフォントにない文字のため、PDFにできません。"
+            "常用の字体に置き換えるか、手書きで補ってください。",
+        )
+        return redirect(back)
+    return pdf_view(request, make, filename)
 
 
 def staff_pledge_pdf(*, program, staff=None):

@@ -7,21 +7,18 @@ whole transaction back; warnings are returned or recorded. E-mail leaves on comm
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from core.services import PolicyBlocked
+from accounts.models import User
+from core.services import PolicyBlocked, policy_check
 from core.services import move_status as _move
 from core.services import save_with_history as _save
-from core.services import warnings_or_raise as _warnings_or_raise
 from policy.rules import check
 
-from . import hooks
+from . import emails, hooks
+from .forms import FacilityForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
 from .models import (
     NOTICE_DUE_DAYS,
@@ -32,11 +29,14 @@ from .models import (
     ChangeKind,
     ChangeNotice,
     DeviceReturn,
+    Facility,
+    FacilityStatus,
     NoticeLine,
     NoticeStatus,
     Pledge,
     PledgeKind,
     PledgeTextKind,
+    Program,
     Role,
     RoleKind,
     Staff,
@@ -46,27 +46,82 @@ from .models import (
 )
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
-NO_MEMBERSHIP_TRACKING = "患者グループの機能がまだないため、参加中の患者グループはないものとして記録しました。"
 
 
 def _locked(staff):
     return Staff.objects.select_for_update().select_related("program", "facility").get(pk=staff.pk)
 
 
+# --- Facilities ----------------------------------------------------------------------------
+
+
+def next_facility_number(program):
+    """`<program code>-NNNN`, one above the highest such number in the program.
+
+    Lock the program row first (facility_enroll does): numbers are allocated one at a time.
+    """
+    prefix = f"{program.code}-"
+    taken = Facility.objects.filter(program=program, number__startswith=prefix).values_list("number", flat=True)
+    highest = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{highest + 1:04d}"
+
+
+@transaction.atomic
+def facility_enroll(
+    *, program, by, name, name_kana, kind, postal_code, address, phone, fax, number=None, approved_on=None
+):
+    """A facility joins the program, active from `approved_on` (today by default).
+
+    `number` is kept when given (a ledger carried over); else the next `<code>-NNNN` is assigned.
+    Names, reading, postal code and phones are validated and normalised as on the forms.
+    """
+    form = FacilityForm({
+        "name": name, "name_kana": name_kana, "kind": kind, "postal_code": postal_code, "address": address,
+        "phone": phone, "fax": fax,
+    })
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    facility = Facility(
+        program=program, number=number or next_facility_number(program), status=FacilityStatus.ACTIVE,
+        approved_on=approved_on or timezone.localdate(), **form.cleaned_data,
+    )
+    return _save(facility, by)
+
+
+@transaction.atomic
+def facility_admin_grant(*, staff, by):
+    """Make a staff member an administrator of their facility: their portal login (reused when the
+    address already has one, else made without a password, which the invitation's link sets) and
+    an active FACILITY_ADMIN role. Returns the login."""
+    user = staff.user or User.objects.filter(email__iexact=staff.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            staff.email, None, full_name=staff.full_name, full_name_kana=staff.full_name_kana
+        )
+    role = Role.objects.filter(
+        user=user, program=staff.program, facility=staff.facility, kind=RoleKind.FACILITY_ADMIN
+    ).first() or Role(user=user, program=staff.program, facility=staff.facility, kind=RoleKind.FACILITY_ADMIN)
+    if role.pk is None or not role.is_active:
+        role.is_active = True
+        _save(role, by)
+    if staff.user_id != user.pk or not staff.is_admin:
+        staff.user, staff.is_admin = user, True
+        _save(staff, by, validate_constraints=False)
+    return user
+
+
 # --- Staff -------------------------------------------------------------------------------
-
-
-def _email_blocks(program, email, *, exclude_pk=None):
-    in_use = Staff.objects.current().filter(program=program).exclude(pk=exclude_pk)
-    facts = {"email": email, "emails_in_use": list(in_use.values_list("email", flat=True))}
-    return [v for v in check(program.variant, "activate_staff", facts) if v.severity == "block"]
 
 
 def _save_staff(staff, by):
     """Save, turning the program-wide e-mail constraint into a form error, never a 500."""
-    blocks = _email_blocks(staff.program, staff.email, exclude_pk=staff.pk)
-    if blocks:
-        raise ValidationError({"email": [v.message for v in blocks]})
+    in_use = Staff.objects.current().filter(program=staff.program).exclude(pk=staff.pk)
+    facts = {"email": staff.email, "emails_in_use": list(in_use.values_list("email", flat=True))}
+    try:
+        policy_check(staff.program, "activate_staff", facts)
+    except PolicyBlocked as blocked:
+        raise ValidationError({"email": blocked.messages}) from blocked
     try:
         with transaction.atomic():  # a savepoint, so a lost race leaves the outer transaction usable
             _save(staff, by, validate_constraints=False)
@@ -79,16 +134,21 @@ def _save_staff(staff, by):
 
 @transaction.atomic
 def staff_add(
-    *, facility, by, full_name, job, email, full_name_kana="", gender="", is_admin=False, started_on=None
+    *, facility, by, full_name, job, email, full_name_kana="", gender="", is_admin=False, started_on=None,
+    on_notice=True,
 ):
-    """A new line in the ledger. It starts pending and becomes active at once if nothing is missing."""
+    """A new line in the ledger. It starts pending and becomes active at once if nothing is missing.
+
+    `on_notice=False` where the facility is being enrolled: its first staff come with the
+    application, not on a change notice.
+    """
     staff = Staff(
         program=facility.program, facility=facility, full_name=full_name, full_name_kana=full_name_kana,
         gender=gender, job=job, email=email.strip(), is_admin=is_admin, started_on=started_on,
         status=StaffStatus.PENDING,
     )
     _save_staff(staff, by)
-    if facility.program.policy.change_notice_required:
+    if on_notice and facility.program.policy.change_notice_required:
         changed_on = started_on or timezone.localdate()
         _notice_add_line(staff=staff, change=ChangeKind.ADD, changed_on=changed_on, by=by)
     staff_try_activate(staff=staff, by=by)
@@ -159,7 +219,7 @@ def _removal_facts(removal):
 def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
     """Take someone off the ledger, in one transaction: all of it happens or none of it.
 
-    Ends every group membership through the registered hooks, recounts what is still open
+    Ends every group membership through hooks.staff_removed, recounts what is still open
     and lets the engine block (STF-REMOVE-GROUPS) if anything is; the person stays in the
     ledger as removed. `devices_returned` is a DeviceReturn value (or a bool).
     """
@@ -170,20 +230,16 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     removal.reason, removal.effective_date = reason, effective_date
     removal.devices, removal.self_withdrawn = _devices(devices_returned), self_withdrawn
     facts = {"notice_filed": _removal_notice_filed(staff), **_removal_facts(removal)}
-    warnings = _warnings_or_raise(check(program.variant, "remove_staff", facts))
+    warnings = policy_check(program, "remove_staff", facts)
 
-    # Saved before the hooks run, so that they can read why the person leaves (退職/異動).
-    _save(removal, by)
-    ended = hooks.end_memberships(staff=staff, removed_by=by, effective_date=effective_date)
-    still_open = hooks.count_open_memberships(staff)
-    warnings += _warnings_or_raise(check(program.variant, "remove_staff", {"open_memberships": still_open}))
+    ended = sum(hooks.staff_removed.call(staff=staff, by=by, reason=reason, effective_date=effective_date))
+    still_open = sum(hooks.open_memberships.call(staff=staff))
+    warnings += policy_check(program, "remove_staff", {"open_memberships": still_open})
 
     removal.memberships_ended, removal.open_memberships_at_removal = ended, still_open
     removal.removed_at, removal.removed_by = timezone.now(), by
     removal.warnings = warnings
-    removal.note = (
-        f"患者グループ{ended}件のメンバーから外しました。" if hooks.membership_tracking_installed() else NO_MEMBERSHIP_TRACKING
-    )
+    removal.note = f"患者グループ{ended}件のメンバーから外しました。"
     _save(removal, by)
     staff.ended_on = effective_date
     _save(staff, by, validate_constraints=False)
@@ -221,7 +277,7 @@ def staff_request_removal(*, staff, by, reason, effective_date, devices_returned
         staff=staff, requested_by=by, reason=reason, effective_date=effective_date,
         devices=_devices(devices_returned), self_withdrawn=self_withdrawn,
     )
-    warnings = _warnings_or_raise(check(staff.program.variant, "remove_staff", _removal_facts(removal)))
+    warnings = policy_check(staff.program, "remove_staff", _removal_facts(removal))
     removal.warnings = warnings
     _save(removal, by)
     _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
@@ -310,21 +366,6 @@ def _notice_add_line(*, staff, change, changed_on, by):
     return line
 
 
-def _notice_url(notice):
-    return settings.SITE_URL.rstrip("/") + reverse("facilities:notice-detail", args=[notice.pk])
-
-
-def _mail_on_commit(template, notice, recipients):
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return
-    form = notice.program.policy.form("change_notice")
-    context = {"notice": notice, "url": _notice_url(notice), "form": form}
-    subject = render_to_string(f"facilities/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"facilities/email/{template}.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
-
-
 @transaction.atomic
 def notice_file(*, notice, by):
     """The facility files its notice; removals waiting for it are completed in the same transaction."""
@@ -349,7 +390,7 @@ def notice_file(*, notice, by):
                 )
             except PolicyBlocked as exc:
                 raise PolicyBlocked(exc.violations, prefix=f"{line.staff.full_name}さん: ") from exc
-    _mail_on_commit("notice_filed", notice, [notice.program.secretariat_email])
+    emails.notice_filed(notice)
     return notice
 
 
@@ -369,7 +410,7 @@ def _decide(notice, by, to, comment=""):
 @transaction.atomic
 def notice_acknowledge(*, notice, by):
     notice = _decide(notice, by, NoticeStatus.ACKNOWLEDGED)
-    _mail_on_commit("notice_acknowledged", notice, _facility_admin_emails(notice.facility))
+    emails.notice_acknowledged(notice, _facility_admin_emails(notice.facility))
     return notice
 
 
@@ -379,5 +420,5 @@ def notice_request_correction(*, notice, by, comment):
     if not comment:
         raise ValidationError({"comment": ["直してほしいところを書いてください。"]})
     notice = _decide(notice, by, NoticeStatus.CORRECTION, comment)
-    _mail_on_commit("notice_correction", notice, _facility_admin_emails(notice.facility))
+    emails.notice_correction(notice, _facility_admin_emails(notice.facility))
     return notice

@@ -6,18 +6,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import hooks, pdfs
+from core.views import show_warnings
+
+from . import pdfs
 from .access import can_manage, get_staff_for_user
 from .forms import PledgeForm, RemovalForm, StaffForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
 from .models import ChangeKind, StaffStatus
 from .services import notice_comes_first, pledge_record, staff_activate, staff_request_removal, staff_update
-from .views import pdf_or_back
-
-
-def _show_warnings(request, records):
-    for warning in records:
-        messages.warning(request, warning["message"] if isinstance(warning, dict) else warning.message)
 
 
 def staff_detail(request, staff_pk):
@@ -84,7 +80,7 @@ def staff_remove_view(request, staff_pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            _show_warnings(request, removal.warnings)
+            show_warnings(request, removal.warnings)
             line = staff.notice_lines.filter(change=ChangeKind.REMOVE).select_related("notice").first()
             if removal.removed_at is None:
                 messages.success(
@@ -102,7 +98,6 @@ def staff_remove_view(request, staff_pk):
         {
             "staff": staff, "facility": staff.facility, "form": form, "policy": staff.program.policy,
             "notice_first": notice_comes_first(staff.program),
-            "tracking": hooks.membership_tracking_installed(),
         },
     )
 
@@ -137,7 +132,7 @@ def staff_pledge_pdf(request, staff_pk):
     if staff.program.policy.form("staff_pledge") is None:
         messages.error(request, "このネットワークには職員ごとの誓約書の様式がありません。")
         return redirect(back)
-    return pdf_or_back(
+    return pdfs.pdf_or_back(
         request, lambda: pdfs.staff_pledge_pdf(program=staff.program, staff=staff),
         f"誓約書_{staff.full_name}.pdf", back,
         names=[staff.full_name, staff.full_name_kana, staff.facility.name],

@@ -7,8 +7,6 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.pdf import JapaneseFontMissing, pdf_response
-
 from . import pdfs
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from .exports import ledger_csv_response, program_staff_csv_response
@@ -98,28 +96,10 @@ def program_staff_csv(request, slug):
     return program_staff_csv_response(program, staff)
 
 
-def pdf_or_back(request, make, filename, back, *, names=()):
-    """A PDF, or back to `back` saying why not (a character the font lacks, no Japanese font)."""
-    missing = pdfs.unprintable_names(*names)
-    if missing:
-        messages.error(
-            request,
-            f"「{'」「'.join(missing)}」は印刷用のフォントにない文字のため、PDFにできません。"
-            "常用の字体に置き換えるか、手書きで補ってください。",
-        )
-        return redirect(back)
-    try:
-        content = make()
-    except JapaneseFontMissing as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
-    return pdf_response(content, filename)
-
-
 def ledger_pdf(request, facility_pk):
     facility = get_facility_for_user(request.user, facility_pk)
     names = Staff.objects.filter(facility=facility).values_list("full_name", "full_name_kana")
-    return pdf_or_back(
+    return pdfs.pdf_or_back(
         request, lambda: pdfs.ledger_pdf(facility=facility), f"管理台帳_{facility.name}.pdf",
         reverse("facilities:facility-detail", args=[facility.pk]),
         names=[facility.name, *(name for pair in names for name in pair)],

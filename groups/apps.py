@@ -13,6 +13,6 @@ class GroupsConfig(AppConfig):
 
         from . import erasure, services
 
-        facilities_hooks.register_staff_removal_hook(services.end_memberships_of_removed_staff)
-        facilities_hooks.register_open_membership_counter(services.count_open_memberships)
-        consent_hooks.register_patient_erasure_hook(erasure.end_groups_of_erased_patient)
+        facilities_hooks.staff_removed.connect(services.memberships_end_for_removed_staff)
+        facilities_hooks.open_memberships.connect(services.open_membership_count)
+        consent_hooks.patient_erased.connect(erasure.end_groups_of_erased_patient)

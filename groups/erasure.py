@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from consent.erasure import ERASED, personal_strings, redact
 from consent.models import ConsentRecord
+from core.services import move_status, save_with_history
 from core.text import nfkc
 
 from .models import (
@@ -26,7 +27,7 @@ from .models import (
     Membership,
     TaskKind,
 )
-from .services import _end, _move, _save, _task
+from .services import membership_end, task_open
 
 ARCHIVE_REASON = "患者情報の削除"
 
@@ -67,19 +68,20 @@ def _close(group, by, today):
     """End every open membership and archive the group; tasks name the group by number."""
     ended = 0
     for membership in group.memberships.open().select_related("staff"):
-        _end(membership, by=by, reason=EndReason.PATIENT_ERASED, ended_on=today, group_label=group.code)
+        membership_end(membership=membership, by=by, reason=EndReason.PATIENT_ERASED, ended_on=today,
+                       group_label=group.code)
         ended += 1
     if group.status == GroupStatus.ACTIVE:
-        _move(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
+        move_status(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
         group.archived_on, group.archive_reason = today, ARCHIVE_REASON
-        _save(group, by)
-        _task(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.code}」を保管する", by=by,
-              detail="患者情報の削除に伴う保管")
+        save_with_history(group, by)
+        task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.code}」を保管する", by=by,
+                  detail="患者情報の削除に伴う保管")
     return ended
 
 
 def end_groups_of_erased_patient(*, patient, by):
-    """Registered with consent.hooks: returns how many memberships it ended."""
+    """Receiver of consent.hooks.patient_erased: returns how many memberships it ended."""
     today = timezone.localdate()
     locked = Group.objects.filter(patient=patient).select_for_update(of=("self",)).select_related("patient")
     groups = list(locked.order_by("pk"))

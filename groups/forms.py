@@ -1,4 +1,8 @@
-"""Forms of the groups app: validate and normalise what people type; the services act."""
+"""Forms of the groups app: validate and normalise what people type; the services act.
+
+Text people type here ends up in MCS task titles, the review report (PDF and CSV) and the
+register, so it goes through core.forms' NameField/ProseField: printed text the font can draw.
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -6,20 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Patient, PatientStatus
+from core.forms import DateInput, NameField, PastDateField, ProseField
 from core.text import katakana, nfkc
 from core.wareki import wareki
 from facilities.models import Facility, FacilityStatus, JobType, Staff, StaffStatus, role_facility_ids
 
 from .models import CampaignScope, Decision, EndReason, GroupKind, MemberKind
 from .services import family_blocks
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def not_future(value, label):
-    if value and value > timezone.localdate():
-        raise ValidationError(f"{label}に未来の日付は入れられません。")
-    return value
 
 
 def staff_label(staff):
@@ -47,9 +44,15 @@ def kind_choices(program):
 
 
 class GroupCreateForm(forms.Form):
+    # Where a block of the engine points (core.forms.add_service_errors).
+    policy_fields = {
+        "GRP-CONSENT": "patient", "GRP-DUP": "patient", "GRP-FREE-PATIENT": "patient",
+        "MBR-STAFF-ONLY": "kind", "MBR-FAMILY": "kind",
+    }
+
     kind = forms.ChoiceField(label="種類", widget=forms.RadioSelect)
     patient = PatientChoiceField(label="患者", queryset=Patient.objects.none(), required=False)
-    title = forms.CharField(label="グループ名（自由グループ）", max_length=100, required=False)
+    title = NameField(label="グループ名（自由グループ）", max_length=100, required=False)
     leader = StaffChoiceField(label="リーダー（MCSでグループを管理し、定期精査をする人）", queryset=Staff.objects.none())
     by_doctor_delegate = forms.BooleanField(label="主治医の指示を受けて作成する", required=False)
 
@@ -75,9 +78,6 @@ class GroupCreateForm(forms.Form):
             del self.fields["by_doctor_delegate"]
         if not policy.free_groups_allowed:
             del self.fields["title"]
-
-    def clean_title(self):
-        return nfkc(self.cleaned_data.get("title", ""))
 
     def clean(self):
         data = super().clean()
@@ -147,17 +147,11 @@ class PersonForm(forms.Form):
         label="誰が参加しますか", widget=forms.RadioSelect,
         choices=[(kind.value, kind.label) for kind in (MemberKind.PATIENT, MemberKind.FAMILY)],
     )
-    person_name = forms.CharField(label="氏名", max_length=100)
-    relationship = forms.CharField(label="続柄（家族のとき）", max_length=50, required=False)
+    person_name = NameField(label="氏名", max_length=100)
+    relationship = NameField(label="続柄（家族のとき）", max_length=50, required=False)
     family_agreed = forms.BooleanField(
         label="参加の必要性を医療・介護の関係者で話し合い、合意しました", required=False,
     )
-
-    def clean_person_name(self):
-        return nfkc(self.cleaned_data["person_name"])
-
-    def clean_relationship(self):
-        return nfkc(self.cleaned_data["relationship"])
 
     def clean(self):
         data = super().clean()
@@ -174,14 +168,8 @@ REMOVAL_REASONS = [
 
 class MemberRemoveForm(forms.Form):
     reason = forms.ChoiceField(label="理由", choices=REMOVAL_REASONS, widget=forms.RadioSelect)
-    note = forms.CharField(label="補足", max_length=200, required=False)
-    ended_on = forms.DateField(label="解除日", widget=DATE, initial=timezone.localdate)
-
-    def clean_note(self):
-        return nfkc(self.cleaned_data["note"])
-
-    def clean_ended_on(self):
-        return not_future(self.cleaned_data["ended_on"], "解除日")
+    note = NameField(label="補足", max_length=200, required=False)
+    ended_on = PastDateField(label="解除日", initial=timezone.localdate)
 
     def clean(self):
         data = super().clean()
@@ -191,19 +179,13 @@ class MemberRemoveForm(forms.Form):
 
 
 class ArchiveForm(forms.Form):
-    reason = forms.CharField(label="保管の理由", max_length=200, help_text="例: 死亡のため、利用終了のため")
-    archived_on = forms.DateField(label="保管日", widget=DATE, initial=timezone.localdate)
-
-    def clean_reason(self):
-        return nfkc(self.cleaned_data["reason"])
-
-    def clean_archived_on(self):
-        return not_future(self.cleaned_data["archived_on"], "保管日")
+    reason = NameField(label="保管の理由", max_length=200, help_text="例: 死亡のため、利用終了のため")
+    archived_on = PastDateField(label="保管日", initial=timezone.localdate)
 
 
 class DeletionForm(forms.Form):
-    reason = forms.CharField(label="削除の申出の内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             help_text="いつ、誰から、どのような申出があったかを書きます。")
+    reason = ProseField(label="削除の申出の内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+                        help_text="いつ、誰から、どのような申出があったかを書きます。")
     via_secretariat = forms.TypedChoiceField(
         label="誰がMCSで削除しますか", widget=forms.RadioSelect, coerce=lambda v: v == "yes",
         choices=[("yes", "事務局に依頼する"), ("no", "連携元事業所がMCSで削除する")], initial="yes",
@@ -214,9 +196,6 @@ class DeletionForm(forms.Form):
         if program.policy.deletion_via_secretariat:
             # The policy routes every deletion through the secretariat: there is nothing to choose.
             del self.fields["via_secretariat"]
-
-    def clean_reason(self):
-        return nfkc(self.cleaned_data["reason"])
 
 
 def _joinable(program_id):
@@ -236,10 +215,7 @@ class LeaderForm(forms.Form):
 
 
 class TaskConfirmForm(forms.Form):
-    note = forms.CharField(label="メモ", max_length=200, required=False)
-
-    def clean_note(self):
-        return nfkc(self.cleaned_data["note"])
+    note = NameField(label="メモ", max_length=200, required=False)
 
 
 class AssociationAdminForm(forms.Form):
@@ -252,11 +228,11 @@ class AssociationAdminForm(forms.Form):
 
 
 class CampaignForm(forms.Form):
-    title = forms.CharField(label="名称", max_length=100, required=False, help_text="空欄なら開始日から付けます。")
+    title = NameField(label="名称", max_length=100, required=False, help_text="空欄なら開始日から付けます。")
     scope = forms.ChoiceField(label="対象", widget=forms.RadioSelect)
     facility = forms.ModelChoiceField(label="事業所（1つの事業所のとき）", queryset=Facility.objects.none(),
                                       required=False)
-    due_on = forms.DateField(label="期限", widget=DATE)
+    due_on = forms.DateField(label="期限", widget=DateInput)
 
     def __init__(self, *args, program, secretariat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,9 +244,6 @@ class CampaignForm(forms.Form):
             del self.fields["facility"]
         self.fields["scope"].choices = [(s.value, s.label) for s in scopes]
         self.fields["scope"].initial = scopes[0].value
-
-    def clean_title(self):
-        return nfkc(self.cleaned_data["title"])
 
     def clean_due_on(self):
         value = self.cleaned_data["due_on"]
@@ -288,8 +261,8 @@ class CampaignForm(forms.Form):
 class WorksheetForm(forms.Form):
     """One decision and reason per member row, named by the membership's pk."""
 
-    note = forms.CharField(label="所見（グループ全体について）", widget=forms.Textarea(attrs={"rows": 2}),
-                           required=False, max_length=2000)
+    note = ProseField(label="所見（グループ全体について）", widget=forms.Textarea(attrs={"rows": 2}),
+                      required=False, max_length=2000)
 
     def __init__(self, *args, rows, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,7 +274,7 @@ class WorksheetForm(forms.Form):
                 label=row.membership.display_name, choices=choices, required=False,
                 initial=decision.decision if decision else "",
             )
-            self.fields[f"reason_{pk}"] = forms.CharField(
+            self.fields[f"reason_{pk}"] = NameField(
                 label="理由", max_length=200, required=False, initial=decision.reason if decision else "",
             )
             row.decision_field, row.reason_field = self[f"decision_{pk}"], self[f"reason_{pk}"]
@@ -310,7 +283,8 @@ class WorksheetForm(forms.Form):
         data = super().clean()
         for row in self.rows:
             pk = row.membership.pk
-            data[f"reason_{pk}"] = nfkc(data.get(f"reason_{pk}", ""))
+            if f"reason_{pk}" not in data:
+                continue  # the reason has an error of its own already
             if data.get(f"decision_{pk}") in (Decision.REMOVE, Decision.UNSURE) and not data[f"reason_{pk}"]:
                 self.add_error(f"reason_{pk}", "「解除」「要確認」には理由を書いてください。")
         return data

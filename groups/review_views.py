@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.pdf import pdf_view
+from core.views import show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, queries, reports, reviews
@@ -164,8 +165,7 @@ def review_complete(request, review_pk):
         for message in error.messages:
             messages.error(request, message)
     else:
-        for finding in done.findings:
-            messages.warning(request, finding["message"])
+        show_warnings(request, done.findings)
         removed = f"{done.removed_count}人を外しました。MCSでもグループから外してください。" if done.removed_count else ""
         messages.success(request, f"精査を完了しました。{removed}")
     return redirect("groups:review-worksheet", review_pk=review.pk)

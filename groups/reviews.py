@@ -14,12 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import emails
-from core.emails import absolute_url
+from core.services import move_status, policy_check, save_with_history
 from core.wareki import wareki
 from facilities.models import Program
-from policy.rules import check
 
+from . import emails
 from .models import (
     OPEN_STATUSES,
     REVIEW_TRANSITIONS,
@@ -34,7 +33,7 @@ from .models import (
     ReviewStatus,
 )
 from .queries import member_rows, review_facts
-from .services import _end, _move, _save, _warnings_or_raise
+from .services import membership_end
 
 BATCH = 2000
 ALREADY_COMPLETED = "この精査は{when}に{who}さんが完了しています。解除はそのときに反映済みです。"
@@ -51,22 +50,6 @@ def campaign_groups(*, program, scope, by=None, facility=None, today=None):
     elif scope == CampaignScope.LED:
         groups = groups.filter(leader__user=by)
     return groups.exclude(reviews__status__in=[ReviewStatus.OPEN, ReviewStatus.ESCALATED])
-
-
-def _mail_reviewers(campaign, reviews):
-    """One mail per reviewer with a portal account, however many groups they review."""
-    per_email = defaultdict(int)
-    for email in reviews:
-        per_email[email] += 1
-    if not per_email:
-        return
-    url = absolute_url("groups:campaign-detail", campaign.pk)
-    emails.send_after_commit(*(
-        emails.message("groups/email/review_started", {
-            "campaign": campaign, "count": count, "url": url, "due_on": wareki(campaign.due_on),
-        }, [email])
-        for email, count in per_email.items()
-    ))
 
 
 @transaction.atomic
@@ -94,7 +77,7 @@ def campaign_start(*, program, by, due_on, scope, title="", facility=None):
         scope_facility=facility if scope == CampaignScope.FACILITY else None, due_on=due_on, started_by=by,
         started_on=today,
     )
-    _save(campaign, by)
+    save_with_history(campaign, by)
     reviews = [GroupReview(campaign=campaign, group_id=pk, reviewer_id=leader)
                for pk, leader, _, _ in targets]
     try:
@@ -102,7 +85,7 @@ def campaign_start(*, program, by, due_on, scope, title="", facility=None):
             bulk_create_with_history(reviews, GroupReview, batch_size=BATCH, default_user=by)
     except IntegrityError as exc:
         raise ValidationError("別の定期精査が同時に始まりました。もう一度開始してください。") from exc
-    _mail_reviewers(campaign, [email for _, _, email, active in targets if email and active])
+    emails.review_started(campaign, [email for _, _, email, active in targets if email and active])
     return campaign, len(reviews)
 
 
@@ -148,10 +131,10 @@ def decisions_save(*, review, by, decisions, note=None):
         if row.pk and (row.decision, row.reason) == (decision, reason):
             continue
         row.decision, row.reason, row.decided_by, row.decided_at = decision, reason, by, now
-        _save(row, by, validate_constraints=False)
+        save_with_history(row, by, validate_constraints=False)
     if note is not None:
         review.note = note.strip()
-        _save(review, by)
+        save_with_history(review, by)
     return review
 
 
@@ -173,23 +156,24 @@ def review_complete(*, review, by):
     if missing:
         raise ValidationError(f"まだ判断していないメンバーがいます: {'、'.join(missing)}。全員について判断してください。")
     facts = review_facts(group, rows, today=today, at_completion=True)
-    findings = _warnings_or_raise(check(group.program.variant, "review_group", facts))
+    findings = policy_check(group.program, "review_group", facts)
     now, removed = timezone.now(), 0
     for row in rows:
         decision = row.decision
         if decision.decision != Decision.REMOVE or decision.applied_at is not None:
             continue
         if row.membership.status in OPEN_STATUSES:
-            _end(row.membership, by=by, reason=EndReason.REVIEW, ended_on=today, note=decision.reason)
+            membership_end(membership=row.membership, by=by, reason=EndReason.REVIEW, ended_on=today,
+                           note=decision.reason)
             removed += 1
         decision.applied_at = now
-        _save(decision, by, validate_constraints=False)
-    _move(review, ReviewStatus.COMPLETED, REVIEW_TRANSITIONS, "精査")
+        save_with_history(decision, by, validate_constraints=False)
+    move_status(review, ReviewStatus.COMPLETED, REVIEW_TRANSITIONS, "精査")
     review.completed_at, review.completed_by = now, by
     review.removed_count, review.findings = removed, findings
-    _save(review, by)
+    save_with_history(review, by)
     group.last_reviewed_on = today
-    _save(group, by)
+    save_with_history(group, by)
     return review
 
 
@@ -213,15 +197,5 @@ def reviews_escalate(*, today=None):
     per_program = defaultdict(int)
     for review in overdue:
         per_program[review.campaign.program] += 1
-    _mail_secretariats(per_program)
+    emails.reviews_escalated(per_program)
     return len(overdue)
-
-
-def _mail_secretariats(per_program):
-    emails.send_after_commit(*(
-        emails.message("groups/email/reviews_escalated", {
-            "program": program, "count": count, "url": absolute_url("groups:dashboard", program.slug),
-        }, [program.secretariat_email])
-        for program, count in per_program.items()
-    ))
-

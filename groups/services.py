@@ -3,11 +3,9 @@
 Keyword-only functions, one transaction each, the policy engine asked before acting:
 blocks raise `PolicyBlocked` (rolling everything back), warnings are recorded. Every change
 that must also be made in MCS opens an McsTask in the same transaction. Periodic reviews
-live in groups/reviews.py. `_save` (full_clean, history user) and `_move` (status tables) are the
-staff ledger's own helpers, reused rather than copied.
+live in groups/reviews.py; `membership_end` and `task_open` are the pieces they and
+groups/erasure.py share with this module.
 """
-
-import dataclasses
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,12 +13,9 @@ from django.utils import timezone
 
 from consent.models import CareTeam, CareTeamReason, ConsentRecord, Patient
 from consent.services import care_team_add, obtainer_roles
-from core.services import PolicyBlocked
-from core.services import move_status as _move
-from core.services import save_with_history as _save
+from core.services import PolicyBlocked, move_status, policy_check, save_with_history
 from facilities.ledger import staff_with_ledger
-from facilities.models import FacilityStatus, Program, StaffRemoval, StaffStatus, role_facility_ids
-from policy.rules import check
+from facilities.models import FacilityStatus, Program, StaffStatus, role_facility_ids
 
 from .models import (
     GROUP_TRANSITIONS,
@@ -43,12 +38,6 @@ ALREADY_MEMBER = "この人はすでにこのグループのメンバー（招�
 NOT_ACTIVE = "保管・削除されたグループは変更できません。先に保管から戻してください。"
 
 
-def _warnings_or_raise(violations):
-    if any(v.severity == "block" for v in violations):
-        raise PolicyBlocked(violations)
-    return [dataclasses.asdict(v) for v in violations if v.severity == "warn"]
-
-
 def _locked_group(group):
     groups = Group.objects.select_for_update(of=("self",))
     return groups.select_related("program", "patient", "origin_facility").get(pk=group.pk)
@@ -62,20 +51,21 @@ def _require_active(group):
 # --- MCS tasks ---------------------------------------------------------------------------
 
 
-def _task(*, group, kind, title, by, membership=None, for_secretariat=False, detail=""):
+@transaction.atomic
+def task_open(*, group, kind, title, by, membership=None, for_secretariat=False, detail=""):
     """Open a task for whoever runs the group in MCS: its origin facility, or the secretariat."""
     task = McsTask(
         program_id=group.program_id, group=group, membership=membership, kind=kind, title=title,
         detail=detail, facility_id=None if for_secretariat else group.origin_facility_id,
         for_secretariat=for_secretariat, created_by=by,
     )
-    return _save(task, by)
+    return save_with_history(task, by)
 
 
 def _member_task(membership, kind, by, *, group_label=None):
     verb = {TaskKind.INVITE: "に招待する", TaskKind.REMOVE: "から外す"}[kind]
     title = f"MCSで{membership.display_name}さんを「{group_label or membership.group.name}」{verb}"
-    return _task(group=membership.group, kind=kind, title=title, by=by, membership=membership)
+    return task_open(group=membership.group, kind=kind, title=title, by=by, membership=membership)
 
 
 @transaction.atomic
@@ -86,7 +76,7 @@ def task_confirm(*, task, by, note=""):
         raise ValidationError("この作業はすでに対応済みになっています。")
     task.status, task.done_at, task.done_by = TaskStatus.DONE, timezone.now(), by
     task.done_note = note.strip()
-    _save(task, by)
+    save_with_history(task, by)
     if task.kind == TaskKind.DELETE:
         _mark_deleted(task.group, by)
     return task
@@ -118,7 +108,11 @@ def member_facts(staff):
 def family_blocks(program):
     """Why patients and families may not join groups in this program ([] where they may)."""
     facts = {"member_kind": MemberKind.FAMILY.value, "family_agreed": True}
-    return [v for v in check(program.variant, "add_member", facts) if v.severity == "block"]
+    try:
+        policy_check(program, "add_member", facts)
+    except PolicyBlocked as blocked:
+        return blocked.violations
+    return []
 
 
 def designated_association_admin(program):
@@ -185,7 +179,7 @@ def group_create(
     if kind == GroupKind.FREE and not policy.free_groups_allowed:
         raise ValidationError({"kind": f"「{policy.policy_title}」には自由グループの定めがありません。"})
     if kind == GroupKind.FAMILY and (blocks := family_blocks(program)):
-        raise ValidationError({"kind": [v.message for v in blocks]})
+        raise PolicyBlocked(blocks)
     if patient is not None:
         # Lock the patient so two groups for one patient cannot slip past GRP-DUP together.
         patients = Patient.objects.select_for_update(of=("self",))
@@ -199,15 +193,15 @@ def group_create(
         program=program, by=by, kind=kind, patient=patient, origin_facility=origin,
         by_doctor_delegate=by_doctor_delegate,
     )
-    warnings = _warnings_or_raise(check(program.variant, "create_group", facts))
+    warnings = policy_check(program, "create_group", facts)
     today = timezone.localdate()
     group = Group(
         program=program, kind=kind, patient=patient, title=title.strip(), origin_facility=origin,
         leader=leader, consent_basis=facts.get("consent", ""), warnings=warnings, created_by=by,
         created_on=today,
     )
-    _save(group, by)
-    _task(group=group, kind=TaskKind.CREATE, title=f"MCSで「{group.name}」を作成する", by=by)
+    save_with_history(group, by)
+    task_open(group=group, kind=TaskKind.CREATE, title=f"MCSで「{group.name}」を作成する", by=by)
     _add_staff(group=group, staff=leader, by=by, accepted=True)
     if kind in PATIENT_KINDS and policy.association_admin_in_group:
         admin = designated_association_admin(program)
@@ -222,11 +216,11 @@ def group_archive(*, group, by, reason, archived_on):
     group = _locked_group(group)
     if archived_on > timezone.localdate():
         raise ValidationError({"archived_on": "保管日に未来の日付は入れられません。"})
-    _move(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
+    move_status(group, GroupStatus.ARCHIVED, GROUP_TRANSITIONS, "グループ")
     group.archived_on, group.archive_reason = archived_on, reason.strip()
-    _save(group, by)
-    _task(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
-          detail=group.archive_reason)
+    save_with_history(group, by)
+    task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
+              detail=group.archive_reason)
     return group
 
 
@@ -239,11 +233,11 @@ def group_restore(*, group, by):
             "kind": group.kind, "consent": consent_state(group.patient),
             "active_groups_for_patient": Group.objects.active().filter(patient_id=group.patient_id).count(),
         }
-        _warnings_or_raise(check(group.program.variant, "create_group", facts))
-    _move(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")
+        policy_check(group.program, "create_group", facts)
+    move_status(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")
     group.archived_on, group.archive_reason = None, ""
-    _save(group, by)
-    _task(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
+    save_with_history(group, by)
+    task_open(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
     return group
 
 
@@ -256,7 +250,7 @@ def group_request_deletion(*, group, by, reason, via_secretariat=None):
         raise ValidationError("このグループはすでに削除されています。")
     if via_secretariat is None:
         via_secretariat = group.program.policy.deletion_via_secretariat
-    _warnings_or_raise(check(group.program.variant, "request_deletion", {"via_secretariat": via_secretariat}))
+    policy_check(group.program, "request_deletion", {"via_secretariat": via_secretariat})
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "削除の申出の内容を書いてください。"})
@@ -264,7 +258,7 @@ def group_request_deletion(*, group, by, reason, via_secretariat=None):
         raise ValidationError("このグループの削除はすでに依頼されています。")
     try:
         with transaction.atomic():
-            return _task(
+            return task_open(
                 group=group, kind=TaskKind.DELETE, title=f"MCSで「{group.name}」を削除する（患者・家族の申出）",
                 by=by, for_secretariat=via_secretariat, detail=reason,
             )
@@ -274,12 +268,14 @@ def group_request_deletion(*, group, by, reason, via_secretariat=None):
 
 def _mark_deleted(group, by):
     group = _locked_group(group)
-    _move(group, GroupStatus.DELETED, GROUP_TRANSITIONS, "グループ")
+    move_status(group, GroupStatus.DELETED, GROUP_TRANSITIONS, "グループ")
     group.deleted_on = timezone.localdate()
-    _save(group, by)
+    save_with_history(group, by)
     # The group is gone in MCS, so its members are too: nothing left to do there.
     for membership in group.memberships.open().select_related("staff"):
-        _end(membership, by=by, reason=EndReason.GROUP_DELETED, ended_on=group.deleted_on, task=False)
+        membership_end(
+            membership=membership, by=by, reason=EndReason.GROUP_DELETED, ended_on=group.deleted_on, task=False
+        )
     return group
 
 
@@ -293,11 +289,11 @@ def group_set_leader(*, group, by, leader):
     if not group.memberships.open().filter(staff=leader).exists():
         _add_staff(group=group, staff=leader, by=by)
     else:
-        _warnings_or_raise(check(group.program.variant, "add_member", member_facts(leader)))
+        policy_check(group.program, "add_member", member_facts(leader))
     group.leader = leader
-    _save(group, by)
-    _task(group=group, kind=TaskKind.LEADER, by=by,
-          title=f"MCSで「{group.name}」の管理者を{leader.full_name}さんにする")
+    save_with_history(group, by)
+    task_open(group=group, kind=TaskKind.LEADER, by=by,
+              title=f"MCSで「{group.name}」の管理者を{leader.full_name}さんにする")
     return group
 
 
@@ -309,7 +305,7 @@ def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
         raise ValidationError("このネットワークの職員だけを招待できます。")
     if group.memberships.open().filter(staff=staff).exists():
         raise ValidationError(ALREADY_MEMBER)
-    warnings = _warnings_or_raise(check(group.program.variant, "add_member", member_facts(staff)))
+    warnings = policy_check(group.program, "add_member", member_facts(staff))
     today = timezone.localdate()
     membership = Membership(
         group=group, member_kind=MemberKind.STAFF, staff=staff, is_association_admin=association_admin,
@@ -318,7 +314,7 @@ def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
     )
     try:
         with transaction.atomic():  # a savepoint: a lost race is a form error, the outer work goes on
-            _save(membership, by, validate_constraints=False)
+            save_with_history(membership, by, validate_constraints=False)
     except IntegrityError as exc:
         if "membership_one_open_per_staff" in str(exc) or "UNIQUE" in str(exc):
             raise ValidationError(ALREADY_MEMBER) from exc
@@ -345,14 +341,14 @@ def member_add_person(*, group, by, member_kind, person_name, relationship="", f
     if member_kind not in (MemberKind.PATIENT, MemberKind.FAMILY):
         raise ValueError(f"not a patient or family member kind: {member_kind!r}")
     facts = {"member_kind": str(member_kind), "family_agreed": bool(family_agreed)}
-    warnings = _warnings_or_raise(check(group.program.variant, "add_member", facts))
+    warnings = policy_check(group.program, "add_member", facts)
     if group.kind != GroupKind.FAMILY:
         raise ValidationError("患者・家族は「家族も参加する患者グループ」にだけ招待できます。")
     membership = Membership(
         group=group, member_kind=member_kind, person_name=person_name.strip(),
         relationship=relationship.strip(), invited_on=timezone.localdate(), invited_by=by, warnings=warnings,
     )
-    _save(membership, by)
+    save_with_history(membership, by)
     _member_task(membership, TaskKind.INVITE, by)
     return membership
 
@@ -376,16 +372,20 @@ def member_respond(*, membership, by, accepted, responded_on=None):
     membership = Membership.objects.select_for_update().select_related("group").get(pk=membership.pk)
     _require_active(membership.group)
     to = MembershipStatus.ACCEPTED if accepted else MembershipStatus.DECLINED
-    _move(membership, to, MEMBERSHIP_TRANSITIONS, "招待")
+    move_status(membership, to, MEMBERSHIP_TRANSITIONS, "招待")
     membership.responded_on = responded_on or timezone.localdate()
-    return _save(membership, by)
+    return save_with_history(membership, by)
 
 
-def _end(membership, *, by, reason, ended_on, note="", task=True, group_label=None):
-    _move(membership, MembershipStatus.REMOVED, MEMBERSHIP_TRANSITIONS, "メンバー")
+@transaction.atomic
+def membership_end(*, membership, by, reason, ended_on, note="", task=True, group_label=None):
+    """End a membership (an EndReason, the day, a note); removing the person in MCS becomes a task
+    unless `task` is False (the group is gone there too). `group_label` names the group in the
+    task where its name must not be written (an erased patient's)."""
+    move_status(membership, MembershipStatus.REMOVED, MEMBERSHIP_TRANSITIONS, "メンバー")
     membership.ended_on, membership.end_reason, membership.end_note = ended_on, reason, note
     membership.ended_by = by
-    _save(membership, by)
+    save_with_history(membership, by)
     if task:
         _member_task(membership, TaskKind.REMOVE, by, group_label=group_label)
     return membership
@@ -401,11 +401,11 @@ def member_remove(*, membership, by, reason, note="", ended_on=None):
         raise ValidationError("リーダーは外せません。先にリーダーを別の人に変更してください。")
     if membership.is_association_admin and membership.is_open:
         # The engine says whether a group may be left without its 医師会管理者.
-        _warnings_or_raise(check(group.program.variant, "review_group", {"has_association_admin": False}))
+        policy_check(group.program, "review_group", {"has_association_admin": False})
     ended_on = ended_on or timezone.localdate()
     if ended_on > timezone.localdate():
         raise ValidationError({"ended_on": "解除日に未来の日付は入れられません。"})
-    return _end(membership, by=by, reason=reason, ended_on=ended_on, note=note.strip())
+    return membership_end(membership=membership, by=by, reason=reason, ended_on=ended_on, note=note.strip())
 
 
 # --- The 医師会管理者 ----------------------------------------------------------------------
@@ -422,38 +422,29 @@ def association_admin_designate(*, program, by, staff):
     designation = AssociationAdmin.objects.filter(program=program).first()
     designation = designation or AssociationAdmin(program=program)
     designation.staff, designation.designated_by = staff, by
-    return _save(designation, by, validate_unique=False)
+    return save_with_history(designation, by, validate_unique=False)
 
 
 # --- Hooks for other apps ----------------------------------------------------------------
 
 
-def _removal_reason(staff, reason):
-    if reason in EndReason.values:
-        return reason
-    removal = StaffRemoval.objects.filter(staff=staff).first()
-    if removal is not None and removal.reason in EndReason.values:
-        return removal.reason
-    return EndReason.OTHER
-
-
-def end_memberships_of_removed_staff(*, staff, removed_by, effective_date, reason=None):
-    """facilities' staff-removal hook: the person leaves every group, each removal a task in MCS.
+def memberships_end_for_removed_staff(*, staff, by, reason, effective_date):
+    """Receiver of facilities.hooks.staff_removed: the person leaves every group, each removal a task
+    in MCS; returns how many memberships it ended.
 
     Runs inside facilities.services.staff_remove's transaction, so the removal and this
-    happen together or not at all.
+    happen together or not at all. `reason` is the removal's (退職, 異動, 担当外れ).
     """
-    reason = _removal_reason(staff, reason)
+    reason = reason if reason in EndReason.values else EndReason.OTHER
     note = "" if reason != EndReason.OTHER else "職員の削除（退職・異動など）"
     memberships = Membership.objects.open().filter(staff=staff).select_for_update(of=("self",))
     ended = 0
     for membership in memberships.select_related("group", "staff"):
-        _end(membership, by=removed_by, reason=reason, ended_on=effective_date, note=note)
+        membership_end(membership=membership, by=by, reason=reason, ended_on=effective_date, note=note)
         ended += 1
     return ended
 
 
-def count_open_memberships(staff):
-    """facilities' counter: the memberships the person still holds."""
+def open_membership_count(*, staff):
+    """Receiver of facilities.hooks.open_memberships: the memberships the person still holds."""
     return Membership.objects.open().filter(staff=staff).count()
-

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.views import show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
@@ -41,12 +42,6 @@ from .forms import (
 from .models import OPEN_STATUSES, AssociationAdmin, Group, GroupKind, GroupStatus, McsTask, TaskStatus
 
 PAGE_SIZE = 50
-
-
-def _say(request, warnings, success):
-    for warning in warnings:
-        messages.warning(request, warning["message"])
-    messages.success(request, success)
 
 
 def _errors(request, error):
@@ -103,7 +98,8 @@ def group_create(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _say(request, group.warnings, "グループを登録しました。MCSでグループを作成し、作業を「対応済み」にしてください。")
+            show_warnings(request, group.warnings)
+            messages.success(request, "グループを登録しました。MCSでグループを作成し、作業を「対応済み」にしてください。")
             return redirect("groups:group-detail", group_pk=group.pk)
     context = {"program": program, "form": form, "policy": program.policy}
     return render(request, "groups/group_form.html", context)
@@ -201,7 +197,8 @@ def _post_action(request, group, act, done):
 
 def _invited(request):
     def done(membership):
-        _say(request, membership.warnings, f"{membership.display_name}さんを招待しました。MCSでも招待してください。")
+        show_warnings(request, membership.warnings)
+        messages.success(request, f"{membership.display_name}さんを招待しました。MCSでも招待してください。")
 
     return done
 

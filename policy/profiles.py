@@ -14,7 +14,9 @@ from types import MappingProxyType
 from typing import Literal
 
 # Role facts a caller passes as `by_<role>`; profiles list which of them may act.
-ROLES = ("primary_doctor", "doctor_delegate", "origin_facility", "group_leader")
+# Who acts, as the engine's role facts (by_<role>): the patient's doctors and leaders, and the
+# facility's MCS administrator (who keeps its IDs and archives its patients' groups in some variants).
+ROLES = ("primary_doctor", "doctor_delegate", "origin_facility", "group_leader", "facility_admin")
 FORM_KINDS = ("application", "facility_pledge", "staff_pledge", "change_notice", "consent")
 PATIENT_STATUSES = ("active", "deceased", "ended", "transferred")
 OUT_OF_AREA = ("allowed_with_reason", "warn", "not_written")
@@ -59,7 +61,8 @@ class VariantProfile:
 
     Upkeep: `periodic_review`, `review_interval_days` (the portal's default interval),
     `archive_statuses` (patient statuses that call for archiving), `archive_rule` (one
-    sentence), `deletion_via_secretariat`.
+    sentence), `archive_roles` (who moves a group to 保管; empty: the policy names nobody) with
+    `archive_label`, `deletion_via_secretariat`.
 
     Passwords and devices: `password_rule` (text), `password_binding` (the policy obliges
     rather than recommends), `password_min_length` (None: no rule), `password_requires_symbol`,
@@ -123,6 +126,8 @@ class VariantProfile:
     admin_notice_group: bool
     facility_pledge_text: tuple[str, ...] | None
     staff_pledge_text: tuple[str, ...] | None
+    archive_roles: tuple[str, ...] = ()
+    archive_label: str = ""
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -131,6 +136,8 @@ class VariantProfile:
         # A read-only mapping with every kind present, so apps never meet a KeyError.
         forms = MappingProxyType({kind: self.forms.get(kind) for kind in FORM_KINDS})
         object.__setattr__(self, "forms", forms)
+        if set(self.archive_roles) - set(ROLES):
+            raise ValueError(f"profile {self.key!r}: archive_roles must be a tuple from {ROLES}")
         for name in ("group_manager_roles", "consent_obtainer_roles"):
             roles = getattr(self, name)
             if not isinstance(roles, tuple) or not roles or set(roles) - set(ROLES):
@@ -302,6 +309,8 @@ MUSASHIMURAYAMA = VariantProfile(
     review_interval_days=180,
     archive_statuses=("deceased",),
     archive_rule="患者が亡くなった場合は、主治医が適切な時期に患者タイムラインを保管リストへ移します。",
+    archive_roles=("primary_doctor",),
+    archive_label="主治医",
     deletion_via_secretariat=True,
     password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
     password_binding=False,
@@ -371,6 +380,8 @@ CHUO = VariantProfile(
     archive_statuses=("deceased", "ended"),
     archive_rule="MCSを利用しなくなった患者のグループは、患者グループ連携リーダーが保管機能で速やかに保管庫へ"
     "移します。",
+    archive_roles=("group_leader",),
+    archive_label="患者グループ連携リーダー",
     deletion_via_secretariat=False,
     password_rule="定めはありません（IDやパスワードを本人以外に使わせないこと）。",
     password_binding=False,
@@ -433,6 +444,8 @@ MATSUBARA = VariantProfile(
     archive_statuses=("deceased", "ended"),
     archive_rule="m@tsuネットを利用しなくなった患者のグループは、m@tsuネット管理者が保管機能で速やかに保管庫へ"
     "移します。",
+    archive_roles=("facility_admin",),
+    archive_label="m@tsuネット管理者",
     deletion_via_secretariat=False,
     password_rule="英字と数字を混ぜて8文字以上にし、最長で2か月に1回は必ず変更することが推奨されています。",
     password_binding=False,
@@ -525,6 +538,8 @@ IWAKUNI = VariantProfile(
     review_interval_days=180,
     archive_statuses=("deceased", "ended", "transferred"),
     archive_rule="事業所として担当しなくなった患者のグループは、MCS管理者が保管機能で速やかに保管庫へ移します。",
+    archive_roles=("facility_admin",),
+    archive_label="MCS管理者",
     deletion_via_secretariat=False,
     password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
     password_binding=False,

@@ -62,6 +62,8 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType(
         "record_consent": "患者同意の記録",
         "create_group": "グループの作成",
         "add_member": "グループへの招待",
+        "archive_group": "グループの保管",
+        "change_patient_care": "患者の連携元・主治医・担当の変更",
         "review_group": "メンバーの定期確認",
         "set_password": "パスワードの設定・確認",
         "register_device": "IT機器の登録・持ち出し",
@@ -77,7 +79,7 @@ Severity = Literal["block", "warn"]
 # Allowed values of the str facts.
 PLEDGE_STATES = ("signed", "exempt", "none")
 GROUP_KINDS = ("patient", "family", "free")
-CONSENT_STATES = ("signed", "prior", "none")
+CONSENT_STATES = ("signed", "prior", "none", "withdrawn")
 MEMBER_KINDS = ("staff", "patient", "family")
 PURPOSES = ("care", "other")
 
@@ -154,6 +156,7 @@ _FACTS: Mapping[str, object] = {
     "anonymized": bool,
     "document_from_other_facility": bool,
     "via_secretariat": bool,
+    "by_secretariat": bool,
 }
 _ROLE_FACTS = tuple(f"by_{role}" for role in ROLES)
 # Public, read-only: each fact's type (bool, int, str, STRS, or a tuple of allowed values).
@@ -265,14 +268,34 @@ def _pledge_missing(fact):
     return fires
 
 
+_NOT_CARED_FOR = {"deceased": "亡くなっています", "ended": "療養を終了しています", "transferred": "転居・転院しています"}
+
+
 def _consent_missing(p, f):
+    """Why a patient's information may not be shared (more) in a patient/family group, or ""."""
     if f["kind"] == "free":
         return ""
+    status = f.get("patient_status", "active")
+    if status != "active":
+        return f"患者は{_NOT_CARED_FOR[status]}。"
+    if f["consent"] == "withdrawn":
+        return "患者が同意を撤回しています。"
     if f["consent"] == "none":
         return "患者の同意が記録されていません。"
     if f["consent"] == "prior" and not p.prior_consent_counts:
         return "以前に交わした同意だけでは足りません。"
     return ""
+
+
+def _not_the_patients_manager(p, f):
+    if f.get("by_secretariat"):
+        return False
+    allowed = {"origin_facility", *p.group_manager_roles}
+    return not any(f.get(f"by_{role}") for role in allowed)
+
+
+def _may_not_archive(p, f):
+    return not f.get("by_secretariat") and _no_role("archive_roles")(p, f)
 
 
 def _member_inactive(p, f):
@@ -407,9 +430,10 @@ RULES: tuple[Rule, ...] = (
           "同意書に家族の記入がありません。在宅療養を支える家族を{p.consent_min_family_signers}名以上記入して"
           "もらってください。"),
     # create_group
-    _rule("GRP-CONSENT", "create_group", "患者の同意がない（以前の同意が認められない場合を含む）",
+    _rule("GRP-CONSENT", "create_group",
+          "患者の同意がない・撤回された（以前の同意が認められない場合を含む）か、患者が死亡・終了している",
           ["kind", "consent"], _consent_missing,
-          "{x}{form[consent]}を取り交わしてからグループを作ってください。"),
+          "{x}有効な{form[consent]}がある療養中の患者についてだけ、グループを作れます。", reads=("patient_status",)),
     _rule("GRP-MANAGER", "create_group", "作成者が患者グループを管理できる立場にない（自由グループを除く）",
           ["kind"], lambda p, f: f["kind"] != "free" and _no_role("group_manager_roles")(p, f),
           "患者グループを作れるのは{p.group_manager_label}です。その立場の人に作成を依頼してください。",
@@ -446,6 +470,21 @@ RULES: tuple[Rule, ...] = (
           lambda p, f: f[_STAFF] != "staff",
           "患者グループに招待できるのは、その患者のケアに関わる医療・介護の従事者だけです。患者・家族とは別の"
           "手段で連絡してください。"),
+    _rule("MBR-CONSENT", "add_member",
+          "患者の同意がない・撤回されたか、患者が死亡・終了している患者グループに招待しようとしている",
+          ["kind", "consent"], _consent_missing,
+          "{x}この患者の情報を新しいメンバーと共有することはできません。",
+          reads=("patient_status",)),
+    # archive_group
+    _rule("GRP-ARCHIVER", "archive_group", "グループを保管に移す立場にない", [], _may_not_archive,
+          "患者グループを保管に移すのは{p.archive_label}です。{p.archive_label}に依頼してください。",
+          any_of=(*_ROLE_FACTS, "by_secretariat")),
+    # change_patient_care
+    _rule("PAT-CARE-CHANGE", "change_patient_care",
+          "連携元事業所・主治医・担当事業所を、患者を受け持つ立場にない人が変えようとしている", [],
+          _not_the_patients_manager,
+          "連携元事業所・主治医・担当事業所を変えられるのは、連携元事業所と{p.group_manager_label}、事務局です。"
+          "連携元事業所に依頼してください。", any_of=(*_ROLE_FACTS, "by_secretariat")),
     # review_group
     _rule("AUD-DUE", "review_group", "前回のメンバー確認から定めの間隔を過ぎている", ["days_since_review"],
           _review_overdue,
@@ -548,6 +587,7 @@ _RULE_FLAGS = (
     (("PWD-STRENGTH",), "password_min_length", lambda p: p.password_min_length is not None),
     (("PWD-AGE",), "password_max_age_days", lambda p: p.password_max_age_days is not None),
     (("DEL-VIA-SECRETARIAT",), "deletion_via_secretariat", lambda p: p.deletion_via_secretariat),
+    (("GRP-ARCHIVER",), "archive_roles", lambda p: bool(p.archive_roles)),
 )
 # Forms that a rule's message names.
 _RULE_FORMS = {
@@ -712,6 +752,9 @@ _BUILTIN_TABLE = {
     "MBR-TRAINING":      (_,                 _b("第12条3)"),      _,                   _,                   _),
     "MBR-FAMILY":        (_b("第5条(3)"),    _,                   _,                   _,                   _),
     "MBR-STAFF-ONLY":    (_,                 _,                   _b("留意事項(2)"),   _b("留意事項(1)"),   _b("留意事項(1)")),
+    "MBR-CONSENT":       (_b("第4条"),       _b("第19条"),        _b("第九条"),        _b("第10条"),        _b("第14条")),
+    "GRP-ARCHIVER":      (_,                 _b("第16条6)"),      _b("留意事項(2)"),   _b("留意事項(2)"),   _b("留意事項(2)")),
+    "PAT-CARE-CHANGE":   (_b("第5条"),       _b("第16条2)"),      _b("第七条"),        _b("第8条"),         _b("第12条")),
     "AUD-DUE":           (_,                 _,                   _w("留意事項(2)"),   _w("留意事項(1)"),   _w("留意事項(1)")),
     "AUD-INACTIVE":      (_b("第10条(5)"),   _b("第16条4)"),      _b("留意事項(2)"),   _b("留意事項(1)"),   _b("留意事項(1)")),
     "AUD-ASSOC-ADMIN":   (_,                 _,                   _,                   _b("第9条"),         _),

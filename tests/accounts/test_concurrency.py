@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.factories import RoleFactory
 
-from .factories import backup_codes, code, login, totp_device
+from .helpers import backup_codes, code, login, totp_device
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from accounts.home import panels
 from accounts.models import User
 from demo import data
 
-from .factories import backup_codes, login, totp_device
+from .helpers import backup_codes, login, totp_device
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
 
-from .factories import login, without_tokens
+from .helpers import login, without_tokens
 
 pytestmark = pytest.mark.django_db
 

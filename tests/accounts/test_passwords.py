@@ -14,8 +14,9 @@ from django.utils import timezone
 from accounts import services
 from policy.rules import VARIANTS, profile, register_variant, rule_table
 from tests.factories import PASSWORD, ProgramFactory, RoleFactory, UserFactory, secretariat_of
+from tests.helpers import variants
 
-from .factories import TokenMadeAgo, code, login, reset_link, totp_device, without_tokens
+from .helpers import TokenMadeAgo, code, login, reset_link, totp_device, without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -67,22 +68,30 @@ def test_the_portal_floor_is_shown_in_japanese(client, world, password, message)
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_each_program_rule_is_asked_of_the_engine(client, db, variant):
+def _change_as_member_of(client, variant, password):
     user = _member_of(variant)
     client.force_login(user)
-    response = _change(client, SPACE_AS_SYMBOL)
+    response = _change(client, password)
     user.refresh_from_db()
-    if profile(variant).password_requires_symbol:
-        assert response.status_code == 200
-        body = response.content.decode()
-        assert profile(variant).policy_title in body and "記号を混ぜた" in body
-        # The engine's message ends with its citation; the page must not cite it a second time.
-        assert "）。（" not in body
-        assert user.check_password(PASSWORD)
-    else:
-        assert response.status_code == 302
-        assert user.check_password(SPACE_AS_SYMBOL)
+    return user, response
+
+
+@pytest.mark.parametrize("variant", variants(password_requires_symbol=True))
+def test_a_program_that_wants_a_real_symbol_refuses_a_space_citing_its_policy_once(client, db, variant):
+    user, response = _change_as_member_of(client, variant, SPACE_AS_SYMBOL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert profile(variant).policy_title in body and "記号を混ぜた" in body
+    # The engine's message ends with its citation; the page must not cite it a second time.
+    assert "）。（" not in body
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("variant", variants(password_requires_symbol=False))
+def test_elsewhere_a_space_counts_as_the_floors_symbol(client, db, variant):
+    user, response = _change_as_member_of(client, variant, SPACE_AS_SYMBOL)
+    assert response.status_code == 302
+    assert user.check_password(SPACE_AS_SYMBOL)
 
 
 def test_a_warning_of_the_engine_is_shown_and_the_change_goes_through(client, strict_variant):
@@ -146,6 +155,17 @@ def test_a_reset_request_answers_the_same_for_unknown_and_known_addresses(db):
     assert known.redirect_chain == unknown.redirect_chain
     assert without_tokens(known.content.decode()) == without_tokens(unknown.content.decode())
     assert len(mail.outbox) == 1
+
+
+def test_the_reset_mail_is_plain_text_with_a_working_link(db):
+    user = UserFactory(email="amp@example.jp", full_name="A&B <管理>")
+    Client().post(reverse("accounts:password-reset"), {"email": "amp@example.jp"})
+    (message,) = mail.outbox
+    assert message.subject == "【MCSポータル】パスワード再設定のご案内"
+    assert "A&B <管理> 様" in message.body and "&amp;" not in message.body
+    link = next(line for line in message.body.splitlines() if "://" in line)
+    confirm = Client().get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
+    assert confirm.context["validlink"] and confirm.context["form"].user == user
 
 
 def test_the_admin_password_change_records_the_date(client, world):

@@ -15,7 +15,7 @@ from accounts.middleware import SessionLifetimeMiddleware
 from tests.conftest import VerifiedClient
 from tests.factories import PASSWORD, UserFactory
 
-from .factories import login, reset_link, sign_in, totp_device
+from .helpers import login, reset_link, sign_in, totp_device
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 from tests.foundation.test_url_walk import all_url_names
 from tests.walk import PROVIDERS
 
-from .factories import backup_codes, code, login, sign_in, static_codes_left, totp_device
+from .helpers import backup_codes, code, login, sign_in, static_codes_left, totp_device
 
 pytestmark = pytest.mark.django_db
 

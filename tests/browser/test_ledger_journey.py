@@ -55,7 +55,7 @@ def record_pledge(admin):
     admin.get_by_role("link", name="誓約書を記録").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(f"{NEWCOMER}さんの誓約書")
     admin.get_by_label("署名済み", exact=True).check()
-    expect(field(admin, "署名日（省略のときは既存の誓約書の日付）")).to_have_value(timezone.localdate().isoformat())
+    expect(field(admin, "署名日")).to_have_value(timezone.localdate().isoformat())
     admin.steps.shot("pledge")
     admin.get_by_role("button", name="記録する").click()
     expect(admin.get_by_role("status")).to_contain_text("誓約書を記録しました")

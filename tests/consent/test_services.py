@@ -18,12 +18,14 @@ from consent.models import (
 )
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%test scan\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 32
+PRIOR_COUNTS, PRIOR_REFUSED = variants_split(lambda p: p.prior_consent_counts)
 FAMILY = [{"name": "見本 次郎", "relationship": "長男", "address": "大阪府松原市阿保9-9-9"}]
 
 
@@ -180,17 +182,20 @@ def test_no_consent_dated_in_the_future(site_for):
         record(site, site.patient(), signed_on=datetime.date.today() + datetime.timedelta(days=2))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_prior_consent_only_where_the_policy_counts_it(site_for, variant):
+@pytest.mark.parametrize("variant", PRIOR_COUNTS)
+def test_prior_consent_where_the_policy_counts_it(site_for, variant):
     site = site_for(variant)
     patient = site.patient(group_leader=site.coordinator_staff)
-    if site.program.policy.prior_consent_counts:
-        consent = record(site, patient, is_prior=True, family_signers=[], copy_given=False)
-        assert consent.is_prior and consent.template is None and not consent.pdf_snapshot
-    else:
-        with pytest.raises(ValidationError) as raised:
-            record(site, patient, is_prior=True)
-        assert "以前に交わした同意は認められていません" in raised.value.message_dict["is_prior"][0]
+    consent = record(site, patient, is_prior=True, family_signers=[], copy_given=False)
+    assert consent.is_prior and consent.template is None and not consent.pdf_snapshot
+
+
+@pytest.mark.parametrize("variant", PRIOR_REFUSED)
+def test_no_prior_consent_where_the_policy_does_not_count_it(site_for, variant):
+    site = site_for(variant)
+    with pytest.raises(ValidationError) as raised:
+        record(site, site.patient(group_leader=site.coordinator_staff), is_prior=True)
+    assert "以前に交わした同意は認められていません" in raised.value.message_dict["is_prior"][0]
 
 
 def test_the_record_keeps_the_version_signed_after_a_new_one_is_published(site_for):
@@ -292,6 +297,27 @@ def test_draft_edit_publish_and_then_immutable(site_for):
         services.consent_template_publish(template=published, by=site.secretariat)
     assert services.consent_template_current(site.program) == published
     assert services.consent_template_draft(program=site.program, by=site.secretariat).version == 3
+
+
+def test_the_template_history_records_who_drafted_edited_and_published(site_for):
+    site = site_for("chuo")
+    draft = services.consent_template_draft(program=site.program, by=site.secretariat)
+    services.consent_template_update(template=draft, by=site.secretariat, preamble="前文", clauses=["一"],
+                                     purposes=[{"heading": "見出し", "items": ["項目"]}], agreement="同意します。")
+    services.consent_template_publish(template=draft, by=site.secretariat)
+    rows = list(draft.history.order_by("history_id").values_list("history_type", "history_user"))
+    assert rows == [("+", site.secretariat.pk), ("~", site.secretariat.pk), ("~", site.secretariat.pk)]
+
+
+def test_patient_and_consent_history_record_who(site_for):
+    site = site_for("chuo")
+    patient = register(site, group_leader=site.coordinator_staff)
+    consent = record(site, patient)
+    services.consent_withdraw(record=consent, by=site.doctor_user, withdrawn_on=datetime.date(2025, 5, 1))
+    assert set(patient.history.values_list("history_user", flat=True)) == {site.coordinator.pk}
+    assert list(consent.history.order_by("history_id").values_list("history_user", flat=True)) == [
+        site.coordinator.pk, site.doctor_user.pk,
+    ]
 
 
 def test_access_log_keeps_a_short_user_agent(site_for):

@@ -331,7 +331,7 @@ def test_patient_update_moves_the_status_and_refuses_impossible_moves(client, wo
     assert client.post(url, {**form, "status": "deceased"}).status_code == 200  # no date: stays on the form
     assert client.post(url, {**form, "status": "deceased", "status_on": "2025-08-01"}).status_code == 302
     body = client.post(url, {**form, "status": "active", "status_on": "2025-08-02"}).content.decode()
-    assert "「死亡」から「療養中」には変更できません" in body
+    assert "「死亡」の患者は「療養中」にできません" in body
 
 
 def test_home_shows_todos_and_counts(client, world, objs):

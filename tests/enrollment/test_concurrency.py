@@ -10,7 +10,8 @@ from django.utils import timezone
 from enrollment import services
 from enrollment.models import ApplicationEvent, ApplicationStatus
 from facilities.models import Facility
-from tests.enrollment.factories import ApplicationFactory, row, service_data
+from tests.enrollment.factories import ApplicationFactory
+from tests.enrollment.helpers import row, service_data
 from tests.factories import ProgramFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

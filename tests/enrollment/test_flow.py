@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from enrollment.models import Application, ApplicationStatus
-from facilities.models import RoleKind, Staff, StaffStatus
-from policy.rules import PROFILES, VARIANTS
-from tests.enrollment.factories import post_data, row
+from facilities.models import RoleKind, Staff
+from tests.enrollment.helpers import STAFF_STATUS_ON_APPROVAL, post_data, row
 from tests.factories import ProgramFactory, secretariat_of
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +53,45 @@ def first_login(email):
     return user
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_from_the_public_form_to_the_administrators_first_login(client, variant, django_capture_on_commit_callbacks):
+def returned_corrected_and_approved(client, applicant, program, application, rows, follow, capture):
+    """The secretariat's part where it approves: a return, the applicant's correction, approval."""
+    assert application.status == S.SUBMITTED
+    assert mail_to("office@example.jp").body.count(application.receipt_number) >= 1
+    secretary = secretariat_of(program)
+    client.force_login(secretary)
+    deadline = timezone.localdate() + datetime.timedelta(days=14)
+    with capture(execute=True):
+        client.post(reverse("enrollment:application-return", args=[program.slug, application.pk]),
+                    {"comment": "FAX番号を書いてください", "deadline": deadline.isoformat()})
+    returned = mail_to("contact@example.jp", "差戻し")
+    assert "FAX番号を書いてください" in returned.body
+    correct = reverse("enrollment:correct", args=[application.access_token])
+    assert link_in(returned, "/p/applications/") == follow
+    assert "FAX番号を書いてください" in applicant.get(correct).content.decode()
+    with capture(execute=True):
+        resent = applicant.post(correct, post_data(program, rows=rows, fax="072-123-9999"))
+    assert resent.status_code == 302
+    application.refresh_from_db()
+    assert application.status == S.RESUBMITTED and application.fax == "072-123-9999"
+    with capture(execute=True):
+        client.post(reverse("enrollment:application-approve", args=[program.slug, application.pk]))
+    mail_to("contact@example.jp", "承認済み")
+    return secretary
+
+
+def recorded_at_once(client, applicant, program, application, rows, follow, capture):
+    """Where nobody approves, the registration is recorded as it arrives."""
+    return None
+
+
+@pytest.mark.parametrize(("variant", "secretariat_part"), [
+    *[(v, returned_corrected_and_approved) for v in variants(secretariat_approves=True)],
+    *[(v, recorded_at_once) for v in variants(secretariat_approves=False)],
+])
+def test_from_the_public_form_to_the_administrators_first_login(
+    client, variant, secretariat_part, django_capture_on_commit_callbacks
+):
     program = ProgramFactory(variant=variant, secretariat_email="office@example.jp")
-    policy = PROFILES[variant]
     applicant = Client()
     admin_email = "kanri@example.jp"
     rows = [row(1, admin=True, email=admin_email, full_name="管理 一郎"), row(2, full_name="職員 二郎")]
@@ -68,38 +103,16 @@ def test_from_the_public_form_to_the_administrators_first_login(client, variant,
     follow = link_in(receipt, "/p/applications/")
     assert applicant.get(follow).status_code == 200
 
-    if policy.secretariat_approves:
-        assert application.status == S.SUBMITTED
-        assert mail_to("office@example.jp").body.count(application.receipt_number) >= 1
-        secretary = secretariat_of(program)
-        client.force_login(secretary)
-        deadline = timezone.localdate() + datetime.timedelta(days=14)
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("enrollment:application-return", args=[program.slug, application.pk]),
-                        {"comment": "FAX番号を書いてください", "deadline": deadline.isoformat()})
-        returned = mail_to("contact@example.jp", "差戻し")
-        assert "FAX番号を書いてください" in returned.body
-        correct = reverse("enrollment:correct", args=[application.access_token])
-        assert link_in(returned, "/p/applications/") == follow
-        assert "FAX番号を書いてください" in applicant.get(correct).content.decode()
-        with django_capture_on_commit_callbacks(execute=True):
-            resent = applicant.post(correct, post_data(program, rows=rows, fax="072-123-9999"))
-        assert resent.status_code == 302
-        application.refresh_from_db()
-        assert application.status == S.RESUBMITTED and application.fax == "072-123-9999"
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("enrollment:application-approve", args=[program.slug, application.pk]))
-        mail_to("contact@example.jp", "承認済み")
+    decided_by = secretariat_part(client, applicant, program, application, rows, follow,
+                                  django_capture_on_commit_callbacks)
     application.refresh_from_db()
     assert application.status == S.APPROVED
-    assert (application.decided_by is None) == (not policy.secretariat_approves)
+    assert application.decided_by == decided_by
     facility = application.facility
     staff = {s.full_name: s for s in Staff.objects.filter(facility=facility)}
     assert set(staff) == {"管理 一郎", "職員 二郎"}
     # Active at once where the variant asks nothing of each person first; else pending on the ledger.
-    needs_more = policy.staff_pledge_required or policy.training_required_before_use
-    expected = StaffStatus.PENDING if needs_more else StaffStatus.ACTIVE
-    assert all(s.status == expected for s in staff.values())
+    assert all(s.status == STAFF_STATUS_ON_APPROVAL[variant] for s in staff.values())
 
     user = first_login(admin_email)
     assert user.roles.filter(kind=RoleKind.FACILITY_ADMIN, facility=facility).exists()

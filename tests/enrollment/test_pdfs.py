@@ -7,7 +7,7 @@ from pypdf import PdfReader
 from core.wareki import wareki
 from enrollment import pdfs, services
 from policy.rules import PROFILES, VARIANTS
-from tests.enrollment.factories import row, service_data
+from tests.enrollment.helpers import row, service_data
 from tests.factories import ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,10 @@ from django.utils import timezone
 from enrollment.models import Application, ApplicationStatus
 from facilities.models import FacilityStatus
 from policy.rules import PROFILES, VARIANTS
-from tests.enrollment.factories import ApplicationFactory, post_data, row
+from tests.enrollment.factories import ApplicationFactory
+from tests.enrollment.helpers import post_data, row
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +37,17 @@ def test_the_form_shows_what_the_variant_asks(client, variant):
     body = response.content.decode()
     assert ("registrants-0-email" in body) and "行を追加" in body and "enrollment.js" in body
     assert ("pledge_agreed" in body) == (policy.facility_pledge_text is not None)
-    if policy.facility_pledge_text:
-        assert policy.form("facility_pledge").title in body and policy.facility_pledge_text[0][:20] in body
     assert ('name="invited_by"' in body) == policy.asks_inviter
     assert ('name="out_of_area_reason"' in body) == (policy.out_of_area != "not_written")
     assert ("利用届出" in body) == (not policy.secretariat_approves)
+
+
+@pytest.mark.parametrize("variant", variants(lambda p: p.facility_pledge_text is not None))
+def test_the_form_shows_the_pledge_where_the_variant_has_one(client, variant):
+    program = ProgramFactory(variant=variant)
+    policy = program.policy
+    body = client.get(apply_url(program)).content.decode()
+    assert policy.form("facility_pledge").title in body and policy.facility_pledge_text[0][:20] in body
 
 
 def test_an_inactive_or_unknown_program_has_no_form(client):
@@ -156,11 +164,11 @@ def test_postal_lookup_is_offline_json(client):
 
 def test_the_follow_page_needs_the_exact_token(client):
     application = ApplicationFactory(findings=[
-        {"rule": "APP-AREA", "severity": "warn", "article": "様式1", "message": "対象地域の外です。"}])
+        {"rule": "APP-AREA", "severity": "warn", "article": "様式1", "message": "対象地域の外です（様式1）。"}])
     response = client.get(follow_url(application))
     assert response.status_code == 200 and response["X-Robots-Tag"] == "noindex, nofollow"
     body = response.content.decode()
-    assert application.receipt_number in body and "対象地域の外です。" in body and "様式1" in body
+    assert application.receipt_number in body and "対象地域の外です（様式1）。" in body
     assert client.get(reverse("enrollment:follow", args=[application.access_token[:-1] + "x"])).status_code == 404
     assert client.get(reverse("enrollment:follow", args=["short"])).status_code == 404
 

@@ -6,19 +6,22 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from core.services import PolicyBlocked
 from enrollment import services
 from enrollment.models import ApplicationEvent, ApplicationStatus, EventKind
 from facilities.models import Facility, FacilityStatus, Role, RoleKind, Staff, StaffStatus
-from policy.rules import PROFILES, VARIANTS
-from tests.enrollment.factories import ApplicationFactory, RegistrantFactory, row, service_data
+from policy.rules import VARIANTS
+from tests.enrollment.factories import ApplicationFactory, RegistrantFactory
+from tests.enrollment.helpers import STAFF_STATUS_ON_APPROVAL, row, service_data
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory, UserFactory
+from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
 
 S = ApplicationStatus
-APPROVING = [v for v in VARIANTS if PROFILES[v].secretariat_approves]
-RECORDING = [v for v in VARIANTS if not PROFILES[v].secretariat_approves]
-WITH_PLEDGE = [v for v in VARIANTS if PROFILES[v].facility_pledge_text is not None]
+APPROVING = variants(secretariat_approves=True)
+RECORDING = variants(secretariat_approves=False)
+WITH_PLEDGE = variants(lambda p: p.facility_pledge_text is not None)
 
 
 def submit(program, rows=None, **overrides):
@@ -51,7 +54,7 @@ def test_submit_gives_a_receipt_number_per_program_and_year(variant, django_capt
 @pytest.mark.parametrize("variant", WITH_PLEDGE)
 def test_no_pledge_blocks_with_the_article_and_saves_nothing(variant):
     program = ProgramFactory(variant=variant)
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         submit(program, pledge_agreed=False)
     assert [v.rule for v in blocked.value.violations] == ["APP-PLEDGE"]
     article = blocked.value.violations[0].article
@@ -62,7 +65,7 @@ def test_no_pledge_blocks_with_the_article_and_saves_nothing(variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_no_administrator_blocks_in_every_variant(variant):
     program = ProgramFactory(variant=variant)
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         submit(program, rows=[row(1), row(2)])
     assert "APP-ADMIN" in [v.rule for v in blocked.value.violations]
 
@@ -70,10 +73,10 @@ def test_no_administrator_blocks_in_every_variant(variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_an_address_twice_or_already_in_use_blocks(variant):
     program = ProgramFactory(variant=variant)
-    with pytest.raises(services.PolicyBlocked):
+    with pytest.raises(PolicyBlocked):
         submit(program, rows=[row(1, admin=True, email="same@example.jp"), row(2, email="SAME@example.jp")])
     StaffFactory(facility=FacilityFactory(program=program), email="Taken@example.jp")
-    with pytest.raises(services.PolicyBlocked) as blocked:
+    with pytest.raises(PolicyBlocked) as blocked:
         submit(program, rows=[row(1, admin=True, email="taken@example.jp")])
     assert "taken@example.jp" in blocked.value.messages[0]
 
@@ -101,7 +104,7 @@ def test_out_of_area_follows_the_variant(variant, without_reason):
     program = ProgramFactory(variant=variant)
     far = {"postal_code": "100-0001", "address": "東京都千代田区千代田1-1"}
     if without_reason == "block":
-        with pytest.raises(services.PolicyBlocked) as blocked:
+        with pytest.raises(PolicyBlocked) as blocked:
             submit(program, **far)
         assert blocked.value.violations[0].rule == "APP-AREA"
         submit(program, out_of_area_reason="区内の利用者を訪問しています", **far)
@@ -143,9 +146,7 @@ def test_approval_enrolls_the_facility_its_staff_and_invites_the_administrator(
     assert facility.number == "KMG-0008" and facility.status == FacilityStatus.ACTIVE
     assert facility.approved_on == timezone.localdate() and facility.name == "みらい在宅クリニック"
     staff = list(Staff.objects.filter(facility=facility).order_by("email"))
-    policy = program.policy
-    status = StaffStatus.PENDING if policy.staff_pledge_required or policy.training_required_before_use \
-        else StaffStatus.ACTIVE
+    status = STAFF_STATUS_ON_APPROVAL[variant]
     assert [(s.email, s.is_admin, s.status) for s in staff] == [
         ("hanako1@example.jp", True, status), ("hanako2@example.jp", False, status)
     ]
@@ -188,7 +189,7 @@ def test_approval_asks_the_policy_again_about_addresses_taken_since():
     email = application.registrants.get().email
     StaffFactory(facility=FacilityFactory(program=program), email=email)
     facilities = Facility.objects.count()
-    with pytest.raises(services.PolicyBlocked, match=email):
+    with pytest.raises(PolicyBlocked, match=email):
         services.application_approve(application=application, by=UserFactory())
     application.refresh_from_db()
     assert application.status == S.SUBMITTED and Facility.objects.count() == facilities
@@ -322,3 +323,40 @@ def test_only_designated_administrators_get_an_account_and_a_role():
     assert Staff.objects.filter(facility=facility).count() == 2
     assert Role.objects.filter(facility=facility).count() == 1
     assert not User.objects.filter(email="second@example.jp").exists()
+
+
+def test_mails_are_plain_text_a_name_with_an_ampersand_arrives_as_typed(django_capture_on_commit_callbacks):
+    # Mails render through the text engine: "&" and "<" must not arrive as "&amp;" and "&lt;".
+    program = ProgramFactory(variant="matsubara", name="松原＆羽曳野ネット")
+    name = "A&B在宅クリニック <本院>"
+    with django_capture_on_commit_callbacks(execute=True):
+        application = submit(program, facility_name=name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_approve(application=application, by=UserFactory())
+    receipt = next(m for m in mail.outbox if m.to == ["contact@example.jp"])
+    invitation = next(m for m in mail.outbox if m.to == ["hanako1@example.jp"])
+    for message in (receipt, invitation):
+        assert name in message.body and "&amp;" not in message.body and "&lt;" not in message.body
+        assert "松原＆羽曳野ネット" in message.subject
+
+
+def test_an_invitation_is_resent_to_each_active_administrator_with_one_event(django_capture_on_commit_callbacks):
+    program = ProgramFactory(variant="matsubara")
+    application = submit(program)
+    services.application_approve(application=application, by=UserFactory())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.application_resend_invitations(application=application, by=UserFactory()) == 1
+    assert [m.to for m in mail.outbox] == [["hanako1@example.jp"]] and "/accounts/password/reset/" in mail.outbox[0].body
+    assert application.events.filter(kind=EventKind.INVITED, comment="1名に送信").count() == 1
+
+
+@pytest.mark.parametrize("variant", APPROVING)
+def test_approval_puts_no_line_on_a_change_notice(variant):
+    # The first staff come with the application: facilities' staff_add(on_notice=False).
+    from facilities.models import NoticeLine
+
+    program = ProgramFactory(variant=variant)
+    application = services.application_approve(application=submit(program), by=UserFactory())
+    assert application.facility.staff.count() == 2
+    assert not NoticeLine.objects.filter(notice__facility=application.facility).exists()

@@ -125,19 +125,19 @@ def test_detail_query_count_does_not_grow_with_rows_and_events(client, world, dj
 
 
 def test_detail_shows_findings_with_articles_and_the_history(client, world, application):
-    application.findings = [{"rule": "APP-AREA", "severity": "warn", "article": "様式1", "message": "地域外です。"}]
+    application.findings = [{"rule": "APP-AREA", "severity": "warn", "article": "様式1", "message": "地域外です（様式1）。"}]
     application.save()
     client.force_login(world.secretariat_a)
     client.post(url("application-return", application),
                 {"comment": "住所を番地まで", "deadline": (timezone.localdate() + datetime.timedelta(7)).isoformat()})
     body = client.get(url("application-detail", application)).content.decode()
-    assert "様式1" in body and "地域外です。" in body
+    assert body.count("様式1") == 1 and "地域外です（様式1）。" in body
     assert "差戻し" in body and "住所を番地まで" in body and world.secretariat_a.full_name in body
 
 
 def test_detail_lists_what_the_applicant_changed_on_resubmission(client, world):
     from enrollment import services
-    from tests.enrollment.factories import row, service_data
+    from tests.enrollment.helpers import row, service_data
 
     application = services.application_submit(
         program=world.program_a, data=service_data(world.program_a), registrants=[row(1, admin=True)])

@@ -1,16 +1,7 @@
-import datetime
-
 import pytest
 
-from policy.rules import VARIANTS, profile
+from policy.rules import VARIANTS
 from tests.conftest import make_world
-
-TODAY = datetime.date.today()
-
-# Variants grouped by what the ledger must do differently; asserted against the profiles
-# in test_the_groups_match_the_profiles, so a policy change shows up here first.
-PLEDGE_VARIANTS = [v for v in VARIANTS if profile(v).staff_pledge_required]
-NOTICE_VARIANTS = [v for v in VARIANTS if profile(v).change_notice_required]
 
 
 @pytest.fixture(params=VARIANTS)
@@ -26,16 +17,16 @@ def vworld(db, variant):
 
 @pytest.fixture
 def registered():
-    """Register throwaway removal hooks/counters for one test, undone afterwards."""
+    """Connect throwaway receivers to facilities.hooks for one test, disconnected afterwards."""
     from facilities import hooks
 
     undos = []
 
     def register(*, hook=None, counter=None):
         if hook is not None:
-            undos.append(hooks.register_staff_removal_hook(hook))
+            undos.append(hooks.staff_removed.connect(hook))
         if counter is not None:
-            undos.append(hooks.register_open_membership_counter(counter))
+            undos.append(hooks.open_memberships.connect(counter))
 
     yield register
     for undo in undos:

@@ -10,7 +10,7 @@ from facilities import pdfs, services
 from facilities.models import ChangeNotice, DeviceReturn, RemovalReason, StaffStatus
 from policy.rules import VARIANTS, profile
 from tests.conftest import make_world
-from tests.facilities.conftest import NOTICE_VARIANTS, PLEDGE_VARIANTS, TODAY
+from tests.facilities.helpers import NOTICE_VARIANTS, PLEDGE_VARIANTS, TODAY
 
 pytestmark = pytest.mark.django_db
 

@@ -1,18 +1,10 @@
-import csv
-import io
-
 import pytest
 from django.urls import reverse
 
 from tests.factories import FacilityFactory, StaffFactory
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _csv(response):
-    body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.startswith("\ufeff")  # Excel reads UTF-8 only with the BOM
-    return list(csv.reader(io.StringIO(body[1:])))
 
 
 def test_program_staff_csv_rungs(client, world):
@@ -32,7 +24,7 @@ def test_program_staff_csv_lists_every_facilitys_staff_of_the_program_only(clien
     other = FacilityFactory(program=world.program_a, name="第二診療所")
     StaffFactory(facility=other, full_name="=HYPERLINK(1)")
     client.force_login(world.secretariat_a)
-    rows = _csv(client.get(reverse("facilities:program-staff-csv", args=[world.program_a.slug])))
+    rows = csv_rows(client.get(reverse("facilities:program-staff-csv", args=[world.program_a.slug])))
     header, body = rows[0], rows[1:]
     assert header[:3] == ["施設番号", "施設名", "氏名"]
     names = {row[2] for row in body}

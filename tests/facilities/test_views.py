@@ -1,8 +1,6 @@
 """Every ledger and notice view at every rung, and what the pages do for the people using them."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
@@ -22,6 +20,7 @@ from facilities.models import (
 from tests.conftest import make_world
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import StaffFactory, admin_of
+from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -178,9 +177,7 @@ def test_the_csv_opens_in_excel(client, world):
     response = client.get(reverse("facilities:ledger-csv", args=[world.facility_a.pk]), {"status": "all"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    raw = b"".join(response.streaming_content)
-    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert rows[0][0] == "氏名" and len(rows) == 3
     names = [row[0] for row in rows[1:]]
     assert world.staff_a.full_name in names and "'=HYPERLINK(1)" in names
@@ -409,3 +406,40 @@ def test_no_notice_items_where_the_variant_needs_no_notice(client, world):
     client.force_login(world.insider_a)
     body = client.get(reverse("home")).content.decode()
     assert "変更届" not in body
+
+
+@pytest.mark.parametrize("kind", ["ledger", "pledge"])
+def test_without_a_japanese_font_the_ledger_pdfs_explain_instead_of_failing(client, world, kind, no_japanese_font):
+    client.force_login(world.admin_a)
+    if kind == "ledger":
+        url = reverse("facilities:ledger-pdf", args=[world.facility_a.pk])
+    else:
+        url = reverse("facilities:staff-pledge-pdf", args=[world.staff_a.pk])
+    response = client.get(url)
+    assert response.status_code == 503 and "日本語フォント" in response.content.decode()
+
+
+def test_a_future_signing_date_is_refused_with_one_message(client, world):
+    from core.forms import FUTURE_ERROR
+    from facilities.forms import PledgeForm
+
+    form = PledgeForm({"kind": "signed", "signed_on": "2999-01-01"}, policy=world.program_a.policy)
+    assert form.errors["signed_on"] == [FUTURE_ERROR.format(label="署名日")]
+
+
+def test_the_admin_checks_a_facilitys_phone_and_normalises_it(client, world):
+    from core.forms import PHONE_ERROR
+
+    facility = world.facility_a
+    client.force_login(world.superuser)
+    page = reverse("admin:facilities_facility_change", args=[facility.pk])
+    data = {
+        "program": facility.program_id, "number": facility.number, "name": facility.name, "name_kana": "",
+        "kind": facility.kind, "postal_code": "", "address": "", "fax": "", "status": facility.status,
+        "approved_on": "",
+    }
+    refused = client.post(page, {**data, "phone": "072-123"})
+    assert refused.status_code == 200 and PHONE_ERROR in refused.content.decode()
+    assert client.post(page, {**data, "phone": "０７２－１２３－４５６７"}).status_code == 302
+    facility.refresh_from_db()
+    assert facility.phone == "072-123-4567"

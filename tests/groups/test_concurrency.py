@@ -22,7 +22,7 @@ from groups.models import (
     ReviewStatus,
     TaskKind,
 )
-from tests.groups.conftest import make_site
+from tests.groups.helpers import make_site
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DUE = timezone.localdate() + datetime.timedelta(days=14)

@@ -12,45 +12,27 @@ from facilities.models import (
     DeviceReturn,
     NoticeStatus,
     RemovalReason,
-    StaffRemoval,
     StaffStatus,
 )
-from facilities.services import notice_comes_first, notice_file, staff_request_removal
+from facilities.services import notice_file, staff_request_removal
 from groups.models import EndReason, GroupKind, GroupStatus, McsTask, MemberKind, MembershipStatus, TaskKind
-from groups.services import family_blocks, member_add_person
-from tests.groups.conftest import TODAY
+from groups.services import member_add_person
+from tests.groups.helpers import TODAY
+from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
 
 
 def _remove(site, staff, reason=RemovalReason.RETIRED):
-    """The ledger's 削除 button; where the policy wants the change notice first, it is filed.
-
-    Returns the staff member and whether the removal's reason was on record when the hooks ran
-    (see _expected_reason).
-    """
-    seen = []
-    undo = facilities_hooks.register_staff_removal_hook(
-        lambda *, staff, **_: seen.append(StaffRemoval.objects.filter(staff=staff).exists()) or 0
-    )
-    try:
-        staff_request_removal(staff=staff, by=site.nursing_admin, reason=reason, effective_date=TODAY,
-                              devices_returned=DeviceReturn.RETURNED)
-        draft = ChangeNotice.objects.filter(facility=staff.facility, status=NoticeStatus.DRAFT).first()
-        staff.refresh_from_db()
-        if staff.status != StaffStatus.REMOVED and draft is not None:
-            notice_file(notice=draft, by=site.nursing_admin)
-    finally:
-        undo()
+    """The ledger's 削除 button; where the policy wants the change notice first, it is filed."""
+    staff_request_removal(staff=staff, by=site.nursing_admin, reason=reason, effective_date=TODAY,
+                          devices_returned=DeviceReturn.RETURNED)
+    draft = ChangeNotice.objects.filter(facility=staff.facility, status=NoticeStatus.DRAFT).first()
     staff.refresh_from_db()
-    return staff, all(seen)
-
-
-def _expected_reason(reason, on_record):
-    """The hook reads why someone left from their StaffRemoval. facilities saves that row after
-    running the hooks, except when the removal waited for a change notice; until it saves it first
-    (see the report), the other removals end as その他 with a note."""
-    return (reason, "") if on_record else (EndReason.OTHER, "職員の削除（退職・異動など）")
+    if staff.status != StaffStatus.REMOVED and draft is not None:
+        notice_file(notice=draft, by=site.nursing_admin)
+    staff.refresh_from_db()
+    return staff
 
 
 def test_removing_staff_ends_every_membership_in_one_go(site):
@@ -58,12 +40,11 @@ def test_removing_staff_ends_every_membership_in_one_go(site):
     second = site.group(patient=site.patient_like())
     for group in (first, second):
         site.invite(group)
-    staff, on_record = _remove(site, site.nurse)
+    staff = _remove(site, site.nurse)
     assert staff.status == StaffStatus.REMOVED
     memberships = staff.memberships.all()
     assert memberships.count() == 2 and not memberships.open().exists()
-    reason, note = _expected_reason(EndReason.RETIRED, on_record)
-    assert set(memberships.values_list("end_reason", "end_note", "ended_on")) == {(reason, note, TODAY)}
+    assert set(memberships.values_list("end_reason", "end_note", "ended_on")) == {(EndReason.RETIRED, "", TODAY)}
     tasks = McsTask.objects.filter(membership__staff=staff, kind=TaskKind.REMOVE)
     assert sorted(t.group_id for t in tasks) == sorted([first.pk, second.pk])  # one task per group
     assert {t.title for t in tasks} == {f"MCSで{staff.full_name}さんを「{g.name}」から外す" for g in (first, second)}
@@ -72,17 +53,16 @@ def test_removing_staff_ends_every_membership_in_one_go(site):
 
 
 def test_the_reason_of_the_removal_is_the_reason_in_the_group(site):
+    """facilities passes the reason to the hook, whether or not the removal waited for a notice."""
     site.invite(site.group())
-    staff, on_record = _remove(site, site.nurse, reason=RemovalReason.TRANSFERRED)
-    assert staff.memberships.get().end_reason == _expected_reason(EndReason.TRANSFERRED, on_record)[0]
-    if notice_comes_first(site.program):
-        assert on_record  # the removal waited for the notice, so its reason was there all along
+    staff = _remove(site, site.nurse, reason=RemovalReason.TRANSFERRED)
+    assert staff.memberships.values_list("end_reason", "end_note").get() == (EndReason.TRANSFERRED, "")
 
 
 def test_a_membership_left_open_rolls_the_whole_removal_back(site):
     group = site.group()
     membership = site.invite(group)
-    undo = facilities_hooks.register_open_membership_counter(lambda staff: 1)  # something else still open
+    undo = facilities_hooks.open_memberships.connect(lambda *, staff: 1)  # something else still open
     try:
         with pytest.raises(ValidationError):
             _remove(site, site.nurse)
@@ -109,13 +89,19 @@ def _cells_containing(needle, *, prefix="groups_"):
     return found
 
 
-def test_erasing_a_patient_empties_and_archives_their_groups_and_scrubs_the_copies(site):
+FAMILY, NO_FAMILY = variants_split(lambda p: p.family_members_allowed)
+
+
+@pytest.mark.parametrize(("variant", "kind"), [
+    *((v, GroupKind.FAMILY) for v in FAMILY), *((v, GroupKind.PATIENT) for v in NO_FAMILY),
+])
+def test_erasing_a_patient_empties_and_archives_their_groups_and_scrubs_the_copies(site, kind):
+    """In a family group, the name of a family member who joined is a copy to scrub too."""
     name = site.patient.full_name
-    kind = GroupKind.FAMILY if not family_blocks(site.program) else GroupKind.PATIENT
     group = site.group(kind=kind)
     site.invite(group)
     family = "見本 花江"
-    if kind == GroupKind.FAMILY:
+    if kind == GroupKind.FAMILY:  # the case, not the policy: family groups are where families join
         member_add_person(group=group, by=site.creator, member_kind=MemberKind.FAMILY, person_name=family,
                           relationship="妻", family_agreed=True)
     assert _cells_containing(name)  # the task titles name the group after the patient

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.services import move_status
 from groups.models import (
     GROUP_TRANSITIONS,
     MEMBERSHIP_TRANSITIONS,
@@ -24,7 +25,6 @@ from groups.models import (
     ReviewStatus,
     TaskStatus,
 )
-from groups.services import _move
 from tests.factories import StaffFactory, UserFactory
 from tests.groups.factories import GroupFactory, GroupReviewFactory, McsTaskFactory, MembershipFactory
 
@@ -48,11 +48,11 @@ def test_every_pair_of_statuses_is_allowed_or_refused_as_the_table_says(model, t
     for before, after in itertools.product(statuses, repeat=2):
         thing = model(status=before)
         if after in table[before]:
-            _move(thing, after, table, "x")
+            move_status(thing, after, table, "x")
             assert thing.status == after
         else:
             with pytest.raises(ValidationError, match="にできません"):
-                _move(thing, after, table, "x")
+                move_status(thing, after, table, "x")
 
 
 def test_a_free_group_has_a_title_and_no_patient_a_patient_group_the_reverse(db):

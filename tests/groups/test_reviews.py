@@ -15,8 +15,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from core.csv import csv_lines
+from core.services import PolicyBlocked
 from facilities.models import FacilityStatus
-from facilities.services import PolicyBlocked
 from groups import reviews
 from groups.models import (
     CampaignScope,
@@ -34,8 +34,8 @@ from groups.pdfs import review_report_pdf
 from groups.queries import worksheet
 from groups.reports import CSV_HEADER, report_rows
 from policy.rules import VARIANTS, profile
-from tests.groups.conftest import TODAY, person
 from tests.groups.factories import GroupFactory
+from tests.groups.helpers import TODAY, person
 from tests.helpers import csv_rows
 
 pytestmark = pytest.mark.django_db

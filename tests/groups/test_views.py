@@ -208,14 +208,28 @@ def _post(client, url, data=None, *, expect=302):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_a_block_is_said_once_on_top_and_points_at_the_patient(client, site_for, variant):
+    site = site_for(variant)
+    patient = site.patient_like()
+    patient.consents.all().delete()
+    client.force_login(site.creator)
+    data = {"kind": "patient", "patient": patient.pk, "leader": site.leader.pk}
+    response = client.post(reverse("groups:group-create", args=[site.program.slug]), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    [message] = form.non_field_errors()
+    assert message.endswith("）。") and "）。（" not in message  # the article cited once, by the engine
+    assert form.errors["patient"] == ["ここを確認してください（上の説明をご覧ください）。"]
+    assert not Group.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_create_invite_confirm_review_complete_report(client, site_for, variant):
     site = site_for(variant)
     client.force_login(site.creator)
     form = client.get(reverse("groups:group-create", args=[site.program.slug])).content.decode()
     assert site.patient.full_name in form
-    data = {"kind": "patient", "patient": site.patient.pk, "leader": site.leader.pk}
-    if "doctor_delegate" in site.policy.group_manager_roles:
-        data["by_doctor_delegate"] = ""
+    data = {"kind": "patient", "patient": site.patient.pk, "leader": site.leader.pk, "by_doctor_delegate": ""}
     response = _post(client, reverse("groups:group-create", args=[site.program.slug]), data)
     group = Group.objects.get(patient=site.patient)
     assert response.url == reverse("groups:group-detail", args=[group.pk])

@@ -34,6 +34,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # MATRIX.md §3, transcribed, with the departures that docs/policy-notes.md records:
 # GRP-MANAGER kumagaya reads doctor_delegate (not origin_facility), STF-REMOVE-NOTICE
 # musashimurayama is a warning (the notice follows the removal), MBR-STAFF-ONLY is new,
+# MBR-CONSENT, GRP-ARCHIVER and PAT-CARE-CHANGE are new (sharing stops with consent or care),
 # and musashimurayama's APP-PLEDGE article is written 第12条1) like its other items.
 EXPECTED = """
 APP-PLEDGE          | block 第6条2    | block 第12条1)  | -                  | block 第7条        | block 第11条
@@ -65,6 +66,9 @@ MBR-PLEDGE          | -               | block 第15条    | block 第六条     
 MBR-TRAINING        | -               | block 第12条3)  | -                  | -                  | -
 MBR-FAMILY          | block 第5条(3)  | -               | -                  | -                  | -
 MBR-STAFF-ONLY      | -               | -               | block 留意事項(2)  | block 留意事項(1)  | block 留意事項(1)
+MBR-CONSENT         | block 第4条     | block 第19条    | block 第九条       | block 第10条       | block 第14条
+GRP-ARCHIVER        | -               | block 第16条6)  | block 留意事項(2)  | block 留意事項(2)  | block 留意事項(2)
+PAT-CARE-CHANGE     | block 第5条     | block 第16条2)  | block 第七条       | block 第8条        | block 第12条
 AUD-DUE             | -               | -               | warn 留意事項(2)   | warn 留意事項(1)   | warn 留意事項(1)
 AUD-INACTIVE        | block 第10条(5) | block 第16条4)  | block 留意事項(2)  | block 留意事項(1)  | block 留意事項(1)
 AUD-ASSOC-ADMIN     | -               | -               | -                  | block 第9条        | -
@@ -156,6 +160,15 @@ CASES = {
         {"member_kind": "family", "family_agreed": True},
     ),
     "MBR-STAFF-ONLY": ({"member_kind": "patient"}, {"member_kind": "staff"}),
+    "MBR-CONSENT": (
+        {"member_kind": "staff", "kind": "patient", "consent": "withdrawn"},
+        {"member_kind": "staff", "kind": "patient", "consent": "signed", "patient_status": "active"},
+    ),
+    "GRP-ARCHIVER": (
+        {"by_origin_facility": False},
+        lambda p: {f"by_{role}": True for role in p.archive_roles or ("primary_doctor",)},
+    ),
+    "PAT-CARE-CHANGE": ({"by_facility_admin": True}, {"by_origin_facility": True}),
     "AUD-DUE": (
         lambda p: {"days_since_review": p.review_interval_days + 1},
         lambda p: {"days_since_review": p.review_interval_days},
@@ -545,6 +558,7 @@ def _sixth_profile(**changes):
         "family_members_allowed": True,
         "periodic_review": False,
         "archive_statuses": (),
+        "archive_roles": (),
         "pledge_exemption_allowed": False,
         **changes,
     }
@@ -634,3 +648,25 @@ def test_no_app_names_a_variant():
                 if VARIANT_NAME.search(line):
                     leaks.append(f"{path}:{number}: {line.strip()}")
     assert leaks == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize(("facts", "why"), [
+    ({"consent": "withdrawn"}, "撤回"),
+    ({"consent": "signed", "patient_status": "deceased"}, "亡くなって"),
+    ({"consent": "signed", "patient_status": "ended"}, "終了"),
+])
+def test_sharing_stops_when_consent_is_withdrawn_or_care_ends(variant, facts, why):
+    """Creating a group and inviting into one are blocked on the same basis, citing the same article."""
+    made = [v for v in check(variant, "create_group", {"kind": "patient", **facts}) if v.rule == "GRP-CONSENT"]
+    invited = check(variant, "add_member", {"member_kind": "staff", "kind": "patient", **facts})
+    invited = [v for v in invited if v.rule == "MBR-CONSENT"]
+    assert len(made) == len(invited) == 1 and made[0].article == invited[0].article
+    assert why in made[0].message and why in invited[0].message
+    assert check(variant, "add_member", {"member_kind": "staff", "kind": "free", **facts}) == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_secretariat_may_archive_and_change_a_patients_care(variant):
+    assert not check(variant, "archive_group", {"by_secretariat": True})
+    assert not check(variant, "change_patient_care", {"by_secretariat": True})

@@ -17,7 +17,7 @@ from django.utils import timezone
 from consent import erasure, hooks, services
 from consent.models import AccessLog, ConsentRecord, ErasureRecord, Patient, PatientStatus
 from policy.rules import VARIANTS
-from tests.consent.conftest import make_site
+from tests.consent.helpers import make_site
 from tests.factories import secretariat_of
 from tests.security import dbstate
 
@@ -86,7 +86,7 @@ def ended():
         seen.append((patient.pk, patient.full_name, by.pk))
         return 2
 
-    undo = hooks.register_patient_erasure_hook(hook)
+    undo = hooks.patient_erased.connect(hook)
     yield seen
     undo()
 
@@ -187,7 +187,7 @@ def test_a_failing_hook_rolls_everything_back_and_keeps_the_files(client, django
     def refuse(*, patient, by):
         raise ValidationError("患者グループを外せませんでした。")
 
-    undo = hooks.register_patient_erasure_hook(refuse)
+    undo = hooks.patient_erased.connect(refuse)
     client.force_login(site.secretariat)
     try:
         before = dbstate.contents(skip=(*dbstate.VOLATILE, "consent_accesslog"))
@@ -274,21 +274,6 @@ def test_the_list_finds_a_patient_by_number_and_shows_what_was_done(client):
     assert "本人から申出" in body and "令和7年5月1日" in body and site.secretariat.full_name in body
     home = client.get(reverse("home")).content.decode()
     assert "患者情報の消去（完全削除の申出）" in home and listing in home
-
-
-def test_registering_a_hook_twice_runs_it_once_and_undo_removes_it(monkeypatch):
-    monkeypatch.setattr(hooks, "_erasure_hooks", [])  # without the hooks the installed apps registered
-    calls = []
-
-    def hook(*, patient, by):
-        calls.append(patient)
-        return 1
-
-    undo = hooks.register_patient_erasure_hook(hook)
-    hooks.register_patient_erasure_hook(hook)
-    assert hooks.run_patient_erasure_hooks(patient="p", by=None) == 1
-    undo()
-    assert hooks.run_patient_erasure_hooks(patient="p", by=None) == 0 and calls == ["p"]
 
 
 @pytest.mark.postgres

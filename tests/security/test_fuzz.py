@@ -13,6 +13,7 @@ the scan. Whatever comes in:
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
@@ -23,7 +24,7 @@ from consent.models import AccessLog, ConsentRecord
 from consent.services import consent_template_current
 from enrollment.models import Application
 from tests.consent.factories import PatientFactory
-from tests.enrollment.factories import post_data, row
+from tests.enrollment.helpers import post_data, row
 from tests.factories import ProgramFactory
 from tests.security import dbstate
 
@@ -92,6 +93,7 @@ def _valid_application(program):
 def test_the_application_form_takes_any_junk(client, program, data):
     valid = _valid_application(program)
     posted = data.draw(spoil(valid, sorted(valid)))
+    cache.clear()  # this is about the form's input, not the per-address throttle (test_throttle.py)
     before, count = dbstate.contents(), Application.objects.count()
     response = client.post(reverse("enrollment:apply", args=[program.slug]), posted)
     if response.status_code == 302:

@@ -25,7 +25,8 @@ from facilities.models import (
     TrainingSession,
 )
 from tests.consent.factories import ConsentRecordFactory, ConsentTemplateFactory, PatientFactory
-from tests.enrollment.factories import ApplicationFactory, post_data
+from tests.enrollment.factories import ApplicationFactory
+from tests.enrollment.helpers import post_data
 from tests.facilities.factories import NoticeLineFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,26 @@
+"""The staff ledger's e-mails: change notices filed, acknowledged, sent back for correction.
+
+Sent after the commit through core.emails; text in templates/facilities/email/.
+"""
+
+from core import emails
+
+
+def _context(notice):
+    return {
+        "notice": notice, "form": notice.program.policy.form("change_notice"),
+        "url": emails.absolute_url("facilities:notice-detail", notice.pk),
+    }
+
+
+def notice_filed(notice):
+    """The secretariat hears that a facility filed its change notice."""
+    emails.send("facilities/email/notice_filed", _context(notice), [notice.program.secretariat_email])
+
+
+def notice_acknowledged(notice, recipients):
+    emails.send("facilities/email/notice_acknowledged", _context(notice), recipients)
+
+
+def notice_correction(notice, recipients):
+    emails.send("facilities/email/notice_correction", _context(notice), recipients)
