@@ -20,7 +20,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from bench import load  # noqa: E402
+from bench import ledger_import, load  # noqa: E402
 from bench.measure import time_get, verified_client  # noqa: E402
 from policy.rules import VARIANTS  # noqa: E402
 
@@ -73,6 +73,7 @@ def main():
     figures["pages"] = results
     figures["consent_pdf"] = consent_pdf_render(program)
     figures["staff_csv"] = staff_csv_export(secretariat, program)
+    figures["ledger_import"] = ledger_import.import_figures(scale)
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, ensure_ascii=False))
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "enrollment",
     "consent",
     "groups",
+    "ledger_import",
     "demo",
 ]
 

@@ -48,6 +48,52 @@ def test_wareki_shows_an_aware_datetime_as_the_date_in_japan():
     assert wareki.wareki(utc_evening) == "令和7年4月1日"
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("令和7年4月1日", datetime.date(2025, 4, 1)),
+        ("R7.4.1", datetime.date(2025, 4, 1)),
+        ("r7/4/1", datetime.date(2025, 4, 1)),
+        ("H31.4.30", datetime.date(2019, 4, 30)),
+        ("平成31年4月30日", datetime.date(2019, 4, 30)),
+        ("令和元年5月1日", datetime.date(2019, 5, 1)),
+        ("Ｒ７．４．１", datetime.date(2025, 4, 1)),
+        ("昭和64年1月7日", datetime.date(1989, 1, 7)),
+        ("2025/4/1", datetime.date(2025, 4, 1)),
+        ("2025-04-01", datetime.date(2025, 4, 1)),
+        ("２０２５／４／１", datetime.date(2025, 4, 1)),
+        ("2025年4月1日", datetime.date(2025, 4, 1)),
+        ("2025/4/1 0:00:00", datetime.date(2025, 4, 1)),
+        (datetime.datetime(2025, 4, 1, 0, 0), datetime.date(2025, 4, 1)),  # an Excel date cell
+        (datetime.date(2025, 4, 1), datetime.date(2025, 4, 1)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_date_reads_what_people_type(typed, expected):
+    assert wareki.parse_date(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("平成31年5月1日", "平成の期間外"),  # Heisei ended on April 30, 2019
+        ("令和1年4月30日", "令和の期間外"),
+        ("2025/2/30", "2025年2月30日という日はありません"),
+        ("来週", "日付が読めません"),
+        ("4/1", "日付が読めません"),
+    ],
+)
+def test_parse_date_says_what_is_wrong(typed, message):
+    with pytest.raises(ValueError, match=message):
+        wareki.parse_date(typed)
+
+
+def test_parse_date_reads_back_what_wareki_prints():
+    for date in (datetime.date(2019, 5, 1), datetime.date(2025, 12, 31), datetime.date(1990, 1, 8)):
+        assert wareki.parse_date(wareki.wareki(date)) == date
+
+
 def test_text_normalisation():
     assert text.nfkc("ＡＢＣ　１２３") == "ABC 123"
     assert text.katakana("やまだ ﾀﾛｳ") == "ヤマダ タロウ"
