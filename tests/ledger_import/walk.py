@@ -1,14 +1,16 @@
-"""URL kwargs and the role matrix of the ledger import (see tests/walk.py, tests/security/roles.py).
+"""The ledger import's part of the access table (tests/walk.py).
 
-Its URLs take only the program's slug, which the foundation provides; the secretariat alone may open them.
+Its URLs take only the program's slug, which the foundation provides; the secretariat alone may
+open them (a commit with no file kept goes back to the upload page).
 """
 
-PROVIDERS = {}
-PUBLIC = {}
+from tests.walk import GET, POST, SECRETARIAT, Access
 
-MATRIX = {
-    "ledger_import:programs": ("GET", frozenset({"secretariat"})),
-    "ledger_import:import": ("GET", frozenset({"secretariat"})),
-    "ledger_import:import-commit": ("POST", frozenset({"secretariat"})),
-    "ledger_import:import-template": ("GET", frozenset({"secretariat"})),
+ACCESS = {
+    # No slug: each secretariat sees its own programs; other roles are refused.
+    "ledger_import:programs": Access(GET, SECRETARIAT, people={"secretariat_b": 200, "admin_b": 403,
+                                                               "coordinator_b": 403}),
+    "ledger_import:import": Access(GET, SECRETARIAT),
+    "ledger_import:import-commit": Access(POST, SECRETARIAT, status=302),
+    "ledger_import:import-template": Access(GET, SECRETARIAT),
 }
