@@ -51,10 +51,15 @@ _BROKEN_WORDS = """() => {
   const found = [];
   for (const el of document.querySelectorAll(".nowrap, time, .status, .badge")) {
     if (!el.offsetParent) continue;  // hidden
-    const style = getComputedStyle(el);
-    const lines = style.display === "inline" ? el.getClientRects().length
-      : Math.round(el.getBoundingClientRect().height / (parseFloat(style.lineHeight) || 1e9));
-    if (lines > 1) found.push(`"${el.textContent.trim().slice(0, 30)}" breaks over ${lines} lines`);
+    // The lines its text takes: the distinct tops of the text's boxes (a table cell's own box is
+    // as tall as its row, so the element's height would not tell).
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = [];
+    for (const rect of range.getClientRects()) {
+      if (rect.width > 0 && !tops.some((top) => Math.abs(top - rect.top) < rect.height / 2)) tops.push(rect.top);
+    }
+    if (tops.length > 1) found.push(`"${el.textContent.trim().slice(0, 30)}" breaks over ${tops.length} lines`);
   }
   return found;
 }"""
@@ -75,7 +80,7 @@ _TOO_WIDE = """() => {
 
 _SMALL_TARGETS = """(min) => [...document.querySelectorAll(
     "button, input[type=submit], input[type=button], a.button, summary")]
-  .filter((el) => el.offsetParent && !el.closest("[hidden]"))
+  .filter((el) => el.offsetParent && !el.closest("[hidden], [aria-hidden=true]"))
   .filter((el) => el.getBoundingClientRect().height < min - 0.5)
   .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.value).trim().slice(0, 20)}" is ${
     Math.round(el.getBoundingClientRect().height)} px tall`)"""
