@@ -6,11 +6,10 @@ also sends its main forms empty once, so the pages are checked with their error 
 """
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from tests.browser import pagecheck
-from tests.conftest import VerifiedClient
+from tests.browser.helpers import sign_in_browser
 from tests.security.roles import GET, MATRIX, Stage, build
 from tests.walk import PUBLIC
 
@@ -39,14 +38,6 @@ EMPTY_SUBMITS = {
     "coordinator": [("consent:patient-create", None), ("groups:group-create", None)],
     None: [("enrollment:apply", None), ("accounts:login", "ログイン"), ("accounts:password-reset", "送信")],
 }
-
-
-def sign_in_browser(context, live_server, user):
-    """The session of a person who typed their password and code, handed to the browser."""
-    client = VerifiedClient()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def visit_all(page, urls, findings):
