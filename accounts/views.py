@@ -2,6 +2,7 @@ import base64
 import io
 
 from django.contrib import messages
+from django.contrib.auth import password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -145,7 +146,9 @@ class PasswordPolicyViewMixin:
     def get_context_data(self, **kwargs):
         user = getattr(self, "user", None) or self.request.user
         rules = _password_rules(user) if user.is_authenticated else []
-        return super().get_context_data(password_rules=rules, **kwargs)
+        # Django's rules as a list for accounts/_password_help.html (its help_text is HTML).
+        help_texts = password_validation.password_validators_help_texts()
+        return super().get_context_data(password_rules=rules, password_help=help_texts, **kwargs)
 
     def form_valid(self, form):
         try:

@@ -20,9 +20,17 @@
       button.type = "button";
       button.className = "remove-row";
       button.textContent = "削除";
+      const name = row.querySelector('input[name$="-full_name"]');
+      button.setAttribute("aria-label", "この行を削除");
+      if (name && name.value) button.setAttribute("aria-label", `${name.value}さんの行を削除`);
       button.addEventListener("click", () => {
         box.checked = true;
         row.hidden = true;
+        // The focus would be lost with the row: take it to the next row, else to 行を追加.
+        let next = row.nextElementSibling;
+        while (next && next.hidden) next = next.nextElementSibling;
+        const target = next ? next.querySelector("input:not([type=hidden]), select") : addButton;
+        (target || addButton).focus();
       });
       row.querySelector("td.remove").appendChild(button);
       if (box.checked) row.hidden = true;

@@ -4,12 +4,14 @@ reading the e-mails the portal sent, and the people each journey starts from."""
 import base64
 import re
 
+from django.conf import settings
 from django.core import mail
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services as account_services
 from facilities.models import RoleKind
+from tests.conftest import VerifiedClient
 from tests.factories import PASSWORD, FacilityFactory, ProgramFactory, RoleFactory, UserFactory
 
 SECRETARIAT_EMAIL = "jimukyoku@example.jp"
@@ -52,6 +54,15 @@ def sign_in(page, user, password=PASSWORD):
     field(page, "確認コード").fill(totp_code(user))
     page.get_by_role("button", name="確認する").click()
     page.wait_for_load_state()
+
+
+def sign_in_browser(context, live_server, user):
+    """The session of a person who typed their password and code, handed to a browser context:
+    for tests that visit many pages rather than test signing in."""
+    client = VerifiedClient()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def log_out(page):

@@ -1,6 +1,7 @@
 """The applicant's side and the public pages (no login)."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -105,7 +106,10 @@ def test_duplicate_addresses_are_marked_on_their_rows(client):
             row(3, email="taken@example.jp")]
     body = client.post(apply_url(program), post_data(program, rows=rows)).content.decode()
     assert "第15条(2)" in body
-    assert body.count("同じアドレスが別の行にもあります") == 2
+    # On each of the two rows, and again in the error summary at the top of the form.
+    assert body.count("同じアドレスが別の行にもあります") == 4
+    for index in (0, 1):
+        assert re.search(rf'id="id_registrants-{index}-email_error"><p>[^<]*同じアドレスが別の行にもあります', body)
     assert "すでに別の職員のMCS IDとして使われています" in body
 
 
