@@ -70,7 +70,9 @@ class FacilityPlan:
 
     @property
     def action(self):
-        return CREATE if self.existing is None else UNCHANGED
+        if self.existing is None:
+            return CREATE
+        return UPDATE if self.differences else UNCHANGED
 
     @property
     def label(self):
@@ -300,12 +302,17 @@ def _check_facility(plan, ledger, known, facility):
 
 
 def _differences(plan, ledger, facility):
-    """Cells that differ from the portal's facility: shown, not written (blank cells keep the portal's value)."""
+    """Cells that differ from the portal's facility: an update (blank cells keep the portal's value;
+    the 施設番号 is how it was found, never changed)."""
     existing = facility.existing
-    for key in FACILITY_FIELDS:
+    for key in FACILITY_FIELDS[1:]:
         value = facility.values.get(key)
         old = getattr(existing, key)
-        if value is not None and value != old:
+        if key in ("name", "address"):  # as matched: spaces and hyphens typed otherwise are the same
+            same = value is None or match_key(value, "") == match_key(old, "")
+        else:
+            same = value is None or value == old
+        if not same:
             facility.differences[key] = (old, value)
     if facility.differences:
         what = "、".join(
@@ -313,7 +320,7 @@ def _differences(plan, ledger, facility):
             for k, (old, new) in facility.differences.items()
         )
         plan.add(facility.first_row, _label(ledger, next(iter(facility.differences))), "warning",
-                 f"{facility.label}の登録内容と違います: {what}。施設の情報はこの取込では変えません。")
+                 f"{facility.label}の登録内容を更新します: {what}。")
 
 
 def _shown(key, value):

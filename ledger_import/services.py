@@ -62,6 +62,10 @@ def _write_facility(program, facility, by, filename):
             kind=values["kind"], postal_code=values.get("postal_code", ""), address=values["address"],
             phone=values.get("phone", ""), fax=values.get("fax", ""), number=values.get("number"),
         )
+    elif facility.differences:
+        target = facility_services.facility_update(
+            facility=facility.existing, by=by, **{key: new for key, (old, new) in facility.differences.items()}
+        )
     else:
         target = facility.existing
     sessions = {}

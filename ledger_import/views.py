@@ -124,7 +124,7 @@ def import_commit(request, slug):
     c = plan.counts()
     messages.success(
         request,
-        f"「{kept['name']}」を取り込みました。施設: 新規{c['facilities_create']}・変更なし{c['facilities_unchanged']}、"
+        f"「{kept['name']}」を取り込みました。施設: 新規{c['facilities_create']}・更新{c['facilities_update']}・変更なし{c['facilities_unchanged']}、"
         f"職員: 新規{c['staff_create']}・更新{c['staff_update']}・変更なし{c['staff_unchanged']}。",
     )
     return redirect("facilities:facility-list", slug=program.slug)

@@ -523,3 +523,18 @@ def test_granting_administration_makes_a_login_and_a_role_once(world):
 def test_granting_administration_reuses_an_existing_login(world):
     staff = StaffFactory(facility=world.facility_a, email=world.admin_a.email.upper())
     assert services.facility_admin_grant(staff=staff, by=None) == world.admin_a
+
+
+def test_facility_update_normalises_validates_and_records_who(world):
+    facility = world.facility_a
+    updated = services.facility_update(facility=facility, by=world.secretariat_a, phone="０７２－１１１－２２２２",
+                                       name_kana="まつばら しんりょうじょ")
+    assert (updated.phone, updated.name_kana) == ("072-111-2222", "マツバラ シンリョウジョ")
+    assert updated.history.first().history_user == world.secretariat_a
+    with pytest.raises(ValidationError) as caught:
+        services.facility_update(facility=facility, by=world.secretariat_a, phone="12")
+    assert "phone" in caught.value.message_dict
+    facility.refresh_from_db()
+    assert facility.phone == "072-111-2222"
+    with pytest.raises(ValueError):
+        services.facility_update(facility=facility, by=world.secretariat_a, number="X-1")  # never renumbered

@@ -135,16 +135,17 @@ def test_existing_people_unchanged_or_updated(program):
     assert first.action == "unchanged", first.changes
     assert second.action == "update"
     assert second.changes["full_name"] == ("職員 二", "職員 2") and second.changes["job"] == ("nurse", "doctor")
-    assert plan.counts()["facilities_unchanged"] == 1
+    assert plan.counts()["facilities_update"] == 1  # the file also carries other facility details
 
 
-def test_differences_in_a_known_facility_are_shown_not_written(program):
+def test_differences_in_a_known_facility_become_an_update(program):
     FacilityFactory(program=program, number="F-1", phone="072-000-0000")
     plan = plan_of(program, [person(1, number="F-1")])
     assert found(plan) == []
     warnings = [m for _, c, m in found(plan, "warning") if c == "施設名"]
     assert warnings and "電話番号（ポータル「072-000-0000」、ファイル「072-111-2222」）" in warnings[0]
-    assert plan.counts()["facilities_unchanged"] == 1
+    assert "更新します" in warnings[0]
+    assert (plan.counts()["facilities_update"], plan.counts()["facilities_unchanged"]) == (1, 0)
 
 
 def test_the_portals_own_staff_export_reads_back_as_all_unchanged(client, program):
@@ -191,4 +192,6 @@ def test_without_a_number_a_facility_is_matched_by_name_and_address_as_typed(pro
     StaffFactory(facility=facility, is_admin=True)
     plan = plan_of(program, [person(1, name="松原テスト診療所 ", address="大阪府松原市阿保１ー２ー３", is_admin="")])
     assert found(plan) == []
-    assert plan.facilities[0].existing == facility and plan.counts()["facilities_unchanged"] == 1
+    assert plan.facilities[0].existing == facility
+    # The address typed with full-width digits and ー is the same address: not an update of it.
+    assert "address" not in plan.facilities[0].differences and "name" not in plan.facilities[0].differences

@@ -126,15 +126,19 @@ def test_training_before_use_makes_people_active_where_the_policy_asks_for_it():
     assert TrainingSession.objects.get().kind == TrainingKind.LECTURE
 
 
-def test_an_existing_facility_keeps_its_values_and_gets_its_staff():
+def test_an_existing_facility_is_updated_from_the_file_and_gets_its_staff():
     program = ProgramFactory(variant="chuo")
     facility = FacilityFactory(program=program, number="C-7", phone="03-0000-0000")
     StaffFactory(facility=facility, email="already@example.jp", is_admin=True)
     plan = run(program, xlsx([person(1, number="C-7", is_admin="")]))
-    assert plan.written
+    assert plan.written and plan.counts()["facilities_update"] == 1
     facility.refresh_from_db()
-    assert facility.phone == "03-0000-0000", "facility differences are shown, not written"
+    assert facility.phone == "072-111-2222" and facility.number == "C-7"
+    latest = facility.history.first()
+    assert latest.history_change_reason and "台帳の取込" in latest.history_change_reason
     assert Staff.objects.filter(facility=facility).count() == 2
+    again = run(program, xlsx([person(1, number="C-7", is_admin="")]))
+    assert again.counts()["facilities_unchanged"] == 1  # the same file twice changes nothing more
 
 
 def test_the_command_writes_and_exits_0(tmp_path):

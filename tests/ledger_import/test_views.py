@@ -102,7 +102,7 @@ def test_preview_then_commit_then_the_same_file_again_is_all_unchanged(secretari
     token = page.context["token"]
     assert token and not Staff.objects.exists()
     done = secretariat.post(reverse("ledger_import:import-commit", args=[program.slug]), {"token": token}, follow=True)
-    assert "「台帳.xlsx」を取り込みました。施設: 新規1・変更なし0、職員: 新規2・更新0・変更なし0。" in done.content.decode()
+    assert "「台帳.xlsx」を取り込みました。施設: 新規1・更新0・変更なし0、職員: 新規2・更新0・変更なし0。" in done.content.decode()
     assert Staff.objects.filter(program=program).count() == 2
     assert Staff.objects.get(email="person1@example.jp").history.earliest().history_user == page.wsgi_request.user
     replay = secretariat.post(reverse("ledger_import:import-commit", args=[program.slug]), {"token": token})
