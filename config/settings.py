@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "enrollment",
     "consent",
     "groups",
+    "oversight",
     "demo",
 ]
 

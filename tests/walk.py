@@ -8,7 +8,7 @@ A kwarg name no provider knows makes the walk fail, so no URL is ever left out.
 
 import importlib
 
-APPS = ("foundation", "policy", "enrollment", "facilities", "consent", "groups", "accounts", "security")
+APPS = ("foundation", "policy", "enrollment", "facilities", "consent", "groups", "oversight", "accounts", "security")
 
 PROVIDERS = {
     "slug": lambda w: w.program_b.slug,

@@ -1,0 +1,47 @@
+"""Scoped getters of the oversight app: outsiders get 404, insiders without the needed role 403.
+
+- Incident reports: read by the secretariat, the facility's people and the reporter; worked
+  (actions, legal steps, close, the printed report) by the secretariat and the facility's MCS管理者.
+- Guidance: read by the secretariat and the person's facility's MCS管理者; written by the secretariat.
+- Notices: written by the secretariat; read and confirmed by the addressed facilities' MCS管理者.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from facilities.access import is_secretariat
+from facilities.models import RoleKind, role_facility_ids
+
+from .models import AdminNotice, Guidance, Incident
+
+
+def can_work_incident(user, incident):
+    return is_secretariat(user, incident.program) or incident.facility_id in role_facility_ids(
+        user, RoleKind.FACILITY_ADMIN
+    )
+
+
+def get_incident_for_user(user, pk, *, work=False):
+    incident = get_object_or_404(
+        Incident.objects.visible_to(user).select_related("program", "facility", "reported_by", "closed_by"), pk=pk
+    )
+    if work and not can_work_incident(user, incident):
+        raise PermissionDenied
+    return incident
+
+
+def get_guidance_for_user(user, pk):
+    guidance = get_object_or_404(
+        Guidance.objects.visible_to(user).select_related("program", "facility", "staff", "incident", "recorded_by"),
+        pk=pk,
+    )
+    if not Guidance.objects.for_admin(user).filter(pk=guidance.pk).exists():
+        raise PermissionDenied
+    return guidance
+
+
+def get_notice_for_user(user, pk, *, secretariat=False):
+    notice = get_object_or_404(AdminNotice.objects.visible_to(user).select_related("program", "sent_by"), pk=pk)
+    if secretariat and not is_secretariat(user, notice.program):
+        raise PermissionDenied
+    return notice

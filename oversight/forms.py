@@ -1,0 +1,138 @@
+"""Forms of the oversight app: validate and normalise what people type; the services act."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core import text
+from core.forms import NameField, PastDateField, ProseField
+from facilities.access import is_secretariat
+from facilities.models import Facility, FacilityStatus, role_facility_ids
+
+from . import clock
+from .models import MANUAL_ACTIONS, Incident, IncidentKind
+
+PATIENT_NUMBERS_ERROR = "患者は患者番号（英数字）で書いてください。氏名は書かないでください。"
+
+
+def facilities_for(user, program):
+    """Facilities the user may report for: all of the program's (secretariat), else their own."""
+    facilities = Facility.objects.filter(program=program).exclude(status=FacilityStatus.WITHDRAWN)
+    if not is_secretariat(user, program):
+        facilities = facilities.filter(pk__in=role_facility_ids(user))
+    return facilities.order_by("number")
+
+
+def patient_numbers(value):
+    """'P-001、P-002' -> 'P-001, P-002'; refuses anything but numbers (so never a name)."""
+    value = text.nfkc(value).replace("、", ",").replace("，", ",")
+    parts = [p.strip() for p in re.split(r"[,\s]+", value) if p.strip()]
+    if any(not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-#]*", p) for p in parts):
+        raise ValidationError(PATIENT_NUMBERS_ERROR, code="patient_numbers")
+    return ", ".join(parts)
+
+
+class IncidentForm(forms.Form):
+    facility = forms.ModelChoiceField(label="施設", queryset=Facility.objects.none())
+    kind = forms.ChoiceField(label="何が起きましたか", choices=IncidentKind.choices, widget=forms.RadioSelect)
+    discovered_on = PastDateField(label="発覚日（気づいた日）", help_text="個人情報保護委員会への報告の期限は、この日から数えます。")
+    occurred_on = PastDateField(label="発生日（分かれば）", required=False)
+    on_behalf_of = NameField(label="本人に代わって報告するときは、本人の氏名・職種", max_length=100, required=False)
+    what_happened = ProseField(
+        label="何が起きたか（いつ・どこで・何が）", widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="患者の氏名は書かず、患者番号で書いてください。",
+    )
+    first_response = ProseField(
+        label="すでに行った対応", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="例: 遠隔消去（リモートワイプ）をした、MCSのパスワードを変えた、グループのメンバーから外した",
+    )
+    affected_patient_numbers = forms.CharField(
+        label="影響を受けたおそれのある患者（患者番号をカンマ区切り）", max_length=500, required=False,
+    )
+    affected_count = forms.IntegerField(label="影響を受けたおそれのある人数（分かる範囲で）", min_value=0, initial=0)
+    sensitive_data = forms.BooleanField(
+        label="患者の病歴や心身の状態など（要配慮個人情報）が漏れた、または漏れたおそれがある", required=False,
+        initial=True, help_text="1人分でも、施設から個人情報保護委員会への報告と本人への通知が必要になります。",
+    )
+    malicious = forms.BooleanField(label="盗難や不正アクセスなど、不正の目的によるおそれがある", required=False)
+
+    def __init__(self, *args, program, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities_for(user, program)
+        if self.fields["facility"].queryset.count() == 1:
+            self.fields["facility"].initial = self.fields["facility"].queryset.first()
+
+    def clean_affected_patient_numbers(self):
+        return patient_numbers(self.cleaned_data["affected_patient_numbers"])
+
+    def clean(self):
+        data = super().clean()
+        occurred, discovered = data.get("occurred_on"), data.get("discovered_on")
+        if occurred and discovered and occurred > discovered:
+            self.add_error("occurred_on", "発生日は発覚日より前の日付にしてください。")
+        return data
+
+
+class AssessForm(forms.ModelForm):
+    """The items of the PPC's report form (漏えい等報告), and whether a report is due."""
+
+    note = ProseField(label="見直しのメモ（記録に残ります）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = Incident
+        fields = (
+            "sensitive_data", "malicious", "affected_count", "affected_patient_numbers", "data_items", "cause",
+            "secondary_harm", "person_response", "publication", "prevention", "other_notes",
+        )
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
+            "data_items", "cause", "secondary_harm", "person_response", "publication", "prevention", "other_notes",
+        )}
+
+    def clean_affected_patient_numbers(self):
+        return patient_numbers(self.cleaned_data["affected_patient_numbers"])
+
+    def clean(self):
+        data = super().clean()
+        for name in ("data_items", "cause", "secondary_harm", "person_response", "publication", "prevention",
+                     "other_notes"):
+            if data.get(name):
+                ProseField().validate(data[name])
+        return data
+
+    def service_kwargs(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(label="対応", choices=[(k.value, k.label) for k in MANUAL_ACTIONS])
+    done_on = PastDateField(label="実施日")
+    note = ProseField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StepForm(forms.Form):
+    step = forms.ChoiceField(label="済んだこと", choices=list(clock.STEP_LABELS.items()), widget=forms.RadioSelect)
+    done_on = PastDateField(label="実施日")
+    note = ProseField(label="メモ（受付番号・通知の方法など）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [
+            (step, label) for step, label in clock.STEP_LABELS.items() if not getattr(incident, f"{step}_done_on")
+        ]
+
+
+class CloseForm(forms.Form):
+    note = ProseField(label="完了のメモ（結果・再発防止策など）", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(forms.Form):
+    note = ProseField(label="再開する理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IncidentFilterForm(forms.Form):
+    SHOW = (("open", "対応中"), ("overdue", "期限切れ"), ("soon", "期限が近い"), ("closed", "完了"), ("all", "すべて"))
+    show = forms.ChoiceField(choices=SHOW, required=False)
+    kind = forms.ChoiceField(choices=[("", "すべての種類"), *IncidentKind.choices], required=False)
+    facility = forms.IntegerField(required=False, widget=forms.HiddenInput)
+

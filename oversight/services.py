@@ -1,0 +1,148 @@
+"""Every write of the oversight app: keyword-only, atomic, saved with history.
+
+No engine rule governs incident reports, guidance or notices (the policies only say that
+trouble goes to the facility's administrator and the secretariat, and that the secretariat may
+caution); the device and secondary-use requests ask the engine (DEV-*, SEC-*).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.services import move_status, save_with_history
+from facilities.models import FacilityStatus
+
+from . import clock, emails
+from .models import (
+    INCIDENT_TRANSITIONS,
+    ActionKind,
+    Incident,
+    IncidentAction,
+    IncidentStatus,
+)
+
+ASSESSABLE = (
+    "sensitive_data", "malicious", "affected_count", "affected_patient_numbers", "data_items", "cause",
+    "secondary_harm", "person_response", "publication", "prevention", "other_notes",
+)
+
+
+def _set_clock(incident):
+    """Limits from the day of discovery when a report to the PPC is due; none when it is not."""
+    if clock.report_required(sensitive_data=incident.sensitive_data, malicious=incident.malicious,
+                             affected_count=incident.affected_count):
+        for step, due in clock.due_dates(incident.discovered_on, malicious=incident.malicious).items():
+            setattr(incident, f"{step}_due_on", due)
+    else:
+        incident.prompt_due_on = incident.final_due_on = incident.person_due_on = None
+
+
+def _log(incident, by, kind, *, done_on=None, note=""):
+    return save_with_history(
+        IncidentAction(incident=incident, kind=kind, done_on=done_on or timezone.localdate(), note=note, by=by), by
+    )
+
+
+def _ensure_open(incident):
+    if incident.status != IncidentStatus.OPEN:
+        raise ValidationError("完了した報告です。記録を足すには、先に「再開」してください。")
+
+
+@transaction.atomic
+def incident_report(*, program, facility, by, kind, discovered_on, what_happened, occurred_on=None,
+                    on_behalf_of="", first_response="", affected_patient_numbers="", affected_count=0,
+                    sensitive_data=True, malicious=False):
+    """Record a trouble report; the facility's administrators and the secretariat are told."""
+    if facility.program_id != program.pk:
+        raise ValidationError({"facility": "このネットワークの施設を選んでください。"})
+    if facility.status == FacilityStatus.WITHDRAWN:
+        raise ValidationError({"facility": "退会した施設です。事務局に連絡してください。"})
+    incident = Incident(
+        program=program, facility=facility, reported_by=by, kind=kind, discovered_on=discovered_on,
+        occurred_on=occurred_on, what_happened=what_happened, on_behalf_of=on_behalf_of,
+        first_response=first_response, affected_patient_numbers=affected_patient_numbers,
+        affected_count=affected_count, sensitive_data=sensitive_data, malicious=malicious,
+    )
+    _set_clock(incident)
+    save_with_history(incident, by)
+    emails.incident_news(incident, "登録")
+    return incident
+
+
+@transaction.atomic
+def incident_assess(*, incident, by, note="", **fields):
+    """Fill in the PPC form's items and review whether a report is due (the clock follows)."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _ensure_open(incident)
+    unknown = set(fields) - set(ASSESSABLE)
+    if unknown:
+        raise TypeError(f"not assessable: {sorted(unknown)}")
+    before = incident.report_required
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    _set_clock(incident)
+    save_with_history(incident, by)
+    change = ""
+    if before != incident.report_required:
+        change = "個人情報保護委員会への報告: " + ("必要" if incident.report_required else "不要と判断")
+    _log(incident, by, ActionKind.ASSESSED, note="\n".join(t for t in (change, note) if t))
+    return incident
+
+
+@transaction.atomic
+def incident_action_add(*, incident, by, kind, done_on, note=""):
+    """Append a line to the action log (remote wipe, password changed, member removed...)."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _ensure_open(incident)
+    if kind in clock.STEPS or kind in (ActionKind.ASSESSED, ActionKind.CLOSED, ActionKind.REOPENED):
+        raise ValidationError({"kind": "この対応は専用の画面から記録してください。"})
+    return _log(incident, by, kind, done_on=done_on, note=note)
+
+
+@transaction.atomic
+def incident_step_done(*, incident, by, step, done_on, note=""):
+    """Record the day a legal step (速報, 確報, 本人への通知) was done by the facility."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _ensure_open(incident)
+    if step not in clock.STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    if not incident.report_required:
+        raise ValidationError("この報告は個人情報保護委員会への報告の対象になっていません。")
+    if getattr(incident, f"{step}_done_on"):
+        raise ValidationError({"step": f"{clock.STEP_LABELS[step]}はすでに記録されています。"})
+    if done_on < incident.discovered_on:
+        raise ValidationError({"done_on": "発覚日より前の日付は入れられません。"})
+    if step == "final" and not incident.prompt_done_on:
+        raise ValidationError({"step": "先に速報をした日を記録してください。"})
+    setattr(incident, f"{step}_done_on", done_on)
+    save_with_history(incident, by)
+    _log(incident, by, step, done_on=done_on, note=note)
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, incident, by, note):
+    """Close a report; while a report to the PPC is due, only once every step has its date."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    missing = incident.steps_missing()
+    if missing:
+        raise ValidationError(
+            "、".join(missing) + "の日付がまだ記録されていません。記録してから完了にしてください"
+            "（報告の対象でないと判断したときは「報告内容・要否の見直し」で記録してください）。"
+        )
+    move_status(incident, IncidentStatus.CLOSED, INCIDENT_TRANSITIONS, "報告")
+    incident.closed_at, incident.closed_by, incident.closing_note = timezone.now(), by, note
+    save_with_history(incident, by)
+    _log(incident, by, ActionKind.CLOSED, note=note)
+    emails.incident_news(incident, "完了")
+    return incident
+
+
+@transaction.atomic
+def incident_reopen(*, incident, by, note):
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    move_status(incident, IncidentStatus.OPEN, INCIDENT_TRANSITIONS, "報告")
+    incident.closed_at = incident.closed_by = None
+    save_with_history(incident, by)
+    _log(incident, by, ActionKind.REOPENED, note=note)
+    return incident

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "oversight"
+
+urlpatterns = [
+    path("programs/<slug:slug>/incidents/", views.incident_list, name="incident-list"),
+    path("programs/<slug:slug>/incidents/new/", views.incident_create, name="incident-create"),
+    path("programs/<slug:slug>/incidents/summary/", views.incident_summary, name="incident-summary"),
+    path("programs/<slug:slug>/incidents.csv", views.incident_csv, name="incident-csv"),
+    path("incidents/<int:incident_pk>/", views.incident_detail, name="incident-detail"),
+    path("incidents/<int:incident_pk>/actions/new/", views.incident_action, name="incident-action"),
+    path("incidents/<int:incident_pk>/steps/", views.incident_step, name="incident-step"),
+    path("incidents/<int:incident_pk>/assess/", views.incident_assess, name="incident-assess"),
+    path("incidents/<int:incident_pk>/close/", views.incident_close, name="incident-close"),
+    path("incidents/<int:incident_pk>/reopen/", views.incident_reopen, name="incident-reopen"),
+    path("incidents/<int:incident_pk>/report.pdf", views.incident_pdf, name="incident-pdf"),
+]

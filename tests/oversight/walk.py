@@ -1,0 +1,63 @@
+"""URL kwargs of the oversight app for the URL walks (see tests/groups/walk.py for the shapes).
+
+- PROVIDERS (tests/foundation/test_url_walk.py): objects of program B;
+- MATRIX, KWARG_SCOPES, OWN, SIBLING (tests/security/roles.py): who of program A may open what.
+"""
+
+from tests.oversight.factories import IncidentFactory
+
+
+def _incident_b(w):
+    if not hasattr(w, "_oversight_incident_b"):
+        w._oversight_incident_b = IncidentFactory(facility=w.facility_b)
+    return w._oversight_incident_b
+
+
+PROVIDERS = {
+    "incident_pk": lambda w: _incident_b(w).pk,
+}
+
+PUBLIC = {}
+
+GET, POST = "GET", "POST"
+S, A, C = "secretariat", "admin", "coordinator"
+FACILITY = frozenset({S, A, C})  # the facility's people and the secretariat
+WORKERS = frozenset({S, A})  # the facility's MCS管理者 and the secretariat
+SECRETARIAT = frozenset({S})
+
+MATRIX = {
+    "oversight:incident-list": (GET, FACILITY),
+    "oversight:incident-create": (GET, FACILITY),
+    "oversight:incident-summary": (GET, SECRETARIAT),
+    "oversight:incident-csv": (GET, SECRETARIAT),
+    "oversight:incident-detail": (GET, FACILITY),
+    "oversight:incident-action": (GET, WORKERS),
+    "oversight:incident-step": (GET, WORKERS),
+    "oversight:incident-assess": (GET, WORKERS),
+    "oversight:incident-close": (GET, WORKERS),
+    "oversight:incident-reopen": (GET, WORKERS),
+    "oversight:incident-pdf": (GET, WORKERS),
+}
+
+KWARG_SCOPES = {
+    "incident_pk": "facility",
+}
+
+
+def _at(stage, facility):
+    cache = stage.__dict__.setdefault("_oversight", {})
+    if facility.pk not in cache:
+        cache[facility.pk] = {"incident": IncidentFactory(facility=facility)}
+    return cache[facility.pk]
+
+
+def _own(kind):
+    return lambda s: _at(s, s.world.facility_a)[kind].pk
+
+
+def _sibling(kind):
+    return lambda s: _at(s, s.world.facility_a2)[kind].pk
+
+
+OWN = {"incident_pk": _own("incident")}
+SIBLING = {"incident_pk": _sibling("incident")}
