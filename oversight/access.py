@@ -21,6 +21,13 @@ def can_work_incident(user, incident):
     )
 
 
+def administers_in(user, program):
+    """The program's secretariat, or the MCS管理者 of one of its facilities."""
+    return is_secretariat(user, program) or program.facilities.filter(
+        pk__in=role_facility_ids(user, RoleKind.FACILITY_ADMIN)
+    ).exists()
+
+
 def get_incident_for_user(user, pk, *, work=False):
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("program", "facility", "reported_by", "closed_by"), pk=pk

@@ -32,3 +32,11 @@ def incident_news(incident, what):
 def notice_sent(notice, facilities):
     context = {"notice": notice, "url": emails.absolute_url("oversight:notice-detail", notice.pk)}
     emails.send("oversight/email/notice", context, facility_admin_addresses(facilities))
+
+
+def guidance_given(guidance):
+    context = {
+        "guidance": guidance, "given_on": wareki(guidance.given_on),
+        "url": emails.absolute_url("oversight:guidance-detail", guidance.pk),
+    }
+    emails.send("oversight/email/guidance", context, facility_admin_addresses([guidance.facility]))

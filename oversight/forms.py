@@ -6,12 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core import text
-from core.forms import NameField, PastDateField, ProseField
+from core.forms import DateInput, NameField, PastDateField, ProseField
 from facilities.access import is_secretariat
-from facilities.models import Facility, FacilityStatus, role_facility_ids
+from facilities.models import Facility, FacilityStatus, Staff, role_facility_ids
 
 from . import clock
-from .models import MANUAL_ACTIONS, Incident, IncidentKind
+from .models import MANUAL_ACTIONS, GuidanceKind, Incident, IncidentKind
 
 PATIENT_NUMBERS_ERROR = "患者は患者番号（英数字）で書いてください。氏名は書かないでください。"
 
@@ -136,3 +136,47 @@ class IncidentFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "すべての種類"), *IncidentKind.choices], required=False)
     facility = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+
+
+# --- Guidance ------------------------------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name}（{obj.facility.name}・{obj.get_job_display()}）"
+
+
+class IncidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number} {obj.get_kind_display()}（{obj.facility.name}）"
+
+
+class GuidanceForm(forms.Form):
+    facility = forms.ModelChoiceField(label="施設", queryset=Facility.objects.none())
+    staff = StaffChoiceField(label="対象の利用者（施設全体に対するときは空欄）", queryset=Staff.objects.none(),
+                             required=False)
+    incident = IncidentChoiceField(label="もとになったトラブル報告（あれば）", queryset=Incident.objects.none(),
+                                   required=False)
+    kind = forms.ChoiceField(label="種類", choices=GuidanceKind.choices, widget=forms.RadioSelect)
+    given_on = PastDateField(label="実施日")
+    given_by_body = NameField(label="行った機関", max_length=100)
+    content = ProseField(label="内容（何について、どのように注意・指導したか）", widget=forms.Textarea(attrs={"rows": 5}))
+    restriction_until = forms.DateField(label="利用制限の終了予定日（利用制限のとき）", required=False, widget=DateInput)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        policy = program.policy
+        self.fields["facility"].queryset = Facility.objects.filter(program=program).order_by("number")
+        self.fields["staff"].queryset = (
+            Staff.objects.filter(program=program).select_related("facility").order_by("facility__number", "full_name_kana")
+        )
+        self.fields["incident"].queryset = Incident.objects.filter(program=program).select_related("program", "facility")
+        self.fields["given_by_body"].initial = policy.guidance_body
+        article = f"（{policy.policy_title}{policy.guidance_article}）" if policy.guidance_article else ""
+        self.fields["given_by_body"].help_text = f"運用ポリシーでは{policy.guidance_body}が注意・指導を行います{article}。"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == GuidanceKind.RESTRICTION and not data.get("restriction_until"):
+            self.add_error("restriction_until", "利用制限のときは終了予定日を入れてください（未定なら目安の日）。")
+        return data

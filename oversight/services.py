@@ -16,6 +16,8 @@ from . import clock, emails
 from .models import (
     INCIDENT_TRANSITIONS,
     ActionKind,
+    Guidance,
+    GuidanceKind,
     Incident,
     IncidentAction,
     IncidentStatus,
@@ -146,3 +148,30 @@ def incident_reopen(*, incident, by, note):
     save_with_history(incident, by)
     _log(incident, by, ActionKind.REOPENED, note=note)
     return incident
+
+
+# --- Guidance and restriction -------------------------------------------------------------
+
+
+@transaction.atomic
+def guidance_record(*, program, by, facility, kind, given_on, content, given_by_body, staff=None, incident=None,
+                    restriction_until=None):
+    """Record guidance given to a user or a facility; the facility's administrators are told."""
+    if facility.program_id != program.pk:
+        raise ValidationError({"facility": "このネットワークの施設を選んでください。"})
+    if staff is not None and staff.facility_id != facility.pk:
+        raise ValidationError({"staff": "選んだ施設の利用者を選んでください。"})
+    if incident is not None and incident.program_id != program.pk:
+        raise ValidationError({"incident": "このネットワークの報告を選んでください。"})
+    if kind != GuidanceKind.RESTRICTION:
+        restriction_until = None
+    elif restriction_until is not None and restriction_until < given_on:
+        raise ValidationError({"restriction_until": "終了予定日は実施日より後にしてください。"})
+    guidance = save_with_history(Guidance(
+        program=program, facility=facility, staff=staff, incident=incident, kind=kind, given_on=given_on,
+        given_by_body=given_by_body, content=content, restriction_until=restriction_until, recorded_by=by,
+    ), by)
+    if incident is not None:
+        _log(incident, by, ActionKind.OTHER, done_on=given_on, note=f"{guidance.get_kind_display()}を記録しました。")
+    emails.guidance_given(guidance)
+    return guidance

@@ -16,4 +16,7 @@ urlpatterns = [
     path("incidents/<int:incident_pk>/close/", views.incident_close, name="incident-close"),
     path("incidents/<int:incident_pk>/reopen/", views.incident_reopen, name="incident-reopen"),
     path("incidents/<int:incident_pk>/report.pdf", views.incident_pdf, name="incident-pdf"),
+    path("programs/<slug:slug>/guidance/", views.guidance_list, name="guidance-list"),
+    path("programs/<slug:slug>/guidance/new/", views.guidance_create, name="guidance-create"),
+    path("guidance/<int:guidance_pk>/", views.guidance_detail, name="guidance-detail"),
 ]

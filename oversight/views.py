@@ -12,18 +12,19 @@ from core.pdf import pdf_view
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import reports, services
-from .access import can_work_incident, get_incident_for_user
+from .access import administers_in, can_work_incident, get_guidance_for_user, get_incident_for_user
 from .forms import (
     ActionForm,
     AssessForm,
     CloseForm,
+    GuidanceForm,
     IncidentFilterForm,
     IncidentForm,
     ReopenForm,
     StepForm,
     facilities_for,
 )
-from .models import Incident, IncidentKind, IncidentStatus
+from .models import Guidance, Incident, IncidentKind, IncidentStatus
 from .pdfs import incident_report_filename, incident_report_pdf
 
 PAGE_SIZE = 50
@@ -104,11 +105,14 @@ def incident_csv(request, slug):
 def incident_detail(request, incident_pk):
     incident = get_incident_for_user(request.user, incident_pk)
     today = timezone.localdate()
+    can_work = can_work_incident(request.user, incident)
     return render(request, "oversight/incident_detail.html", {
         "incident": incident, "program": incident.program, "steps": incident.steps(today),
-        "actions": incident.actions.select_related("by"), "can_work": can_work_incident(request.user, incident),
-        "guidance": incident.guidance.select_related("facility", "staff") if can_work_incident(request.user, incident)
-        else (), "ppc_note": PPC_NOTE, "today": today,
+        "actions": incident.actions.select_related("by"), "can_work": can_work,
+        "program_secretariat": is_secretariat(request.user, incident.program),
+        "guidance": Guidance.objects.for_admin(request.user).filter(incident=incident).select_related(
+            "facility", "staff") if can_work else (),
+        "ppc_note": PPC_NOTE,
     })
 
 
@@ -184,3 +188,47 @@ def incident_reopen(request, incident_pk):
 def incident_pdf(request, incident_pk):
     incident = get_incident_for_user(request.user, incident_pk, work=True)
     return pdf_view(request, lambda: incident_report_pdf(incident), incident_report_filename(incident))
+
+
+# --- Guidance and restriction -------------------------------------------------------------
+
+
+def guidance_list(request, slug):
+    program = get_program_for_user(request.user, slug)
+    if not administers_in(request.user, program):
+        raise PermissionDenied
+    guidance = Guidance.objects.for_admin(request.user).filter(program=program).select_related("facility", "staff", "incident__program").order_by("-given_on", "-pk")
+    page = Paginator(guidance, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "oversight/guidance_list.html", {
+        "program": program, "page": page, "is_secretariat": is_secretariat(request.user, program),
+        "policy": program.policy,
+    })
+
+
+def guidance_create(request, slug):
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    initial = {"given_on": timezone.localdate()}
+    incident_pk = request.GET.get("incident", "")
+    if incident_pk.isdigit():
+        incident = Incident.objects.filter(program=program, pk=int(incident_pk)).select_related("facility").first()
+        if incident is not None:
+            initial.update(incident=incident, facility=incident.facility)
+    form = GuidanceForm(request.POST or None, program=program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            guidance = services.guidance_record(program=program, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{guidance.get_kind_display()}を記録しました。施設の管理者に知らせました。")
+            return redirect("oversight:guidance-detail", guidance_pk=guidance.pk)
+    return render(request, "oversight/guidance_form.html", {"program": program, "form": form})
+
+
+def guidance_detail(request, guidance_pk):
+    guidance = get_guidance_for_user(request.user, guidance_pk)
+    return render(request, "oversight/guidance_detail.html", {
+        "guidance": guidance, "program": guidance.program,
+        "can_see_incident": guidance.incident is not None
+        and Incident.objects.visible_to(request.user).filter(pk=guidance.incident_id).exists(),
+    })

@@ -70,6 +70,10 @@ class VariantProfile:
 
     Pledges: `facility_pledge_text` / `staff_pledge_text`, numbered clauses, or None where
     the variant has no such form.
+
+    Oversight: `guidance_body` (who may caution or guide a user, 注意・指導) and
+    `guidance_article` (the article that says so; "" where the text is silent and the
+    secretariat acts as the network's operator).
     """
 
     key: str
@@ -123,6 +127,8 @@ class VariantProfile:
     admin_notice_group: bool
     facility_pledge_text: tuple[str, ...] | None
     staff_pledge_text: tuple[str, ...] | None
+    guidance_body: str
+    guidance_article: str
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -254,6 +260,8 @@ KUMAGAYA = VariantProfile(
         ),
     ),
     staff_pledge_text=None,
+    guidance_body="熊谷市在宅医療支援センター",
+    guidance_article="",
 )
 
 MUSASHIMURAYAMA = VariantProfile(
@@ -325,6 +333,8 @@ MUSASHIMURAYAMA = VariantProfile(
     staff_pledge_text=_staff_pledge(
         program="武蔵村山市MCS", policy="武蔵村山市MCS運用ポリシー", article="第15条"
     ),
+    guidance_body="武蔵村山市医師会 在宅医療委員会",
+    guidance_article="第11条",
 )
 
 CHUO = VariantProfile(
@@ -383,6 +393,8 @@ CHUO = VariantProfile(
     admin_notice_group=False,
     facility_pledge_text=None,
     staff_pledge_text=_staff_pledge(program="中央区MCS", policy="中央区MCS運用ポリシー", article="第六条"),
+    guidance_body="中央区在宅療養支援協議会",
+    guidance_article="",
 )
 
 MATSUBARA = VariantProfile(
@@ -477,6 +489,8 @@ MATSUBARA = VariantProfile(
         "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、貴事業所が被った一切の損害を賠償することを"
         "誓約します。",
     ),
+    guidance_body="松原市医師会",
+    guidance_article="",
 )
 
 IWAKUNI = VariantProfile(
@@ -548,6 +562,8 @@ IWAKUNI = VariantProfile(
     staff_pledge_text=_staff_pledge(
         program="いつつばし連絡帳", policy="いつつばし連絡帳運用規程", article="第17条"
     ),
+    guidance_body="いつつばしネット協議会",
+    guidance_article="第10条",
 )
 
 BUILTIN = (KUMAGAYA, MUSASHIMURAYAMA, CHUO, MATSUBARA, IWAKUNI)

@@ -4,7 +4,7 @@
 - MATRIX, KWARG_SCOPES, OWN, SIBLING (tests/security/roles.py): who of program A may open what.
 """
 
-from tests.oversight.factories import IncidentFactory
+from tests.oversight.factories import GuidanceFactory, IncidentFactory
 
 
 def _incident_b(w):
@@ -15,6 +15,7 @@ def _incident_b(w):
 
 PROVIDERS = {
     "incident_pk": lambda w: _incident_b(w).pk,
+    "guidance_pk": lambda w: GuidanceFactory(facility=w.facility_b, incident=_incident_b(w)).pk,
 }
 
 PUBLIC = {}
@@ -37,17 +38,22 @@ MATRIX = {
     "oversight:incident-close": (GET, WORKERS),
     "oversight:incident-reopen": (GET, WORKERS),
     "oversight:incident-pdf": (GET, WORKERS),
+    "oversight:guidance-list": (GET, WORKERS),
+    "oversight:guidance-create": (GET, SECRETARIAT),
+    "oversight:guidance-detail": (GET, WORKERS),  # the person's facility's MCS管理者, not its coordinators
 }
 
 KWARG_SCOPES = {
     "incident_pk": "facility",
+    "guidance_pk": "facility",
 }
 
 
 def _at(stage, facility):
     cache = stage.__dict__.setdefault("_oversight", {})
     if facility.pk not in cache:
-        cache[facility.pk] = {"incident": IncidentFactory(facility=facility)}
+        incident = IncidentFactory(facility=facility)
+        cache[facility.pk] = {"incident": incident, "guidance": GuidanceFactory(facility=facility, incident=incident)}
     return cache[facility.pk]
 
 
@@ -59,5 +65,5 @@ def _sibling(kind):
     return lambda s: _at(s, s.world.facility_a2)[kind].pk
 
 
-OWN = {"incident_pk": _own("incident")}
-SIBLING = {"incident_pk": _sibling("incident")}
+OWN = {"incident_pk": _own("incident"), "guidance_pk": _own("guidance")}
+SIBLING = {"incident_pk": _sibling("incident"), "guidance_pk": _sibling("guidance")}
