@@ -47,8 +47,19 @@ def get_guidance_for_user(user, pk):
     return guidance
 
 
-def get_notice_for_user(user, pk, *, secretariat=False):
+def notice_facilities_of(user, notice):
+    """The addressed facilities the user administers (their side of the read confirmation)."""
+    return set(
+        notice.recipients.filter(facility_id__in=role_facility_ids(user, RoleKind.FACILITY_ADMIN))
+        .values_list("facility_id", flat=True)
+    )
+
+
+def get_notice_for_user(user, pk, *, confirm=False):
+    """A notice the user can see: the secretariat reads all of its program's; the addressed
+    facilities' MCS管理者 read and confirm theirs (confirm=True: only they)."""
     notice = get_object_or_404(AdminNotice.objects.visible_to(user).select_related("program", "sent_by"), pk=pk)
-    if secretariat and not is_secretariat(user, notice.program):
+    secretariat = is_secretariat(user, notice.program)
+    if (confirm or not secretariat) and not notice_facilities_of(user, notice):
         raise PermissionDenied
     return notice

@@ -180,3 +180,34 @@ class GuidanceForm(forms.Form):
         if data.get("kind") == GuidanceKind.RESTRICTION and not data.get("restriction_until"):
             self.add_error("restriction_until", "利用制限のときは終了予定日を入れてください（未定なら目安の日）。")
         return data
+
+
+# --- Notices -------------------------------------------------------------------------------
+
+
+class FacilitiesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.number} {obj.name}"
+
+
+class NoticeForm(forms.Form):
+    title = NameField(label="件名", max_length=100)
+    body = ProseField(label="本文", widget=forms.Textarea(attrs={"rows": 8}))
+    to_all = forms.BooleanField(label="利用中のすべての施設の管理者へ送る", required=False, initial=True)
+    facilities = FacilitiesField(label="宛先の施設（すべてへ送らないとき）", queryset=Facility.objects.none(),
+                                 required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facilities"].queryset = Facility.objects.filter(program=program).approved().order_by("number")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("to_all") and not data.get("facilities"):
+            self.add_error("facilities", "宛先の施設を選ぶか、「すべての施設」にチェックを入れてください。")
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {"title": data["title"], "body": data["body"],
+                "facilities": None if data["to_all"] else list(data["facilities"])}

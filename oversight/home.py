@@ -1,4 +1,6 @@
-"""The oversight app on the home page: incident reports with their legal deadlines, notices to read."""
+"""The oversight app on the home page: incident reports with their legal deadlines, notices to
+confirm, guidance. No menu item: every page would pay a query for it (the pinned counts of other
+apps' pages include the menu), so the home page's panels carry the links, as groups does."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -6,19 +8,11 @@ from django.utils import timezone
 from core.home import Item, Panel
 from facilities.models import Program, RoleKind, role_facility_ids
 
-from .models import Incident
-
-
-def _programs(user):
-    return Program.objects.active().visible_to(user).only("slug", "name")
+from .models import AdminNotice, Incident, NoticeRecipient
 
 
 def nav(user):
-    """トラブル報告 for everyone with a role in a program (anyone may have to report)."""
-    return [
-        (f"トラブル報告（{program.name}）", reverse("oversight:incident-list", args=[program.slug]))
-        for program in _programs(user)
-    ]
+    return []
 
 
 def _incident_items(incidents, today, url):
@@ -30,13 +24,29 @@ def _incident_items(incidents, today, url):
     )
 
 
-def _admin_panel(user, program, today):
-    mine = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
+def _report_item(program):
+    return Item("トラブル・インシデントを報告する（紛失・盗難、不正アクセス、誤送信など）",
+                url=reverse("oversight:incident-create", args=[program.slug]))
+
+
+def _facility_panel(user, program, today, admin_of):
+    mine = role_facility_ids(user)
     incidents = Incident.objects.filter(program=program, facility_id__in=mine)
     url = reverse("oversight:incident-list", args=[program.slug])
+    if not program.facilities.filter(pk__in=admin_of).exists():
+        return Panel(title=f"{program.name} トラブル報告", items=(
+            _report_item(program), Item("あなたの施設の対応中の報告", incidents.open().count(), f"{url}?show=open"),
+        ))
+    unread = NoticeRecipient.objects.filter(notice__program=program, facility_id__in=admin_of, read_at__isnull=True)
     return Panel(
-        title=f"{program.name} トラブル報告（施設）",
-        items=_incident_items(incidents, today, url),
+        title=f"{program.name} トラブル報告・事務局からのお知らせ（施設）",
+        items=(
+            Item("まだ確認していない事務局からのお知らせ", unread.values("notice").distinct().count(),
+                 reverse("oversight:notice-list", args=[program.slug]), alert=True),
+            *_incident_items(incidents, today, url),
+            _report_item(program),
+            Item("注意・指導の記録", url=reverse("oversight:guidance-list", args=[program.slug])),
+        ),
         note="個人情報保護委員会への報告と本人への通知は施設が行います。期限はポータルが知らせます。",
     )
 
@@ -44,19 +54,24 @@ def _admin_panel(user, program, today):
 def _secretariat_panel(program, today):
     incidents = Incident.objects.filter(program=program)
     url = reverse("oversight:incident-list", args=[program.slug])
+    unread = AdminNotice.objects.filter(program=program, recipients__read_at__isnull=True).distinct()
     return Panel(
-        title=f"{program.name} トラブル報告（事務局）",
+        title=f"{program.name} トラブル報告・監督（事務局）",
         items=(*_incident_items(incidents, today, url),
-               Item("件数の集計", url=reverse("oversight:incident-summary", args=[program.slug]))),
+               Item("件数の集計", url=reverse("oversight:incident-summary", args=[program.slug])),
+               Item("未確認の施設が残っているお知らせ", unread.count(),
+                    reverse("oversight:notice-list", args=[program.slug])),
+               Item("注意・指導の記録", url=reverse("oversight:guidance-list", args=[program.slug]))),
     )
 
 
 def panels(user):
     today = timezone.localdate()
-    admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
+    facilities = role_facility_ids(user)
     result = []
-    if admin_of:
-        programs = Program.objects.active().filter(facilities__pk__in=admin_of).distinct()
-        result += [_admin_panel(user, program, today) for program in programs]
+    if facilities:
+        admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
+        programs = Program.objects.active().filter(facilities__pk__in=facilities).distinct()
+        result += [_facility_panel(user, program, today, admin_of) for program in programs]
     result += [_secretariat_panel(program, today) for program in Program.objects.active().run_by(user)]
     return result

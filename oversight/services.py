@@ -8,19 +8,22 @@ caution); the device and secondary-use requests ask the engine (DEV-*, SEC-*).
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from core.services import move_status, save_with_history
-from facilities.models import FacilityStatus
+from facilities.models import Facility, FacilityStatus, RoleKind, role_facility_ids
 
 from . import clock, emails
 from .models import (
     INCIDENT_TRANSITIONS,
     ActionKind,
+    AdminNotice,
     Guidance,
     GuidanceKind,
     Incident,
     IncidentAction,
     IncidentStatus,
+    NoticeRecipient,
 )
 
 ASSESSABLE = (
@@ -175,3 +178,45 @@ def guidance_record(*, program, by, facility, kind, given_on, content, given_by_
         _log(incident, by, ActionKind.OTHER, done_on=given_on, note=f"{guidance.get_kind_display()}を記録しました。")
     emails.guidance_given(guidance)
     return guidance
+
+
+# --- Notices to facility administrators ---------------------------------------------------
+
+
+@transaction.atomic
+def notice_send(*, program, by, title, body, facilities=None):
+    """Send a notice to the administrators of every facility in use (facilities=None) or of some;
+    each addressed facility gets a line on which its administrator confirms reading."""
+    in_use = Facility.objects.filter(program=program).approved()
+    if facilities is None:
+        chosen = list(in_use.order_by("number"))
+    else:
+        chosen = list(facilities)
+        if not chosen:
+            raise ValidationError({"facilities": "宛先の施設を1つ以上選んでください。"})
+        if any(f.program_id != program.pk or f.status != FacilityStatus.ACTIVE for f in chosen):
+            raise ValidationError({"facilities": "利用中の、このネットワークの施設だけを選んでください。"})
+    if not chosen:
+        raise ValidationError("利用中の施設がないため、お知らせを送れません。")
+    notice = save_with_history(
+        AdminNotice(program=program, title=title, body=body, to_all=facilities is None, sent_by=by), by
+    )
+    bulk_create_with_history(
+        [NoticeRecipient(notice=notice, facility=f) for f in chosen], NoticeRecipient, batch_size=500, default_user=by
+    )
+    emails.notice_sent(notice, chosen)
+    return notice
+
+
+@transaction.atomic
+def notice_confirm_read(*, notice, by):
+    """The administrator confirms reading, for each addressed facility they administer (once each)."""
+    mine = role_facility_ids(by, RoleKind.FACILITY_ADMIN)
+    lines = list(
+        NoticeRecipient.objects.select_for_update().filter(notice=notice, facility_id__in=mine, read_at__isnull=True)
+    )
+    now = timezone.now()
+    for line in lines:
+        line.read_at, line.read_by = now, by
+        save_with_history(line, by)
+    return len(lines)

@@ -19,4 +19,9 @@ urlpatterns = [
     path("programs/<slug:slug>/guidance/", views.guidance_list, name="guidance-list"),
     path("programs/<slug:slug>/guidance/new/", views.guidance_create, name="guidance-create"),
     path("guidance/<int:guidance_pk>/", views.guidance_detail, name="guidance-detail"),
+    path("programs/<slug:slug>/admin-notices/", views.notice_list, name="notice-list"),
+    path("programs/<slug:slug>/admin-notices/new/", views.notice_create, name="notice-create"),
+    path("programs/<slug:slug>/admin-notices/administrators.csv", views.admin_roster_csv, name="admin-roster-csv"),
+    path("admin-notices/<int:admin_notice_pk>/", views.notice_detail, name="notice-detail"),
+    path("admin-notices/<int:admin_notice_pk>/read/", views.notice_confirm, name="notice-confirm"),
 ]

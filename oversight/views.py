@@ -3,16 +3,26 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.pdf import pdf_view
 from facilities.access import get_program_for_user, is_secretariat
+from facilities.models import Role, RoleKind, role_facility_ids
 
 from . import reports, services
-from .access import administers_in, can_work_incident, get_guidance_for_user, get_incident_for_user
+from .access import (
+    administers_in,
+    can_work_incident,
+    get_guidance_for_user,
+    get_incident_for_user,
+    get_notice_for_user,
+    notice_facilities_of,
+)
 from .forms import (
     ActionForm,
     AssessForm,
@@ -20,11 +30,12 @@ from .forms import (
     GuidanceForm,
     IncidentFilterForm,
     IncidentForm,
+    NoticeForm,
     ReopenForm,
     StepForm,
     facilities_for,
 )
-from .models import Guidance, Incident, IncidentKind, IncidentStatus
+from .models import AdminNotice, Guidance, Incident, IncidentKind, IncidentStatus, NoticeRecipient
 from .pdfs import incident_report_filename, incident_report_pdf
 
 PAGE_SIZE = 50
@@ -232,3 +243,84 @@ def guidance_detail(request, guidance_pk):
         "can_see_incident": guidance.incident is not None
         and Incident.objects.visible_to(request.user).filter(pk=guidance.incident_id).exists(),
     })
+
+
+# --- Notices to facility administrators ---------------------------------------------------
+
+
+def notice_list(request, slug):
+    program = get_program_for_user(request.user, slug)
+    if not administers_in(request.user, program):
+        raise PermissionDenied
+    secretariat = is_secretariat(request.user, program)
+    notices = AdminNotice.objects.filter(program=program)
+    mine = role_facility_ids(request.user, RoleKind.FACILITY_ADMIN)
+    if secretariat:
+        notices = notices.annotate(
+            addressed=Count("recipients"), read=Count("recipients", filter=Q(recipients__read_at__isnull=False))
+        )
+    else:
+        notices = notices.filter(
+            Exists(NoticeRecipient.objects.filter(notice=OuterRef("pk"), facility_id__in=mine))
+        ).annotate(unread_mine=Count("recipients", filter=Q(recipients__facility_id__in=mine,
+                                                            recipients__read_at__isnull=True)))
+    page = Paginator(notices.select_related("sent_by").order_by("-sent_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "oversight/notice_list.html", {
+        "program": program, "page": page, "is_secretariat": secretariat, "policy": program.policy,
+    })
+
+
+def notice_create(request, slug):
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    form = NoticeForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_send(program=program, by=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"お知らせを{notice.recipients.count()}施設の管理者に送りました。")
+            return redirect("oversight:notice-detail", admin_notice_pk=notice.pk)
+    return render(request, "oversight/notice_form.html", {"program": program, "form": form})
+
+
+def notice_detail(request, admin_notice_pk):
+    notice = get_notice_for_user(request.user, admin_notice_pk)
+    secretariat = is_secretariat(request.user, notice.program)
+    recipients, admins = [], {}
+    if secretariat:
+        recipients = list(notice.recipients.select_related("facility", "read_by"))
+        unread = [r.facility_id for r in recipients if r.read_at is None]
+        for role in Role.objects.active().filter(kind=RoleKind.FACILITY_ADMIN, facility_id__in=unread).select_related(
+                "user").order_by("user__full_name_kana"):
+            admins.setdefault(role.facility_id, []).append(role.user.full_name)
+    mine = notice.recipients.filter(facility_id__in=notice_facilities_of(request.user, notice)).select_related(
+        "facility", "read_by")
+    return render(request, "oversight/notice_detail.html", {
+        "notice": notice, "program": notice.program, "is_secretariat": secretariat, "mine": mine,
+        "to_confirm": any(r.read_at is None for r in mine),
+        "read": [r for r in recipients if r.read_at], "unread": [(r, admins.get(r.facility_id, [])) for r in recipients
+                                                                 if r.read_at is None],
+    })
+
+
+@require_POST
+def notice_confirm(request, admin_notice_pk):
+    notice = get_notice_for_user(request.user, admin_notice_pk, confirm=True)
+    if services.notice_confirm_read(notice=notice, by=request.user):
+        messages.success(request, "確認したことを事務局に伝えました。")
+    return redirect("oversight:notice-detail", admin_notice_pk=notice.pk)
+
+
+def admin_roster_csv(request, slug):
+    """Every current MCS管理者 of the facilities in use: the membership the MCS group of the
+    facility administrators' network (施設管理者連絡網) should have."""
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    roles = (
+        Role.objects.active().filter(kind=RoleKind.FACILITY_ADMIN, program=program, facility__status="active")
+        .select_related("facility", "user").order_by("facility__number", "user__full_name_kana")
+    )
+    rows = ((r.facility.number, r.facility.name, r.user.full_name, r.user.email) for r in roles.iterator(chunk_size=500))
+    return csv_response(("施設番号", "施設", "管理者", "メールアドレス"), rows,
+                        f"施設管理者名簿_{program.slug}_{timezone.localdate():%Y%m%d}.csv")

@@ -204,3 +204,12 @@ def test_closing_too_early_shows_what_is_missing(client, world, objs):
     client.force_login(world.admin_a)
     answer = client.post(reverse("oversight:incident-close", args=[objs["incident"].pk]), {"note": "終わり"})
     assert answer.status_code == 200 and "日付がまだ記録されていません" in answer.content.decode()
+
+
+def test_a_coordinator_finds_how_to_report_on_the_home_page(client, world):
+    IncidentFactory(facility=world.facility_a)
+    client.force_login(world.coordinator_a)
+    home = client.get(reverse("home"))
+    (panel,) = [p for p in home.context["panels"] if p.title.endswith("トラブル報告")]
+    assert panel.items[0].url == reverse("oversight:incident-create", args=[world.program_a.slug])
+    assert panel.items[1].count == 1

@@ -4,7 +4,7 @@
 - MATRIX, KWARG_SCOPES, OWN, SIBLING (tests/security/roles.py): who of program A may open what.
 """
 
-from tests.oversight.factories import GuidanceFactory, IncidentFactory
+from tests.oversight.factories import GuidanceFactory, IncidentFactory, NoticeRecipientFactory
 
 
 def _incident_b(w):
@@ -16,6 +16,7 @@ def _incident_b(w):
 PROVIDERS = {
     "incident_pk": lambda w: _incident_b(w).pk,
     "guidance_pk": lambda w: GuidanceFactory(facility=w.facility_b, incident=_incident_b(w)).pk,
+    "admin_notice_pk": lambda w: NoticeRecipientFactory(notice__program=w.program_b, facility=w.facility_b).notice_id,
 }
 
 PUBLIC = {}
@@ -41,11 +42,17 @@ MATRIX = {
     "oversight:guidance-list": (GET, WORKERS),
     "oversight:guidance-create": (GET, SECRETARIAT),
     "oversight:guidance-detail": (GET, WORKERS),  # the person's facility's MCS管理者, not its coordinators
+    "oversight:notice-list": (GET, WORKERS),
+    "oversight:notice-create": (GET, SECRETARIAT),
+    "oversight:admin-roster-csv": (GET, SECRETARIAT),
+    "oversight:notice-detail": (GET, WORKERS),
+    "oversight:notice-confirm": (POST, frozenset({A})),  # only the addressed facilities' MCS管理者
 }
 
 KWARG_SCOPES = {
     "incident_pk": "facility",
     "guidance_pk": "facility",
+    "admin_notice_pk": "program",  # the walk's notice goes to every facility of program A
 }
 
 
@@ -65,5 +72,14 @@ def _sibling(kind):
     return lambda s: _at(s, s.world.facility_a2)[kind].pk
 
 
-OWN = {"incident_pk": _own("incident"), "guidance_pk": _own("guidance")}
+def _notice(stage):
+    cache = stage.__dict__.setdefault("_oversight", {})
+    if "notice" not in cache:
+        first = NoticeRecipientFactory(notice__program=stage.world.program_a, facility=stage.world.facility_a)
+        NoticeRecipientFactory(notice=first.notice, facility=stage.world.facility_a2)
+        cache["notice"] = first.notice
+    return cache["notice"]
+
+
+OWN = {"incident_pk": _own("incident"), "guidance_pk": _own("guidance"), "admin_notice_pk": lambda s: _notice(s).pk}
 SIBLING = {"incident_pk": _sibling("incident"), "guidance_pk": _sibling("guidance")}
