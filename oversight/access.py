@@ -9,10 +9,10 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from facilities.access import is_secretariat
-from facilities.models import RoleKind, role_facility_ids
+from facilities.access import can_manage, is_secretariat
+from facilities.models import Program, RoleKind, role_facility_ids
 
-from .models import AdminNotice, Guidance, Incident
+from .models import AdminNotice, Device, DeviceRequest, DisasterPeriod, Guidance, Incident
 
 
 def can_work_incident(user, incident):
@@ -63,3 +63,37 @@ def get_notice_for_user(user, pk, *, confirm=False):
     if (confirm or not secretariat) and not notice_facilities_of(user, notice):
         raise PermissionDenied
     return notice
+
+
+def get_device_for_user(user, pk, *, manage=False):
+    """A line of a device register; manage=True: its facility's MCS管理者 or the secretariat."""
+    device = get_object_or_404(Device.objects.visible_to(user).select_related("program", "facility__program"), pk=pk)
+    if manage and not can_manage(user, device.facility):
+        raise PermissionDenied
+    return device
+
+
+def get_device_request_for_user(user, pk, *, decide=False):
+    """A take-out or personal-device request; decide=True: only the facility's MCS管理者 (the
+    policies have the administrator approve in writing, not the secretariat)."""
+    request = get_object_or_404(
+        DeviceRequest.objects.visible_to(user).select_related("program", "facility", "requested_by", "decided_by",
+                                                              "device"),
+        pk=pk,
+    )
+    if decide and request.facility_id not in role_facility_ids(user, RoleKind.FACILITY_ADMIN):
+        raise PermissionDenied
+    return request
+
+
+def get_disaster_for_user(user, pk):
+    period = get_object_or_404(DisasterPeriod.objects.select_related("program"),
+                               pk=pk, program__in=Program.objects.visible_to(user))
+    if not is_secretariat(user, period.program):
+        raise PermissionDenied
+    return period
+
+
+def facility_member(user, facility):
+    """Holds a role at the facility (may file requests and record secondary use for it)."""
+    return facility.pk in role_facility_ids(user)

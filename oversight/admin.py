@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AdminNotice, Guidance, Incident, IncidentAction, NoticeRecipient
+from .models import (
+    AdminNotice,
+    Device,
+    DeviceRequest,
+    DisasterPeriod,
+    Guidance,
+    Incident,
+    IncidentAction,
+    NoticeRecipient,
+    SecondaryUse,
+)
 
 
 class NoDeleteMixin:
@@ -45,3 +55,34 @@ class AdminNoticeAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 class NoticeRecipientAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ("pk", "notice", "facility", "read_at", "read_by")
     raw_id_fields = ("notice", "facility", "read_by")
+
+
+@admin.register(DisasterPeriod)
+class DisasterPeriodAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("pk", "program", "title", "started_at", "ended_at")
+    list_filter = ("program",)
+    raw_id_fields = ("opened_by", "closed_by")
+
+
+@admin.register(Device)
+class DeviceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("pk", "facility", "label", "kind", "ownership", "approved_on", "disaster", "retired_on")
+    list_filter = ("program", "ownership", "kind")
+    raw_id_fields = ("facility", "holder", "disaster", "registered_by")
+    list_select_related = ("facility", "disaster")
+
+
+@admin.register(DeviceRequest)
+class DeviceRequestAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("pk", "facility", "kind", "status", "requested_by", "decided_on", "written_on")
+    list_filter = ("program", "kind", "status")
+    raw_id_fields = ("facility", "requested_by", "device", "decided_by")
+    list_select_related = ("facility", "requested_by")
+
+
+@admin.register(SecondaryUse)
+class SecondaryUseAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("pk", "facility", "purpose", "requested_by", "created_at")
+    list_filter = ("program", "purpose")
+    raw_id_fields = ("facility", "requested_by")
+    list_select_related = ("facility", "requested_by")

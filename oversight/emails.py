@@ -40,3 +40,19 @@ def guidance_given(guidance):
         "url": emails.absolute_url("oversight:guidance-detail", guidance.pk),
     }
     emails.send("oversight/email/guidance", context, facility_admin_addresses([guidance.facility]))
+
+
+def disaster_news(period, facilities):
+    context = {"period": period, "url": emails.absolute_url("oversight:disaster", period.program.slug),
+               "article": period.program.policy.disaster_article, "policy": period.program.policy}
+    emails.send("oversight/email/disaster", context, facility_admin_addresses(facilities))
+
+
+def device_request_filed(request):
+    context = {"request": request, "url": emails.absolute_url("oversight:device-request", request.pk)}
+    emails.send("oversight/email/device_request", context, facility_admin_addresses([request.facility]))
+
+
+def device_request_decided(request):
+    context = {"request": request, "url": emails.absolute_url("oversight:device-request", request.pk)}
+    emails.send("oversight/email/device_decided", context, [request.requested_by.email])

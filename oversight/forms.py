@@ -9,9 +9,20 @@ from core import text
 from core.forms import DateInput, NameField, PastDateField, ProseField
 from facilities.access import is_secretariat
 from facilities.models import Facility, FacilityStatus, Staff, role_facility_ids
+from policy.rules import SAFEGUARDS
 
 from . import clock
-from .models import MANUAL_ACTIONS, GuidanceKind, Incident, IncidentKind
+from .models import (
+    MANUAL_ACTIONS,
+    Device,
+    DeviceKind,
+    GuidanceKind,
+    Incident,
+    IncidentKind,
+    Ownership,
+    RequestKind,
+    UsePurpose,
+)
 
 PATIENT_NUMBERS_ERROR = "患者は患者番号（英数字）で書いてください。氏名は書かないでください。"
 
@@ -211,3 +222,89 @@ class NoticeForm(forms.Form):
         data = self.cleaned_data
         return {"title": data["title"], "body": data["body"],
                 "facilities": None if data["to_all"] else list(data["facilities"])}
+
+
+# --- Devices and secondary use ----------------------------------------------------------------
+
+
+def safeguard_choices(program):
+    """The safeguards the variant names first, then the others."""
+    named = program.policy.device_safeguards
+    return [(key, SAFEGUARDS[key]) for key in (*named, *(k for k in SAFEGUARDS if k not in named))]
+
+
+class SafeguardsMixin:
+    def _safeguards_field(self, program):
+        policy = program.policy
+        article = f"（{policy.policy_title}{policy.device_safeguards_article}）" if policy.device_safeguards else ""
+        named = "・".join(SAFEGUARDS[k] for k in policy.device_safeguards)
+        self.fields["safeguards"].choices = safeguard_choices(program)
+        self.fields["safeguards"].help_text = (
+            f"運用ポリシーが挙げる対策: {named}{article}" if named else "運用ポリシーに端末の対策の定めはありません。"
+        )
+
+
+class DeviceForm(SafeguardsMixin, forms.Form):
+    label = NameField(label="端末の名称・管理番号", max_length=100)
+    kind = forms.ChoiceField(label="種類", choices=DeviceKind.choices)
+    ownership = forms.ChoiceField(label="所有", choices=Ownership.choices, widget=forms.RadioSelect)
+    holder = StaffChoiceField(label="使う人（貸与先・所有者）", queryset=Staff.objects.none(), required=False)
+    safeguards = forms.MultipleChoiceField(label="安全対策", required=False, widget=forms.CheckboxSelectMultiple)
+    approved_on = PastDateField(label="書面で承認した日（個人所有の端末のとき）", required=False)
+    registered_on = PastDateField(label="登録日")
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["holder"].queryset = Staff.objects.current().filter(facility=facility).select_related("facility")
+        self._safeguards_field(facility.program)
+
+
+class RetireForm(forms.Form):
+    retired_on = PastDateField(label="使用をやめた日")
+
+
+class DeviceRequestForm(SafeguardsMixin, forms.Form):
+    kind = forms.ChoiceField(label="申請", choices=RequestKind.choices, widget=forms.RadioSelect)
+    information = ProseField(label="持ち出す情報の内容（持ち出しのとき）", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    medium = NameField(label="格納する媒体（USBメモリ、ノートパソコンなど）", max_length=100, required=False)
+    device = forms.ModelChoiceField(label="持ち出す端末（台帳にあるとき）", queryset=Device.objects.none(),
+                                    required=False)
+    device_label = NameField(label="使う個人の端末の名称・機種（個人所有の端末のとき）", max_length=100, required=False)
+    device_kind = forms.ChoiceField(label="端末の種類", choices=[("", "—"), *DeviceKind.choices], required=False)
+    safeguards = forms.MultipleChoiceField(label="端末の安全対策", required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    purpose = ProseField(label="目的", widget=forms.Textarea(attrs={"rows": 2}))
+    period_from = forms.DateField(label="期間（から）", widget=DateInput)
+    period_to = forms.DateField(label="期間（まで）", widget=DateInput)
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = Device.objects.in_use().filter(facility=facility)
+        self._safeguards_field(facility.program)
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(label="判断", choices=(("1", "承認する"), ("0", "承認しない")),
+                                     coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    written_on = PastDateField(label="書面（申請書）で承認した日", required=False,
+                               help_text="書面での承認がないと、運用ポリシーによっては承認できません。")
+    note = ProseField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DisasterForm(forms.Form):
+    title = NameField(label="災害の名称（例: ○○地震）", max_length=100)
+
+
+class SecondaryUseForm(forms.Form):
+    purpose = forms.ChoiceField(label="目的", choices=UsePurpose.choices, widget=forms.RadioSelect)
+    content = ProseField(label="使う内容（どのグループの、どの書き込み・画像か。患者は番号で）",
+                         widget=forms.Textarea(attrs={"rows": 3}))
+    use = ProseField(label="使い方（どこに、どのように）", widget=forms.Textarea(attrs={"rows": 2}))
+    provider_permission = forms.BooleanField(label="内容の提供者（書き込んだ人）の許可を得た", required=False)
+    manager_permission = forms.BooleanField(label="患者タイムライン（グループ）の管理者の許可を得た（ケア以外のとき）",
+                                            required=False)
+    anonymized = forms.BooleanField(label="患者や提供者が分からないよう抜粋・加工した（ケア以外のとき）", required=False)
+    document_from_other_facility = forms.BooleanField(label="他の施設からの情報提供書などの文書を含む", required=False)
+    policy_fields = {"SEC-PERMISSION": "provider_permission", "SEC-OTHER-DOC": "document_from_other_facility",
+                     "SEC-NO-COPY": "purpose"}

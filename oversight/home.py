@@ -1,5 +1,5 @@
 """The oversight app on the home page: incident reports with their legal deadlines, notices to
-confirm, guidance. No menu item: every page would pay a query for it (the pinned counts of other
+confirm, guidance, device requests to decide, the disaster period. No menu item: every page would pay a query for it (the pinned counts of other
 apps' pages include the menu), so the home page's panels carry the links, as groups does."""
 
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.home import Item, Panel
 from facilities.models import Program, RoleKind, role_facility_ids
 
-from .models import AdminNotice, Incident, NoticeRecipient
+from .models import AdminNotice, DeviceRequest, DisasterPeriod, Incident, NoticeRecipient
 
 
 def nav(user):
@@ -33,17 +33,23 @@ def _facility_panel(user, program, today, admin_of):
     mine = role_facility_ids(user)
     incidents = Incident.objects.filter(program=program, facility_id__in=mine)
     url = reverse("oversight:incident-list", args=[program.slug])
-    if not program.facilities.filter(pk__in=admin_of).exists():
-        return Panel(title=f"{program.name} トラブル報告", items=(
+    administered = program.facilities.filter(pk__in=admin_of).values_list("pk", flat=True).first()
+    if administered is None:
+        own = program.facilities.filter(pk__in=mine).values_list("pk", flat=True).first()
+        return Panel(title=f"{program.name} トラブル報告・IT機器", items=(
             _report_item(program), Item("あなたの施設の対応中の報告", incidents.open().count(), f"{url}?show=open"),
+            Item("IT機器の台帳・持ち出しや個人の端末の申請", url=reverse("oversight:device-list", args=[own])),
         ))
     unread = NoticeRecipient.objects.filter(notice__program=program, facility_id__in=admin_of, read_at__isnull=True)
+    waiting = DeviceRequest.objects.awaiting().filter(program=program, facility_id__in=admin_of)
     return Panel(
-        title=f"{program.name} トラブル報告・事務局からのお知らせ（施設）",
+        title=f"{program.name} トラブル報告・事務局からのお知らせ・IT機器（施設）",
         items=(
             Item("まだ確認していない事務局からのお知らせ", unread.values("notice").distinct().count(),
                  reverse("oversight:notice-list", args=[program.slug]), alert=True),
             *_incident_items(incidents, today, url),
+            Item("判断を待っている持ち出し・個人の端末の申請", waiting.count(),
+                 reverse("oversight:device-list", args=[administered]), alert=True),
             _report_item(program),
             Item("注意・指導の記録", url=reverse("oversight:guidance-list", args=[program.slug])),
         ),
@@ -61,8 +67,20 @@ def _secretariat_panel(program, today):
                Item("件数の集計", url=reverse("oversight:incident-summary", args=[program.slug])),
                Item("未確認の施設が残っているお知らせ", unread.count(),
                     reverse("oversight:notice-list", args=[program.slug])),
-               Item("注意・指導の記録", url=reverse("oversight:guidance-list", args=[program.slug]))),
+               Item("注意・指導の記録", url=reverse("oversight:guidance-list", args=[program.slug])),
+               Item("二次利用の記録", url=reverse("oversight:program-secondary-uses", args=[program.slug])),
+               _disaster_item(program)),
     )
+
+
+def _disaster_item(program):
+    url = reverse("oversight:disaster", args=[program.slug])
+    if not program.policy.byod_allowed_in_disaster:
+        return Item("災害時の特例（この運用ポリシーにはありません）", url=url)
+    current = DisasterPeriod.objects.open().filter(program=program).values_list("title", flat=True).first()
+    if current:
+        return Item(f"災害時の特例期間中（{current}）", url=url, alert=True)
+    return Item("災害時の特例（台帳にない端末の使用）", url=url)
 
 
 def panels(user):

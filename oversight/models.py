@@ -23,6 +23,17 @@ def _scope(user):
     return secretariat_program_ids(user), role_facility_ids(user)
 
 
+class FacilityScopedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The secretariat: its program's rows; a facility's roles: their facility's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _scope(user)
+        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
+
+
 # --- Trouble and incident reports (トラブル・インシデント報告) ----------------------------
 
 
@@ -235,17 +246,8 @@ class GuidanceKind(models.TextChoices):
     RESTRICTION = "restriction", "利用制限"
 
 
-class GuidanceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The secretariat: its program's; a facility's roles: their facility's (the getter lets
-        only its MCS管理者 read them)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
-
+class GuidanceQuerySet(FacilityScopedQuerySet):
+    # visible_to: the facility's roles too, so that its coordinators get 403, not 404.
     def for_admin(self, user):
         """What the user may read: the program's (secretariat) or their facilities' as MCS管理者."""
         if user.is_superuser:
@@ -360,3 +362,204 @@ class NoticeRecipient(models.Model):
 
     def __str__(self):
         return f"{self.notice} → {self.facility}"
+
+
+# --- Devices, taking out, personal devices, disasters (IT機器) ----------------------------
+
+
+class DisasterPeriodQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class DisasterPeriod(models.Model):
+    """A disaster the secretariat declared (musashimurayama 第27条, iwakuni 第25条): while it is open,
+    devices not in a facility's register may be used for MCS, and are recorded as such."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="disasters", verbose_name="ネットワーク")
+    title = models.CharField("災害の名称", max_length=100)
+    started_at = models.DateTimeField("開始日時")
+    ended_at = models.DateTimeField("終了日時", null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="開始した人")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name="終了した人")
+
+    history = HistoricalRecords()
+    objects = DisasterPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "災害時の特例期間"
+        verbose_name_plural = "災害時の特例期間"
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["program"], condition=Q(ended_at__isnull=True),
+                                    name="disaster_one_open_per_program"),
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                                   name="disaster_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class DeviceKind(models.TextChoices):
+    SMARTPHONE = "smartphone", "スマートフォン"
+    TABLET = "tablet", "タブレット"
+    PC = "pc", "パソコン"
+    OTHER = "other", "その他"
+
+
+class Ownership(models.TextChoices):
+    LENT = "lent", "施設の端末（貸与）"
+    PERSONAL = "personal", "個人所有の端末"
+
+
+class DeviceQuerySet(FacilityScopedQuerySet):
+    def in_use(self):
+        return self.filter(retired_on__isnull=True)
+
+
+class Device(models.Model):
+    """A line of a facility's IT device register (IT機器の管理台帳), kept by its MCS管理者."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="devices", verbose_name="ネットワーク")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="devices", verbose_name="施設")
+    label = models.CharField("端末の名称・管理番号", max_length=100)
+    kind = models.CharField("種類", max_length=20, choices=DeviceKind.choices)
+    ownership = models.CharField("所有", max_length=20, choices=Ownership.choices)
+    holder = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="devices",
+                               verbose_name="使う人（貸与先・所有者）")
+    safeguards = models.JSONField("安全対策", default=list, blank=True)
+    approved_on = models.DateField("書面で承認した日（個人所有の端末）", null=True, blank=True)
+    disaster = models.ForeignKey(DisasterPeriod, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="devices", verbose_name="災害時の特例で登録")
+    registered_on = models.DateField("登録日")
+    retired_on = models.DateField("使用をやめた日", null=True, blank=True)
+    warnings = models.JSONField("登録時の注意", default=list, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name="登録した人")
+
+    history = HistoricalRecords()
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "IT機器"
+        verbose_name_plural = "IT機器"
+        ordering = ["facility", "label", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(retired_on__isnull=True) | Q(retired_on__gte=models.F("registered_on")),
+                                   name="device_retired_after_registered"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class RequestKind(models.TextChoices):
+    TAKEOUT = "takeout", "情報・機器の持ち出し"
+    BYOD = "byod", "個人所有の端末の利用"
+
+
+class RequestStatus(models.TextChoices):
+    REQUESTED = "requested", "申請中"
+    APPROVED = "approved", "承認"
+    REFUSED = "refused", "不承認"
+
+
+REQUEST_TRANSITIONS = {
+    RequestStatus.REQUESTED: {RequestStatus.APPROVED, RequestStatus.REFUSED},
+    RequestStatus.APPROVED: set(),
+    RequestStatus.REFUSED: set(),
+}
+
+
+class DeviceRequestQuerySet(FacilityScopedQuerySet):
+    def awaiting(self):
+        return self.filter(status=RequestStatus.REQUESTED)
+
+
+class DeviceRequest(models.Model):
+    """A request to take information or a device out, or to use a personal device, decided in
+    writing by the facility's MCS管理者."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="device_requests",
+                                verbose_name="ネットワーク")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="device_requests",
+                                 verbose_name="施設")
+    kind = models.CharField("申請", max_length=20, choices=RequestKind.choices)
+    status = models.CharField("状態", max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="申請した人")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
+                               verbose_name="端末")
+    device_label = models.CharField("端末（個人所有の端末の名称・機種）", max_length=100, blank=True)
+    device_kind = models.CharField("端末の種類", max_length=20, choices=DeviceKind.choices, blank=True)
+    safeguards = models.JSONField("端末の安全対策", default=list, blank=True)
+    information = models.TextField("持ち出す情報の内容", blank=True)
+    medium = models.CharField("格納する媒体", max_length=100, blank=True)
+    purpose = models.TextField("目的")
+    period_from = models.DateField("期間（から）")
+    period_to = models.DateField("期間（まで）")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="判断した人")
+    decided_on = models.DateField("判断した日", null=True, blank=True)
+    written_on = models.DateField("書面で承認した日", null=True, blank=True)
+    decision_note = models.TextField("判断のメモ", blank=True)
+    warnings = models.JSONField("判断時の注意", default=list, blank=True)
+    created_at = models.DateTimeField("申請日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = DeviceRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "持ち出し・個人端末の申請"
+        verbose_name_plural = "持ち出し・個人端末の申請"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_to__gte=models.F("period_from")), name="devicerequest_period"),
+            models.CheckConstraint(
+                condition=Q(status="requested", decided_on__isnull=True) | (~Q(status="requested")
+                                                                           & Q(decided_on__isnull=False)),
+                name="devicerequest_decided_has_when",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.facility}）"
+
+
+class UsePurpose(models.TextChoices):
+    CARE = "care", "患者のケアに直接使う（記録に残す、職員に伝える、患者・家族への説明）"
+    OTHER = "other", "ケアに直接関係しない（勉強会・学会発表など）"
+
+
+class SecondaryUse(models.Model):
+    """A request to use MCS content outside MCS (二次利用), as the engine allowed it, with its warnings."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="secondary_uses",
+                                verbose_name="ネットワーク")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="secondary_uses",
+                                 verbose_name="施設")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="申請した人")
+    purpose = models.CharField("目的", max_length=10, choices=UsePurpose.choices)
+    content = models.TextField("使う内容（どのグループの、どの書き込み・画像か。患者は番号で）")
+    use = models.TextField("使い方")
+    provider_permission = models.BooleanField("内容の提供者の許可を得た", default=False)
+    manager_permission = models.BooleanField("患者タイムライン（グループ）の管理者の許可を得た", default=False)
+    anonymized = models.BooleanField("個人が分からないよう抜粋・加工した", default=False)
+    document_from_other_facility = models.BooleanField("他の施設からの情報提供書などの文書を含む", default=False)
+    warnings = models.JSONField("注意", default=list, blank=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = FacilityScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "二次利用の記録"
+        verbose_name_plural = "二次利用の記録"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"二次利用（{self.facility}）"

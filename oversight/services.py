@@ -10,20 +10,30 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.services import move_status, save_with_history
-from facilities.models import Facility, FacilityStatus, RoleKind, role_facility_ids
+from core.services import move_status, policy_check, save_with_history
+from facilities.models import Facility, FacilityStatus, RoleKind, Staff, role_facility_ids
 
 from . import clock, emails
 from .models import (
     INCIDENT_TRANSITIONS,
+    REQUEST_TRANSITIONS,
     ActionKind,
     AdminNotice,
+    Device,
+    DeviceKind,
+    DeviceRequest,
+    DisasterPeriod,
     Guidance,
     GuidanceKind,
     Incident,
     IncidentAction,
     IncidentStatus,
     NoticeRecipient,
+    Ownership,
+    RequestKind,
+    RequestStatus,
+    SecondaryUse,
+    UsePurpose,
 )
 
 ASSESSABLE = (
@@ -220,3 +230,140 @@ def notice_confirm_read(*, notice, by):
         line.read_at, line.read_by = now, by
         save_with_history(line, by)
     return len(lines)
+
+
+# --- Devices, taking out, personal devices, disasters ----------------------------------------
+
+
+def open_disaster(program):
+    return DisasterPeriod.objects.open().filter(program=program).first()
+
+
+@transaction.atomic
+def disaster_open(*, program, by, title):
+    """Declare a disaster: devices not in the register may be used (where the policy allows it)."""
+    policy = program.policy
+    if not policy.byod_allowed_in_disaster:
+        raise ValidationError(f"{policy.policy_title}には、災害時に台帳にない端末の使用を認める定めがありません。")
+    if DisasterPeriod.objects.select_for_update().open().filter(program=program).exists():
+        raise ValidationError("すでに災害時の特例期間が始まっています。")
+    period = save_with_history(DisasterPeriod(program=program, title=title, started_at=timezone.now(), opened_by=by), by)
+    emails.disaster_news(period, Facility.objects.filter(program=program).approved())
+    return period
+
+
+@transaction.atomic
+def disaster_close(*, period, by):
+    period = DisasterPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.ended_at is not None:
+        raise ValidationError("この特例期間はすでに終わっています。")
+    period.ended_at, period.closed_by = timezone.now(), by
+    return save_with_history(period, by)
+
+
+def _byod_facts(program, *, written, safeguards, disaster):
+    return {"personal_device": True, "written_approval": written, "device_safeguards": list(safeguards),
+            "disaster_mode": disaster is not None}
+
+
+@transaction.atomic
+def device_register(*, facility, by, label, kind, ownership, registered_on, holder=None, safeguards=(),
+                    approved_on=None):
+    """Add a device to the facility's register. A personal device is asked of the engine (DEV-BYOD):
+    the written approval, or the safeguards, or an open disaster period where the policy allows it."""
+    program = facility.program
+    if holder is not None and holder.facility_id != facility.pk:
+        raise ValidationError({"holder": "この施設の職員を選んでください。"})
+    disaster, warnings = None, []
+    if ownership == Ownership.PERSONAL:
+        period = open_disaster(program)
+        warnings = policy_check(program, "register_device", _byod_facts(
+            program, written=approved_on is not None, safeguards=safeguards, disaster=period))
+        if approved_on is None and period is not None:
+            disaster = period  # used under the disaster exception, recorded as such
+    else:
+        approved_on = None
+    return save_with_history(Device(
+        program=program, facility=facility, label=label, kind=kind, ownership=ownership, holder=holder,
+        safeguards=sorted(safeguards), approved_on=approved_on, disaster=disaster, registered_on=registered_on,
+        warnings=warnings, registered_by=by,
+    ), by)
+
+
+@transaction.atomic
+def device_retire(*, device, by, retired_on):
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if device.retired_on is not None:
+        raise ValidationError("この端末はすでに使用をやめています。")
+    if retired_on < device.registered_on:
+        raise ValidationError({"retired_on": "登録日より前の日付は入れられません。"})
+    device.retired_on = retired_on
+    return save_with_history(device, by)
+
+
+@transaction.atomic
+def device_request_file(*, facility, by, kind, purpose, period_from, period_to, device=None, device_label="",
+                        device_kind="", safeguards=(), information="", medium=""):
+    """A request to the facility's MCS管理者 to take something out or to use a personal device."""
+    if period_to < period_from:
+        raise ValidationError({"period_to": "期間の終わりは始まりより後にしてください。"})
+    if device is not None and device.facility_id != facility.pk:
+        raise ValidationError({"device": "この施設の端末を選んでください。"})
+    if kind == RequestKind.TAKEOUT and not (information and (medium or device)):
+        raise ValidationError("持ち出す情報の内容と、格納する媒体（または端末）を書いてください。")
+    if kind == RequestKind.BYOD and not device_label:
+        raise ValidationError({"device_label": "使う個人の端末の名称・機種を書いてください。"})
+    request = save_with_history(DeviceRequest(
+        program=facility.program, facility=facility, kind=kind, requested_by=by, device=device,
+        device_label=device_label, device_kind=device_kind, safeguards=sorted(safeguards), information=information,
+        medium=medium, purpose=purpose, period_from=period_from, period_to=period_to,
+    ), by)
+    emails.device_request_filed(request)
+    return request
+
+
+@transaction.atomic
+def device_request_decide(*, request, by, approve, written_on=None, note=""):
+    """The MCS管理者 approves (asked of the engine: DEV-TAKEOUT or DEV-BYOD, with the date of the
+    written approval) or refuses. An approved personal device goes into the register."""
+    request = DeviceRequest.objects.select_for_update().select_related("program", "facility").get(pk=request.pk)
+    program = request.program
+    warnings = []
+    if approve:
+        if request.kind == RequestKind.TAKEOUT:
+            warnings = policy_check(program, "register_device",
+                                    {"taking_out": True, "written_approval": written_on is not None})
+        else:
+            holder = Staff.objects.filter(facility=request.facility, user=request.requested_by).first()
+            device = device_register(
+                facility=request.facility, by=by, label=request.device_label,
+                kind=request.device_kind or DeviceKind.OTHER, ownership=Ownership.PERSONAL, holder=holder,
+                safeguards=request.safeguards, approved_on=written_on, registered_on=timezone.localdate(),
+            )
+            request.device, warnings = device, device.warnings
+    move_status(request, RequestStatus.APPROVED if approve else RequestStatus.REFUSED, REQUEST_TRANSITIONS, "申請")
+    request.decided_by, request.decided_on = by, timezone.localdate()
+    request.written_on, request.decision_note, request.warnings = written_on if approve else None, note, warnings
+    save_with_history(request, by)
+    emails.device_request_decided(request)
+    return request
+
+
+# --- Secondary use --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def secondary_use_record(*, facility, by, purpose, content, use, provider_permission=False, manager_permission=False,
+                         anonymized=False, document_from_other_facility=False):
+    """Record a use of MCS content outside MCS, once the engine allows it (SEC-NO-COPY, SEC-PERMISSION,
+    SEC-OTHER-DOC): a block is not recorded, warnings are kept with the record."""
+    facts = {"purpose": purpose, "provider_permission": provider_permission,
+             "document_from_other_facility": document_from_other_facility}
+    if purpose == UsePurpose.OTHER:
+        facts.update(manager_permission=manager_permission, anonymized=anonymized)
+    warnings = policy_check(facility.program, "secondary_use", facts)
+    return save_with_history(SecondaryUse(
+        program=facility.program, facility=facility, requested_by=by, purpose=purpose, content=content, use=use,
+        provider_permission=provider_permission, manager_permission=manager_permission, anonymized=anonymized,
+        document_from_other_facility=document_from_other_facility, warnings=warnings,
+    ), by)

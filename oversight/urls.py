@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import device_views, views
 
 app_name = "oversight"
 
@@ -24,4 +24,19 @@ urlpatterns = [
     path("programs/<slug:slug>/admin-notices/administrators.csv", views.admin_roster_csv, name="admin-roster-csv"),
     path("admin-notices/<int:admin_notice_pk>/", views.notice_detail, name="notice-detail"),
     path("admin-notices/<int:admin_notice_pk>/read/", views.notice_confirm, name="notice-confirm"),
+    path("facilities/<int:facility_pk>/devices/", device_views.device_list, name="device-list"),
+    path("facilities/<int:facility_pk>/devices/new/", device_views.device_create, name="device-create"),
+    path("devices/<int:device_pk>/retire/", device_views.device_retire, name="device-retire"),
+    path("facilities/<int:facility_pk>/device-requests/new/", device_views.device_request_create,
+         name="device-request-create"),
+    path("device-requests/<int:device_request_pk>/", device_views.device_request_detail, name="device-request"),
+    path("device-requests/<int:device_request_pk>/decide/", device_views.device_request_decide,
+         name="device-request-decide"),
+    path("programs/<slug:slug>/disaster/", device_views.disaster, name="disaster"),
+    path("programs/<slug:slug>/disaster/open/", device_views.disaster_open, name="disaster-open"),
+    path("disasters/<int:disaster_pk>/close/", device_views.disaster_close, name="disaster-close"),
+    path("facilities/<int:facility_pk>/secondary-use/", device_views.secondary_use_list, name="secondary-use-list"),
+    path("facilities/<int:facility_pk>/secondary-use/new/", device_views.secondary_use_create,
+         name="secondary-use-create"),
+    path("programs/<slug:slug>/secondary-use/", device_views.program_secondary_uses, name="program-secondary-uses"),
 ]

@@ -6,7 +6,22 @@ import factory
 from django.utils import timezone
 
 from oversight import clock
-from oversight.models import AdminNotice, Guidance, GuidanceKind, Incident, IncidentKind, NoticeRecipient
+from oversight.models import (
+    AdminNotice,
+    Device,
+    DeviceKind,
+    DeviceRequest,
+    DisasterPeriod,
+    Guidance,
+    GuidanceKind,
+    Incident,
+    IncidentKind,
+    NoticeRecipient,
+    Ownership,
+    RequestKind,
+    SecondaryUse,
+    UsePurpose,
+)
 from tests.factories import FacilityFactory, UserFactory
 
 
@@ -68,3 +83,55 @@ class NoticeRecipientFactory(factory.django.DjangoModelFactory):
 
     notice = factory.SubFactory(AdminNoticeFactory)
     facility = factory.SubFactory(FacilityFactory, program=factory.SelfAttribute("..notice.program"))
+
+
+class DisasterPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DisasterPeriod
+
+    program = factory.SubFactory("tests.factories.ProgramFactory", variant="iwakuni")
+    title = "豪雨災害"
+    started_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+    opened_by = factory.SubFactory(UserFactory)
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    facility = factory.SubFactory(FacilityFactory)
+    program = factory.LazyAttribute(lambda o: o.facility.program)
+    label = factory.Sequence(lambda n: f"iPhone-{n:03d}")
+    kind = DeviceKind.SMARTPHONE
+    ownership = Ownership.LENT
+    safeguards = factory.LazyFunction(lambda: ["boot_lock", "antivirus"])
+    registered_on = factory.LazyFunction(timezone.localdate)
+    registered_by = factory.SubFactory(UserFactory)
+
+
+class DeviceRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeviceRequest
+
+    facility = factory.SubFactory(FacilityFactory)
+    program = factory.LazyAttribute(lambda o: o.facility.program)
+    kind = RequestKind.TAKEOUT
+    requested_by = factory.SubFactory(UserFactory)
+    information = "訪問先で使う患者一覧（番号のみ）"
+    medium = "施設のノートパソコン"
+    purpose = "訪問診療"
+    period_from = factory.LazyFunction(timezone.localdate)
+    period_to = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+
+
+class SecondaryUseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SecondaryUse
+
+    facility = factory.SubFactory(FacilityFactory)
+    program = factory.LazyAttribute(lambda o: o.facility.program)
+    requested_by = factory.SubFactory(UserFactory)
+    purpose = UsePurpose.CARE
+    content = "グループP-001の褥瘡の写真"
+    use = "訪問看護記録に残す"
+    provider_permission = True

@@ -210,6 +210,7 @@ def test_a_coordinator_finds_how_to_report_on_the_home_page(client, world):
     IncidentFactory(facility=world.facility_a)
     client.force_login(world.coordinator_a)
     home = client.get(reverse("home"))
-    (panel,) = [p for p in home.context["panels"] if p.title.endswith("トラブル報告")]
+    (panel,) = [p for p in home.context["panels"] if p.title.endswith("トラブル報告・IT機器")]
     assert panel.items[0].url == reverse("oversight:incident-create", args=[world.program_a.slug])
     assert panel.items[1].count == 1
+    assert panel.items[2].url == reverse("oversight:device-list", args=[world.facility_a.pk])

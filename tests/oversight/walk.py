@@ -4,7 +4,14 @@
 - MATRIX, KWARG_SCOPES, OWN, SIBLING (tests/security/roles.py): who of program A may open what.
 """
 
-from tests.oversight.factories import GuidanceFactory, IncidentFactory, NoticeRecipientFactory
+from tests.oversight.factories import (
+    DeviceFactory,
+    DeviceRequestFactory,
+    DisasterPeriodFactory,
+    GuidanceFactory,
+    IncidentFactory,
+    NoticeRecipientFactory,
+)
 
 
 def _incident_b(w):
@@ -17,6 +24,9 @@ PROVIDERS = {
     "incident_pk": lambda w: _incident_b(w).pk,
     "guidance_pk": lambda w: GuidanceFactory(facility=w.facility_b, incident=_incident_b(w)).pk,
     "admin_notice_pk": lambda w: NoticeRecipientFactory(notice__program=w.program_b, facility=w.facility_b).notice_id,
+    "device_pk": lambda w: DeviceFactory(facility=w.facility_b).pk,
+    "device_request_pk": lambda w: DeviceRequestFactory(facility=w.facility_b).pk,
+    "disaster_pk": lambda w: DisasterPeriodFactory(program=w.program_b).pk,
 }
 
 PUBLIC = {}
@@ -47,12 +57,27 @@ MATRIX = {
     "oversight:admin-roster-csv": (GET, SECRETARIAT),
     "oversight:notice-detail": (GET, WORKERS),
     "oversight:notice-confirm": (POST, frozenset({A})),  # only the addressed facilities' MCS管理者
+    "oversight:device-list": (GET, FACILITY),
+    "oversight:device-create": (GET, WORKERS),
+    "oversight:device-retire": (GET, WORKERS),
+    "oversight:device-request-create": (GET, frozenset({A, C})),  # the facility's people ask
+    "oversight:device-request": (GET, FACILITY),
+    "oversight:device-request-decide": (GET, frozenset({A})),  # the MCS管理者 approves in writing
+    "oversight:disaster": (GET, SECRETARIAT),
+    "oversight:disaster-open": (POST, SECRETARIAT),
+    "oversight:disaster-close": (POST, SECRETARIAT),
+    "oversight:secondary-use-list": (GET, FACILITY),
+    "oversight:secondary-use-create": (GET, frozenset({A, C})),
+    "oversight:program-secondary-uses": (GET, SECRETARIAT),
 }
 
 KWARG_SCOPES = {
     "incident_pk": "facility",
     "guidance_pk": "facility",
     "admin_notice_pk": "program",  # the walk's notice goes to every facility of program A
+    "device_pk": "facility",
+    "device_request_pk": "facility",
+    "disaster_pk": "program",
 }
 
 
@@ -60,7 +85,10 @@ def _at(stage, facility):
     cache = stage.__dict__.setdefault("_oversight", {})
     if facility.pk not in cache:
         incident = IncidentFactory(facility=facility)
-        cache[facility.pk] = {"incident": incident, "guidance": GuidanceFactory(facility=facility, incident=incident)}
+        cache[facility.pk] = {
+            "incident": incident, "guidance": GuidanceFactory(facility=facility, incident=incident),
+            "device": DeviceFactory(facility=facility), "device_request": DeviceRequestFactory(facility=facility),
+        }
     return cache[facility.pk]
 
 
@@ -81,5 +109,18 @@ def _notice(stage):
     return cache["notice"]
 
 
-OWN = {"incident_pk": _own("incident"), "guidance_pk": _own("guidance"), "admin_notice_pk": lambda s: _notice(s).pk}
-SIBLING = {"incident_pk": _sibling("incident"), "guidance_pk": _sibling("guidance")}
+def _disaster(stage):
+    cache = stage.__dict__.setdefault("_oversight", {})
+    if "disaster" not in cache:
+        cache["disaster"] = DisasterPeriodFactory(program=stage.world.program_a)
+    return cache["disaster"]
+
+
+OWN = {
+    "incident_pk": _own("incident"), "guidance_pk": _own("guidance"), "admin_notice_pk": lambda s: _notice(s).pk,
+    "device_pk": _own("device"), "device_request_pk": _own("device_request"), "disaster_pk": lambda s: _disaster(s).pk,
+}
+SIBLING = {
+    "incident_pk": _sibling("incident"), "guidance_pk": _sibling("guidance"), "device_pk": _sibling("device"),
+    "device_request_pk": _sibling("device_request"),
+}
