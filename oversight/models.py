@@ -69,22 +69,31 @@ class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=IncidentStatus.OPEN)
 
-    def _pending(self, step, before):
+    @staticmethod
+    def _pending(step, before):
         return Q(**{f"{step}_due_on__lt": before, f"{step}_done_on__isnull": True})
 
-    def overdue(self, *, today):
-        """Open reports with a legal step past its limit and not done."""
+    @classmethod
+    def overdue_q(cls, today):
+        """Open, with a legal step past its limit and not done."""
         pending = Q()
         for step in clock.STEPS:
-            pending |= self._pending(step, today)
-        return self.open().filter(pending)
+            pending |= cls._pending(step, today)
+        return Q(status=IncidentStatus.OPEN) & pending
 
-    def due_soon(self, *, today):
-        """Open reports with a legal step in its reminder window (and none overdue)."""
+    @classmethod
+    def due_soon_q(cls, today):
+        """Open, with a legal step in its reminder window, and none overdue."""
         soon = Q()
         for step in clock.STEPS:
-            soon |= self._pending(step, today + datetime.timedelta(days=clock.REMIND_BEFORE[step] + 1))
-        return self.open().filter(soon).exclude(pk__in=self.overdue(today=today).values("pk"))
+            soon |= cls._pending(step, today + datetime.timedelta(days=clock.REMIND_BEFORE[step] + 1))
+        return Q(status=IncidentStatus.OPEN) & soon & ~cls.overdue_q(today)
+
+    def overdue(self, *, today):
+        return self.filter(self.overdue_q(today))
+
+    def due_soon(self, *, today):
+        return self.filter(self.due_soon_q(today))
 
 
 class Incident(models.Model):

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 
 from core.wareki import wareki
 
-from .models import IncidentKind, IncidentStatus
+from .models import IncidentKind, IncidentQuerySet, IncidentStatus
 
 CSV_HEADER = (
     "受付番号", "施設番号", "施設", "種類", "状態", "発覚日", "発生日", "影響人数", "患者番号", "要配慮個人情報",
@@ -26,13 +26,11 @@ def csv_rows(incidents):
 
 def counts(incidents, *, today):
     """{open, overdue, soon, closed} and rows by facility and by kind, in three queries."""
-    overdue_pks = incidents.overdue(today=today).values("pk")
-    soon_pks = incidents.due_soon(today=today).values("pk")
     measures = {
         "total": Count("pk"),
         "open": Count("pk", filter=Q(status=IncidentStatus.OPEN)),
-        "overdue": Count("pk", filter=Q(pk__in=overdue_pks)),
-        "soon": Count("pk", filter=Q(pk__in=soon_pks)),
+        "overdue": Count("pk", filter=IncidentQuerySet.overdue_q(today)),
+        "soon": Count("pk", filter=IncidentQuerySet.due_soon_q(today)),
     }
     totals = incidents.aggregate(**measures)
     by_facility = (
