@@ -28,6 +28,7 @@ from tests.oversight.factories import (
     DisasterPeriodFactory,
     SecondaryUseFactory,
 )
+from tests.oversight.rungs import climb
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -261,20 +262,11 @@ def test_every_device_url_is_in_the_rungs():
 def test_every_view_at_every_rung(client, world, objs, name, kind, method, not_found, forbidden, allowed, status):
     arg = {"facility": world.facility_a.pk, "device": objs["device"].pk, "request": objs["request"].pk,
            "slug": world.program_a.slug, "disaster": objs["disaster"].pk}[kind]
-    url = reverse(f"oversight:{name}", args=[arg])
-    send = getattr(client, method)
-    answer = send(url)
-    assert answer.status_code == 302 and answer.url.startswith(reverse("accounts:login"))
-    for who in not_found:
-        client.force_login(objs.get(who) or getattr(world, who))
-        assert send(url).status_code == 404, who
-    for who in forbidden:
-        client.force_login(getattr(world, who))
-        assert send(url).status_code == 403, who
-    client.force_login(getattr(world, allowed))
-    if method == "post":
-        assert client.get(url).status_code == 405
-    assert send(url).status_code == status
+    def who(name):
+        return objs.get(name) or getattr(world, name)
+
+    climb(client, reverse(f"oversight:{name}", args=[arg]), method=method, not_found=[who(n) for n in not_found],
+          forbidden=[who(n) for n in forbidden], allowed=who(allowed), status=status)
 
 
 def test_takeout_request_and_decision_through_the_pages(client, site_world_iwakuni):

@@ -15,6 +15,7 @@ from oversight.models import ActionKind, Guidance, GuidanceKind
 from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory, admin_of, coordinator_of
 from tests.oversight.factories import GuidanceFactory, IncidentFactory
+from tests.oversight.rungs import climb
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -112,17 +113,11 @@ def test_every_guidance_url_is_in_the_rungs():
 @pytest.mark.parametrize(("name", "kind", "not_found", "forbidden", "allowed"), RUNGS)
 def test_every_view_at_every_rung(client, world, objs, name, kind, not_found, forbidden, allowed):
     arg = world.program_a.slug if kind == "slug" else objs["guidance"].pk
-    url = reverse(f"oversight:{name}", args=[arg])
-    answer = client.get(url)
-    assert answer.status_code == 302 and answer.url.startswith(reverse("accounts:login"))
-    for who in not_found:
-        client.force_login(objs.get(who) or getattr(world, who))
-        assert client.get(url).status_code == 404, who
-    for who in forbidden:
-        client.force_login(getattr(world, who))
-        assert client.get(url).status_code == 403, who
-    client.force_login(getattr(world, allowed))
-    assert client.get(url).status_code == 200
+    def who(name):
+        return objs.get(name) or getattr(world, name)
+
+    climb(client, reverse(f"oversight:{name}", args=[arg]), not_found=[who(n) for n in not_found],
+          forbidden=[who(n) for n in forbidden], allowed=who(allowed))
 
 
 def test_the_facility_admin_lists_only_their_facility(client, world, objs):

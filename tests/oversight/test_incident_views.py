@@ -15,6 +15,7 @@ from oversight.models import Incident, IncidentStatus
 from tests.factories import FacilityFactory, coordinator_of
 from tests.helpers import csv_rows
 from tests.oversight.factories import IncidentFactory
+from tests.oversight.rungs import climb
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -62,17 +63,11 @@ def test_every_incident_url_is_in_the_rungs():
 
 @pytest.mark.parametrize(("name", "kind", "not_found", "forbidden", "allowed"), RUNGS)
 def test_every_view_at_every_rung(client, world, objs, name, kind, not_found, forbidden, allowed):
-    url = _url(name, kind, world, objs)
-    answer = client.get(url)
-    assert answer.status_code == 302 and answer.url.startswith(reverse("accounts:login"))
-    for who in not_found:
-        client.force_login(objs.get(who) or getattr(world, who))
-        assert client.get(url).status_code == 404, who
-    for who in forbidden:
-        client.force_login(getattr(world, who))
-        assert client.get(url).status_code == 403, who
-    client.force_login(getattr(world, allowed))
-    assert client.get(url).status_code == 200
+    def who(name):
+        return objs.get(name) or getattr(world, name)
+
+    climb(client, _url(name, kind, world, objs), not_found=[who(n) for n in not_found],
+          forbidden=[who(n) for n in forbidden], allowed=who(allowed))
 
 
 def test_the_reporter_sees_their_own_report_even_from_another_facility(client, world):

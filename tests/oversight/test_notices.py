@@ -13,6 +13,7 @@ from policy.rules import VARIANTS
 from tests.factories import FacilityFactory, ProgramFactory, admin_of, coordinator_of, secretariat_of
 from tests.helpers import csv_rows
 from tests.oversight.factories import NoticeRecipientFactory
+from tests.oversight.rungs import climb
 
 pytestmark = pytest.mark.django_db
 
@@ -98,20 +99,11 @@ def test_every_notice_url_is_in_the_rungs():
 @pytest.mark.parametrize(("name", "kind", "method", "not_found", "forbidden", "allowed", "status"), RUNGS)
 def test_every_view_at_every_rung(client, world, objs, name, kind, method, not_found, forbidden, allowed, status):
     arg = world.program_a.slug if kind == "slug" else objs["notice"].pk
-    url = reverse(f"oversight:{name}", args=[arg])
-    send = getattr(client, method)
-    answer = send(url)
-    assert answer.status_code == 302 and answer.url.startswith(reverse("accounts:login"))
-    for who in not_found:
-        client.force_login(objs.get(who) or getattr(world, who))
-        assert send(url).status_code == 404, who
-    for who in forbidden:
-        client.force_login(getattr(world, who))
-        assert send(url).status_code == 403, who
-    client.force_login(getattr(world, allowed))
-    if method == "post":
-        assert client.get(url).status_code == 405
-    assert send(url).status_code == status
+    def who(name):
+        return objs.get(name) or getattr(world, name)
+
+    climb(client, reverse(f"oversight:{name}", args=[arg]), method=method, not_found=[who(n) for n in not_found],
+          forbidden=[who(n) for n in forbidden], allowed=who(allowed), status=status)
 
 
 def test_the_unread_list_names_the_facilities_and_their_administrators(client, world, objs):
