@@ -382,7 +382,7 @@ class DisasterPeriodQuerySet(models.QuerySet):
 
 
 class DisasterPeriod(models.Model):
-    """A disaster the secretariat declared (musashimurayama 第27条, iwakuni 第25条): while it is open,
+    """A disaster the secretariat declared (where the policy allows it: `disaster_article`): while it is open,
     devices not in a facility's register may be used for MCS, and are recorded as such."""
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="disasters", verbose_name="ネットワーク")
