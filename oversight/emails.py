@@ -56,3 +56,13 @@ def device_request_filed(request):
 def device_request_decided(request):
     context = {"request": request, "url": emails.absolute_url("oversight:device-request", request.pk)}
     emails.send("oversight/email/device_decided", context, [request.requested_by.email])
+
+
+def incident_reminder(incident, steps):
+    pending = [s for s in steps if s.state in ("overdue", "soon")]
+    context = {
+        "incident": incident, "url": emails.absolute_url("oversight:incident-detail", incident.pk),
+        "lines": [(s.label, wareki(s.due_on), s.state == "overdue", s.days_left) for s in pending],
+    }
+    to = facility_admin_addresses([incident.facility]) + secretariat_addresses(incident.program)
+    emails.send("oversight/email/incident_reminder", context, sorted(set(to)))

@@ -140,6 +140,7 @@ class Incident(models.Model):
         verbose_name="完了にした人",
     )
     closing_note = models.TextField("完了のメモ", blank=True)
+    reminded_on = models.DateField("最後に期限を知らせた日", null=True, blank=True)
     created_at = models.DateTimeField("報告日時", auto_now_add=True)
 
     history = HistoricalRecords()

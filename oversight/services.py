@@ -27,6 +27,7 @@ from .models import (
     GuidanceKind,
     Incident,
     IncidentAction,
+    IncidentQuerySet,
     IncidentStatus,
     NoticeRecipient,
     Ownership,
@@ -367,3 +368,19 @@ def secondary_use_record(*, facility, by, purpose, content, use, provider_permis
         provider_permission=provider_permission, manager_permission=manager_permission, anonymized=anonymized,
         document_from_other_facility=document_from_other_facility, warnings=warnings,
     ), by)
+
+
+def incidents_remind(*, today):
+    """E-mail the facility's administrators and the secretariat about each open report with a legal
+    step overdue or in its reminder window; once a day per report (reminded_on)."""
+    due = Incident.objects.filter(IncidentQuerySet.overdue_q(today) | IncidentQuerySet.due_soon_q(today)).exclude(
+        reminded_on=today).select_related("program", "facility")
+    count = 0
+    for incident in due.iterator(chunk_size=200):
+        with transaction.atomic():
+            if Incident.objects.filter(pk=incident.pk, reminded_on=today).exists():
+                continue
+            Incident.objects.filter(pk=incident.pk).update(reminded_on=today)  # bookkeeping, not history
+            emails.incident_reminder(incident, incident.steps(today))
+            count += 1
+    return count

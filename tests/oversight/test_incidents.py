@@ -1,11 +1,13 @@
 """Incident reports: the APPI clock, the services (report, assess, actions, steps, close) and e-mail."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from oversight import clock, services
 from oversight.forms import IncidentForm, patient_numbers
@@ -212,3 +214,26 @@ def test_overdue_and_due_soon_querysets(place):
     assert set(incidents.overdue(today=today)) == {late}
     assert set(incidents.due_soon(today=today)) == {fresh, final_soon}
     assert quiet not in incidents.due_soon(today=today) and closed not in incidents.overdue(today=today)
+
+
+def test_the_daily_reminder_mails_once_a_day_about_near_and_past_deadlines(place, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    today = timezone.localdate()
+    soon = IncidentFactory(facility=place["facility"], discovered_on=today - 3 * DAY)
+    late = IncidentFactory(facility=place["facility"], discovered_on=today - 8 * DAY)
+    IncidentFactory(facility=place["facility"], discovered_on=today)  # nothing due yet
+    IncidentFactory(facility=place["facility"], discovered_on=today - 8 * DAY, sensitive_data=False, affected_count=0)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remind_incident_deadlines", stdout=out)
+    assert "Reminded 2 trouble report(s)" in out.getvalue()
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == sorted(f"【期限のお知らせ】{i.title}" for i in (soon, late))
+    body = next(m.body for m in mail.outbox if late.number in m.subject)
+    assert "期限を過ぎています" in body and "施設（事業者）が行います" in body
+    assert set(mail.outbox[0].to) == {place["admin"].email, place["secretariat"].email}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remind_incident_deadlines", stdout=io.StringIO())
+    assert mail.outbox == []
