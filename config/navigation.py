@@ -12,9 +12,13 @@ from enrollment import home as enrollment_home
 from facilities import home as facilities_home
 from groups import home as groups_home
 from ledger_import import home as ledger_import_home
+from oversight import home as oversight_home
 from policy import home as policy_home
 
-APP_HOMES = (facilities_home, enrollment_home, consent_home, groups_home, ledger_import_home, policy_home, accounts_home)
+APP_HOMES = (
+    facilities_home, enrollment_home, consent_home, groups_home, oversight_home, ledger_import_home, policy_home,
+    accounts_home,
+)
 
 
 def navigation(request):

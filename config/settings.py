@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "enrollment",
     "consent",
     "groups",
+    "oversight",
     "ledger_import",
     "demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("consent.urls")),
     path("", include("groups.urls")),
+    path("", include("oversight.urls")),
     path("", include("ledger_import.urls")),
     path("policy/", include("policy.urls")),
     path("admin/", admin.site.urls),

@@ -20,6 +20,16 @@ ROLES = ("primary_doctor", "doctor_delegate", "origin_facility", "group_leader",
 FORM_KINDS = ("application", "facility_pledge", "staff_pledge", "change_notice", "consent")
 PATIENT_STATUSES = ("active", "deceased", "ended", "transferred")
 OUT_OF_AREA = ("allowed_with_reason", "warn", "not_written")
+# Safeguards of an IT device that the policies name (kumagaya 第9条, matsubara 第16条, iwakuni 第20条).
+SAFEGUARDS = MappingProxyType({
+    "boot_lock": "起動時のパスワード（ロック）",
+    "no_file_sharing": "ファイル交換ソフトを入れない",
+    "antivirus": "ウイルス対策ソフト",
+    "no_saved_password": "ブラウザにIDやパスワードを記憶させない",
+    "remote_wipe": "リモートワイプ（遠隔消去）",
+    "line_stop": "緊急回線停止",
+    "mdm": "端末管理（MDM）",
+})
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,16 @@ class VariantProfile:
 
     Pledges: `facility_pledge_text` / `staff_pledge_text`, numbered clauses, or None where
     the variant has no such form.
+
+    Devices: `device_safeguards` (keys of SAFEGUARDS the policy names for devices used for MCS)
+    and `device_safeguards_article`; `byod_written_approval` (a personal device needs the
+    administrator's written approval), `byod_same_safeguards` (a personal device needs the same
+    safeguards instead), `disaster_article` (the article that lets unregistered devices be used
+    in a disaster; "" where there is none; see `byod_allowed_in_disaster`).
+
+    Oversight: `guidance_body` (who may caution or guide a user, 注意・指導) and
+    `guidance_article` (the article that says so; "" where the text is silent and the
+    secretariat acts as the network's operator).
     """
 
     key: str
@@ -126,6 +146,13 @@ class VariantProfile:
     admin_notice_group: bool
     facility_pledge_text: tuple[str, ...] | None
     staff_pledge_text: tuple[str, ...] | None
+    guidance_body: str
+    guidance_article: str
+    device_safeguards: tuple[str, ...]
+    device_safeguards_article: str
+    byod_written_approval: bool
+    byod_same_safeguards: bool
+    disaster_article: str
     archive_roles: tuple[str, ...] = ()
     archive_label: str = ""
 
@@ -146,6 +173,10 @@ class VariantProfile:
             raise ValueError(
                 f"profile {self.key!r}: archive_statuses must be a tuple from {PATIENT_STATUSES}"
             )
+        if not isinstance(self.device_safeguards, tuple) or set(self.device_safeguards) - set(SAFEGUARDS):
+            raise ValueError(f"profile {self.key!r}: device_safeguards must be a tuple from {tuple(SAFEGUARDS)}")
+        if self.byod_allowed_in_disaster != bool(self.disaster_article):
+            raise ValueError(f"profile {self.key!r}: byod_allowed_in_disaster needs disaster_article and only then")
         if self.out_of_area not in OUT_OF_AREA:
             raise ValueError(f"profile {self.key!r}: out_of_area must be one of {OUT_OF_AREA}")
 
@@ -261,6 +292,13 @@ KUMAGAYA = VariantProfile(
         ),
     ),
     staff_pledge_text=None,
+    guidance_body="熊谷市在宅医療支援センター",
+    guidance_article="",
+    device_safeguards=("boot_lock", "no_file_sharing", "antivirus", "no_saved_password", "remote_wipe", "line_stop"),
+    device_safeguards_article="第9条",
+    byod_written_approval=False,
+    byod_same_safeguards=True,
+    disaster_article="",
 )
 
 MUSASHIMURAYAMA = VariantProfile(
@@ -334,6 +372,13 @@ MUSASHIMURAYAMA = VariantProfile(
     staff_pledge_text=_staff_pledge(
         program="武蔵村山市MCS", policy="武蔵村山市MCS運用ポリシー", article="第15条"
     ),
+    guidance_body="武蔵村山市医師会 在宅医療委員会",
+    guidance_article="第11条",
+    device_safeguards=("boot_lock",),
+    device_safeguards_article="第21条6)",
+    byod_written_approval=True,
+    byod_same_safeguards=False,
+    disaster_article="第27条",
 )
 
 CHUO = VariantProfile(
@@ -394,6 +439,13 @@ CHUO = VariantProfile(
     admin_notice_group=False,
     facility_pledge_text=None,
     staff_pledge_text=_staff_pledge(program="中央区MCS", policy="中央区MCS運用ポリシー", article="第六条"),
+    guidance_body="中央区在宅療養支援協議会",
+    guidance_article="",
+    device_safeguards=(),
+    device_safeguards_article="",
+    byod_written_approval=False,
+    byod_same_safeguards=False,
+    disaster_article="",
 )
 
 MATSUBARA = VariantProfile(
@@ -490,6 +542,13 @@ MATSUBARA = VariantProfile(
         "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、貴事業所が被った一切の損害を賠償することを"
         "誓約します。",
     ),
+    guidance_body="松原市医師会",
+    guidance_article="",
+    device_safeguards=tuple(SAFEGUARDS),
+    device_safeguards_article="第16条",
+    byod_written_approval=True,
+    byod_same_safeguards=False,
+    disaster_article="",
 )
 
 IWAKUNI = VariantProfile(
@@ -563,6 +622,13 @@ IWAKUNI = VariantProfile(
     staff_pledge_text=_staff_pledge(
         program="いつつばし連絡帳", policy="いつつばし連絡帳運用規程", article="第17条"
     ),
+    guidance_body="いつつばしネット協議会",
+    guidance_article="第10条",
+    device_safeguards=tuple(SAFEGUARDS),
+    device_safeguards_article="第20条",
+    byod_written_approval=True,
+    byod_same_safeguards=False,
+    disaster_article="第25条",
 )
 
 BUILTIN = (KUMAGAYA, MUSASHIMURAYAMA, CHUO, MATSUBARA, IWAKUNI)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from policy.profiles import BUILTIN, FORM_KINDS, PATIENT_STATUSES, ROLES, Form, VariantProfile
+from policy.profiles import BUILTIN, FORM_KINDS, PATIENT_STATUSES, ROLES, SAFEGUARDS, Form, VariantProfile
 
 __all__ = [
     "ACTIONS",
@@ -38,6 +38,7 @@ __all__ = [
     "PURPOSES",
     "ROLES",
     "RULES",
+    "SAFEGUARDS",
     "VARIANTS",
     "Entry",
     "Form",
@@ -149,6 +150,7 @@ _FACTS: Mapping[str, object] = {
     "taking_out": bool,
     "written_approval": bool,
     "personal_device": bool,
+    "device_safeguards": _STRS,
     "disaster_mode": bool,
     "purpose": PURPOSES,
     "provider_permission": bool,
@@ -333,6 +335,21 @@ def _password_overdue(p, f):
     return p.password_max_age_days if f["days_since_change"] > p.password_max_age_days else 0
 
 
+def _byod_missing(p, f):
+    """What a personal device lacks: the written approval (most policies) or the same safeguards as
+    the facility's devices (kumagaya 第9条(9)); nothing in a disaster where the policy allows it."""
+    if not f["personal_device"] or (f.get("disaster_mode") and p.byod_allowed_in_disaster):
+        return ""
+    missing = []
+    if p.byod_written_approval and f.get("written_approval") is False:
+        missing.append("管理者の書面による承認")
+    if p.byod_same_safeguards and "device_safeguards" in f:
+        lacking = [SAFEGUARDS[s] for s in p.device_safeguards if s not in f["device_safeguards"]]
+        if lacking:
+            missing.append("業務用の端末と同じ安全対策（" + "・".join(lacking) + "）")
+    return "と".join(missing)
+
+
 _SECONDARY_USE_NEEDS = {
     "care": (("provider_permission",), "内容の提供者の許可"),
     "other": (
@@ -513,12 +530,11 @@ RULES: tuple[Rule, ...] = (
           lambda p, f: f["taking_out"] and not f["written_approval"],
           "持ち出しの書面による承認がありません。持ち出す情報・媒体・目的・期間を書面で管理者に届け出て、承認を"
           "得てください。"),
-    _rule("DEV-BYOD", "register_device", "個人所有の端末に書面の承認がない（認められる災害時を除く）",
-          ["personal_device", "written_approval"],
-          lambda p, f: f["personal_device"] and not f["written_approval"]
-          and not (f.get("disaster_mode") and p.byod_allowed_in_disaster),
-          "個人所有の端末を使う書面の承認がありません。管理者に書面で申し出て、承認を得てから使ってください。",
-          reads=("disaster_mode",)),
+    _rule("DEV-BYOD", "register_device",
+          "個人所有の端末に、ポリシーが求める書面の承認または安全対策がない（認められる災害時を除く）",
+          ["personal_device"], _byod_missing,
+          "個人所有の端末を業務に使うには{x}が必要です。そろえてから使ってください。",
+          any_of=("written_approval", "device_safeguards"), reads=("disaster_mode",)),
     # secondary_use
     _rule("SEC-NO-COPY", "secondary_use", "内容をMCSの外で使おうとしている", ["purpose"], lambda p, f: True,
           "{p.program_name}の内容はダウンロード・コピー・スクリーンショットで持ち出さないでください。必要な情報は"
@@ -762,7 +778,7 @@ _BUILTIN_TABLE = {
     "PWD-STRENGTH":      (_b("第8条(3)"),    _w("第21条3)"),      _,                   _w("第15条(3)"),     _w("第19条4)")),
     "PWD-AGE":           (_b("第8条(3)"),    _w("第21条3)"),      _,                   _w("第15条(3)"),     _w("第19条4)")),
     "DEV-TAKEOUT":       (_b("第9条(8)"),    _,                   _,                   _w("第16条(9)"),     _b("第20条8)")),
-    "DEV-BYOD":          (_w("第9条(9)"),    _w("第22条3)"),      _,                   _w("第16条(10)"),    _b("第20条7)")),
+    "DEV-BYOD":          (_w("第9条(9)"),    _w("第22条3)"),      _,                   _b("様式4第2条2"),   _b("第20条7)")),
     "SEC-NO-COPY":       (_b("第9条(5)"),    _,                   _,                   _w("第16条(5)"),     _),
     "SEC-PERMISSION":    (_,                 _b("第23条"),        _,                   _,                   _b("第21条")),
     "SEC-OTHER-DOC":     (_,                 _b("第23条"),        _,                   _,                   _b("第21条")),

@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.conftest import make_world
 from tests.factories import UserFactory, admin_of, coordinator_of
 
-APPS = ("foundation", "policy", "enrollment", "facilities", "consent", "groups", "ledger_import", "accounts", "security")
+APPS = ("foundation", "policy", "enrollment", "facilities", "consent", "groups", "oversight", "ledger_import", "accounts", "security")
 
 GET, POST = "GET", "POST"
 S, A, C, N = "secretariat", "admin", "coordinator", "none"  # program A's; N: signed in, holds no role

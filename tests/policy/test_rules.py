@@ -20,6 +20,7 @@ from policy.rules import (
     PROFILES,
     ROLES,
     RULES,
+    SAFEGUARDS,
     VARIANTS,
     Form,
     Violation,
@@ -35,7 +36,8 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # GRP-MANAGER kumagaya reads doctor_delegate (not origin_facility), STF-REMOVE-NOTICE
 # musashimurayama is a warning (the notice follows the removal), MBR-STAFF-ONLY is new,
 # MBR-CONSENT, GRP-ARCHIVER and PAT-CARE-CHANGE are new (sharing stops with consent or care),
-# and musashimurayama's APP-PLEDGE article is written 第12条1) like its other items.
+# musashimurayama's APP-PLEDGE article is written 第12条1) like its other items, and matsubara's
+# DEV-BYOD rests on the staff pledge 様式4第2条2 (written permission, 必ず), not 第16条(10).
 EXPECTED = """
 APP-PLEDGE          | block 第6条2    | block 第12条1)  | -                  | block 第7条        | block 第11条
 APP-ADMIN           | block 第6条1    | block 第13条    | block 第四条       | block 第11条       | block 第15条
@@ -76,7 +78,7 @@ AUD-ARCHIVE         | -               | warn 第16条6)   | warn 留意事項(2)
 PWD-STRENGTH        | block 第8条(3)  | warn 第21条3)   | -                  | warn 第15条(3)     | warn 第19条4)
 PWD-AGE             | block 第8条(3)  | warn 第21条3)   | -                  | warn 第15条(3)     | warn 第19条4)
 DEV-TAKEOUT         | block 第9条(8)  | -               | -                  | warn 第16条(9)     | block 第20条8)
-DEV-BYOD            | warn 第9条(9)   | warn 第22条3)   | -                  | warn 第16条(10)    | block 第20条7)
+DEV-BYOD            | warn 第9条(9)   | warn 第22条3)   | -                  | block 様式4第2条2  | block 第20条7)
 SEC-NO-COPY         | block 第9条(5)  | -               | -                  | warn 第16条(5)     | -
 SEC-PERMISSION      | -               | block 第23条    | -                  | -                  | block 第21条
 SEC-OTHER-DOC       | -               | block 第23条    | -                  | -                  | block 第21条
@@ -189,8 +191,8 @@ CASES = {
         {"taking_out": True, "written_approval": True},
     ),
     "DEV-BYOD": (
-        {"personal_device": True, "written_approval": False},
-        {"personal_device": True, "written_approval": True},
+        {"personal_device": True, "written_approval": False, "device_safeguards": ()},
+        {"personal_device": True, "written_approval": True, "device_safeguards": tuple(SAFEGUARDS)},
     ),
     "SEC-NO-COPY": ({"purpose": "care"}, {"document_from_other_facility": False}),
     "SEC-PERMISSION": (
@@ -315,7 +317,7 @@ def test_kumagaya_long_passwords_need_no_rotation():
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_personal_devices_in_a_disaster(variant):
-    facts = {"personal_device": True, "written_approval": False, "disaster_mode": True}
+    facts = {"personal_device": True, "written_approval": False, "device_safeguards": (), "disaster_mode": True}
     expected = _has(variant, "DEV-BYOD") and not profile(variant).byod_allowed_in_disaster
     assert bool(_fired(variant, "DEV-BYOD", facts)) == expected
 

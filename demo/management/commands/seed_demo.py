@@ -13,6 +13,7 @@ from demo import data
 from enrollment import demo as enrollment_demo
 from facilities import demo as facilities_demo
 from groups import demo as groups_demo
+from oversight import demo as oversight_demo
 
 ROLE_LABELS = {"secretariat": "事務局", "facility_admin": "MCS管理者", "coordinator": "コーディネーター"}
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             )
             logins.extend((program, *login) for login in program_logins)
             # Each app adds its own rows, bottom of the dependency order first.
-            for app_demo in (enrollment_demo, consent_demo, groups_demo):
+            for app_demo in (enrollment_demo, consent_demo, groups_demo, oversight_demo):
                 extra.extend(app_demo.seed(program, facilities=facilities, stdout=self.stdout))
         admin_email = "admin@example.jp"
         if not User.objects.filter(email__iexact=admin_email).exists():

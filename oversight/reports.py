@@ -1,0 +1,45 @@
+"""Counts and the CSV of incident reports for the secretariat (by facility, by kind)."""
+
+from django.db.models import Count, Q
+
+from core.wareki import wareki
+
+from .models import IncidentKind, IncidentQuerySet, IncidentStatus
+
+CSV_HEADER = (
+    "受付番号", "施設番号", "施設", "種類", "状態", "発覚日", "発生日", "影響人数", "患者番号", "要配慮個人情報",
+    "不正の目的", "速報の期限", "速報をした日", "確報の期限", "確報をした日", "本人通知の目安", "本人に通知した日",
+    "完了日",
+)
+
+
+def csv_rows(incidents):
+    for i in incidents.select_related("program", "facility").order_by("discovered_on", "pk").iterator(chunk_size=500):
+        yield (
+            i.number, i.facility.number, i.facility.name, i.get_kind_display(), i.get_status_display(),
+            wareki(i.discovered_on), wareki(i.occurred_on), i.affected_count, i.affected_patient_numbers,
+            "あり" if i.sensitive_data else "なし", "あり" if i.malicious else "なし",
+            wareki(i.prompt_due_on), wareki(i.prompt_done_on), wareki(i.final_due_on), wareki(i.final_done_on),
+            wareki(i.person_due_on), wareki(i.person_done_on), wareki(i.closed_at),
+        )
+
+
+def counts(incidents, *, today):
+    """{open, overdue, soon, closed} and rows by facility and by kind, in three queries."""
+    measures = {
+        "total": Count("pk"),
+        "open": Count("pk", filter=Q(status=IncidentStatus.OPEN)),
+        "overdue": Count("pk", filter=IncidentQuerySet.overdue_q(today)),
+        "soon": Count("pk", filter=IncidentQuerySet.due_soon_q(today)),
+    }
+    totals = incidents.aggregate(**measures)
+    by_facility = (
+        incidents.values("facility_id", "facility__number", "facility__name").annotate(**measures)
+        .order_by("facility__number")
+    )
+    labels = dict(IncidentKind.choices)
+    by_kind = [
+        {**row, "label": labels[row["kind"]]}
+        for row in incidents.values("kind").annotate(**measures).order_by("kind")
+    ]
+    return totals, list(by_facility), by_kind
