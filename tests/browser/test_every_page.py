@@ -1,7 +1,6 @@
 """Every page of every role, in Chromium, at 1366 px and at 390 px (tests/browser/pagecheck.py).
 
-The pages come from the role walk's table (tests/security/roles.py MATRIX: each URL and who may
-GET it), so a page added to the project is checked here without touching this file. Each role
+The pages come from the one access table (tests/walk.py: each URL and who may GET it), so a page added to the project is checked here without touching this file. Each role
 also sends its main forms empty once, so the pages are checked with their error messages shown.
 """
 
@@ -10,8 +9,8 @@ from django.urls import reverse
 
 from tests.browser import pagecheck
 from tests.browser.helpers import sign_in_browser
-from tests.security.roles import GET, MATRIX, Stage, build
-from tests.walk import PUBLIC
+from tests.security.roles import Stage, build
+from tests.walk import GET, rows, tables
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +24,11 @@ def _is_page(name):
 
 
 def pages_of(role):
-    return sorted(name for name, (method, allowed) in MATRIX.items()
-                  if method == GET and role in allowed and _is_page(name))
+    return sorted({name for name, row in rows(tables()[0])
+                   if row.method == GET and row.allowed and role in row.allowed and not row.objects and _is_page(name)})
 
 
-PUBLIC_PAGES = sorted(name for name in PUBLIC if _is_page(name) and MATRIX.get(name, ("POST",))[0] == GET)
+PUBLIC_PAGES = sorted({name for name, row in rows(tables()[0]) if row.public and row.method == GET and _is_page(name)})
 
 # Forms sent empty: (url name, the button's name). Each shows its errors and the summary.
 EMPTY_SUBMITS = {
@@ -72,7 +71,7 @@ def send_empty(page, stage, submits, findings):
 def test_every_page_of_a_role_passes_the_checks(role, journey, live_server):
     stage = Stage()
     page = journey.open(role)
-    sign_in_browser(page.context, live_server, stage.user(role))
+    sign_in_browser(page.context, live_server, stage.person(role))
     findings = []
     visit_all(page, [("home", reverse("home"))] + [(name, build(name, stage)) for name in pages_of(role)], findings)
     send_empty(page, stage, EMPTY_SUBMITS[role], findings)
