@@ -8,9 +8,8 @@ When the last one ends the patient leaves their lists and every patient URL answ
 
 What an archived group leaves visible: archiving ends the *group* reason of every facility
 whose only link was that group; the 連携元事業所 (and the doctor's and leader's facilities)
-stay involved, because the policies give them the keeping of the patient's record after
-保管 (chuo 留意事項(2), matsubara 留意事項(2), iwakuni 留意事項(2): the archiving facility
-moves the timeline to the 保管庫, it does not lose it; musashimurayama 第16条6)).
+stay involved, because the policies give the keeping and archiving of the patient's timeline to
+them (the 保管 articles are cited in docs/decisions/0012-when-care-ends.md).
 """
 
 from django.core.exceptions import ValidationError

@@ -99,8 +99,9 @@ CASES = {
         RegistrantFactory(application=a, position=1) for a in [ApplicationFactory(program=w.program_a, admin=None)] * 2
     ],
     "application_event_one_approval": lambda w: [_event(a) for a in [ApplicationFactory(program=w.program_a)] * 2],
-    "care_team_unique_facility": lambda w: CareTeam.objects.create(
-        patient=PatientFactory(origin_facility=w.facility_a), facility=w.facility_a, reason=CareTeamReason.DOCTOR),
+    # One current row per reason (the factory made the origin's): an ended one may repeat.
+    "care_team_one_current_reason": lambda w: CareTeam.objects.create(
+        patient=PatientFactory(origin_facility=w.facility_a), facility=w.facility_a, reason=CareTeamReason.ORIGIN),
     "consent_template_version_unique": lambda w: [
         ConsentTemplateFactory(program=w.program_a, version=3) for _ in range(2)],
     "consent_template_one_draft": lambda w: [

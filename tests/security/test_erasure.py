@@ -132,9 +132,10 @@ def test_no_personal_string_of_the_patient_remains_anywhere(client, variant, end
 
 
 def test_the_access_log_keeps_ids_only():
-    """Nothing in an access-log row can hold a patient's name: ids, the action, when and from where."""
+    """Nothing in an access-log row can hold a patient's name: ids, the action, when and from where,
+    and for a change the labels of the fields changed, never their values (tests/consent/test_care.py)."""
     fields = {f.name for f in AccessLog._meta.get_fields()}
-    assert fields == {"id", "user", "patient", "consent", "action", "at", "ip", "user_agent"}
+    assert fields == {"id", "user", "patient", "consent", "action", "at", "ip", "user_agent", "fields"}
     assert {f.name for f in ErasureRecord._meta.get_fields() if f.get_internal_type() in ("CharField", "TextField")} \
         == {"reason"}
 
