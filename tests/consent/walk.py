@@ -106,3 +106,11 @@ ENDED_PROVIDERS = {
     "patient_pk": lambda w: _ended(w)[0].pk,
     "consent_pk": lambda w: _ended(w)[1].pk,
 }
+
+
+# --- The role walk (tests/security/roles.py): URLs added after its own table ------------------
+
+MATRIX = {
+    # The secretariat ends a facility's involvement from the patient page (POST only).
+    "consent:care-team-end": ("POST", frozenset({"secretariat"})),
+}
