@@ -107,10 +107,3 @@ ENDED_PROVIDERS = {
     "consent_pk": lambda w: _ended(w)[1].pk,
 }
 
-
-# --- The role walk (tests/security/roles.py): URLs added after its own table ------------------
-
-MATRIX = {
-    # The secretariat ends a facility's involvement from the patient page (POST only).
-    "consent:care-team-end": ("POST", frozenset({"secretariat"})),
-}
