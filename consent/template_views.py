@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.pdf import pdf_view
+from core.views import show_errors
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, services
@@ -86,7 +87,7 @@ def template_publish(request, consent_template_pk):
     try:
         services.consent_template_publish(template=template, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_errors(request, error)
     else:
         messages.success(request, f"第{template.version}版を公開しました。以後この版は変更できません。")
     return redirect("consent:template-detail", consent_template_pk=template.pk)

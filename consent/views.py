@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
-from core.views import show_warnings
+from core.views import show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import care, pdfs, services
@@ -162,7 +162,7 @@ def care_team_end(request, patient_pk):
             care.care_team_end_facility(patient=patient, facility=facility, by=request.user,
                                         note=form.cleaned_data["note"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            show_errors(request, error)
         else:
             messages.success(request, f"{facility.name}の関わりを終えました。この事業所からはこの患者が見えなくなります。")
     else:
@@ -280,7 +280,7 @@ def consent_scan_attach(request, consent_pk):
         try:
             services.consent_scan_attach(record=record, by=request.user, scan=form.cleaned_data["scan"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            show_errors(request, error)
         else:
             messages.success(request, "スキャンを添付しました。")
     else:

@@ -6,6 +6,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
+def show_errors(request, error, *, prefix=""):
+    """A service's ValidationError as error messages on the next page (one per message), for
+    actions that have no form to put it on."""
+    for message in error.messages:
+        messages.error(request, f"{prefix}{message}")
+
+
 def show_warnings(request, warnings):
     """The policy's warnings (dicts from core.services.policy_check) as messages on the next page."""
     for warning in warnings:

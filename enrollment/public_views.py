@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.forms import add_service_errors
 from core.pdf import pdf_view
+from core.views import show_errors
 from facilities.models import Facility, FacilityKind, Program
 
 from . import pdfs, postal, services
@@ -143,7 +144,7 @@ def withdraw(request, access_token):
     try:
         services.application_withdraw(application=application, reason=reason)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_errors(request, error)
     else:
         messages.success(request, "申込を取り下げました。")
     return redirect("enrollment:follow", access_token=access_token)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core import wareki
 from core.csv import csv_response
+from core.views import show_errors
 from facilities.access import get_program_for_user
 from facilities.models import Facility, FacilityKind, StaffStatus
 
@@ -89,9 +90,9 @@ def _decide(request, application, act, done):
     try:
         act(application)
     except services.TransitionError as error:
-        messages.error(request, " ".join(error.messages))
+        show_errors(request, error)
     except ValidationError as error:
-        messages.error(request, "実行できませんでした: " + " ".join(error.messages))
+        show_errors(request, error, prefix="実行できませんでした: ")
     else:
         messages.success(request, done)
     return redirect("enrollment:application-detail", application.program.slug, application.pk)

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.views import show_errors
+
 from . import pdfs
 from .access import (
     can_manage,
@@ -104,8 +106,7 @@ def _act(request, notice, action, success, **kwargs):
     try:
         action(notice=notice, by=request.user, **kwargs)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        show_errors(request, exc)
     else:
         messages.success(request, success)
     return redirect("facilities:notice-detail", notice_pk=notice.pk)

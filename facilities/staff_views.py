@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.views import show_warnings
+from core.views import show_errors, show_warnings
 
 from . import pdfs
 from .access import can_manage, get_staff_for_user
@@ -60,8 +60,7 @@ def staff_activate_view(request, staff_pk):
     try:
         staff_activate(staff=staff, by=request.user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        show_errors(request, exc)
     else:
         messages.success(request, f"{staff.full_name}さんを利用中にしました。")
     return redirect("facilities:staff-detail", staff_pk=staff.pk)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.pdf import pdf_view
-from core.views import show_warnings
+from core.views import show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, queries, reports, reviews
@@ -162,8 +162,7 @@ def review_complete(request, review_pk):
     try:
         done = reviews.review_complete(review=review, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        show_errors(request, error)
     else:
         show_warnings(request, done.findings)
         removed = f"{done.removed_count}人を外しました。MCSでもグループから外してください。" if done.removed_count else ""

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.views import show_warnings
+from core.views import show_errors, show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
@@ -53,11 +53,6 @@ from .models import (
 )
 
 PAGE_SIZE = 50
-
-
-def _errors(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- The register ------------------------------------------------------------------------
@@ -171,7 +166,7 @@ def member_add(request, group_pk):
                 staff = form.cleaned_data["staff"]
                 membership = services.member_add(group=group, by=request.user, staff=staff)
             except ValidationError as error:
-                _errors(request, error)
+                show_errors(request, error)
             else:
                 _invited(request)(membership)
                 return redirect("groups:group-detail", group_pk=group.pk)
@@ -209,7 +204,7 @@ def _post_action(request, group, act, done):
     try:
         result = act()
     except ValidationError as error:
-        _errors(request, error)
+        show_errors(request, error)
     else:
         done(result)
     return redirect("groups:group-detail", group_pk=group.pk)
@@ -311,12 +306,12 @@ def follow_up_settle(request, decision_pk):
     group = item.membership.group
     form = FollowUpForm(request.POST, prefix=f"f{item.pk}")
     if not form.is_valid():
-        _errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+        show_errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
         return redirect("groups:group-detail", group_pk=group.pk)
     try:
         decided = reviews.follow_up_settle(decision=item, by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        _errors(request, error)
+        show_errors(request, error)
     else:
         said = "メンバーから外しました。MCSでも外してください。" if decided.settled_as == Decision.REMOVE else "継続にしました。"
         messages.success(request, f"{item.membership.display_name}さんの要確認を確認しました。{said}")
@@ -354,7 +349,7 @@ def task_confirm(request, task_pk):
     try:
         services.task_confirm(task=task, by=request.user, note=note)
     except ValidationError as error:
-        _errors(request, error)
+        show_errors(request, error)
     else:
         messages.success(request, f"「{task.title}」を対応済みにしました。")
     target = request.POST.get("next", "")

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.views import show_errors
 from facilities.access import get_program_for_user
 from facilities.models import Program, Role
 
@@ -113,8 +114,7 @@ def import_commit(request, slug):
         return redirect("ledger_import:import", slug=program.slug)
     except ValidationError as exc:
         # Someone changed the ledger between the preview and now (the services re-check): nothing written.
-        for message in exc.messages:
-            messages.error(request, f"取り込めませんでした（何も書き込んでいません）: {message}")
+        show_errors(request, exc, prefix="取り込めませんでした（何も書き込んでいません）: ")
         return redirect("ledger_import:import", slug=program.slug)
     if not plan.written:
         # The ledger changed since the preview, and the file no longer fits: show why, keep nothing.

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.views import show_warnings
+from core.views import show_errors, show_warnings
 from facilities.access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import RoleKind, role_facility_ids
 from policy.rules import SAFEGUARDS
@@ -155,8 +155,7 @@ def disaster_open(request, slug):
     try:
         services.disaster_open(program=program, by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        show_errors(request, error)
     else:
         messages.success(request, "災害時の特例期間を始めました。施設の管理者に知らせました。")
     return redirect("oversight:disaster", slug=program.slug)
@@ -168,8 +167,7 @@ def disaster_close(request, disaster_pk):
     try:
         services.disaster_close(period=period, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        show_errors(request, error)
     else:
         messages.success(request, "災害時の特例期間を終えました。特例で登録した端末を確かめてください。")
     return redirect("oversight:disaster", slug=period.program.slug)
