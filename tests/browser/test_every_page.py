@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("secretariat", "admin", "coordinator")
 # Not pages: files, JSON and the health check.
-NOT_HTML = ("healthz", "enrollment:postal")
+NOT_HTML = ("healthz", "enrollment:postal", "ledger_import:import-template")
 
 
 def _is_page(name):
