@@ -468,7 +468,10 @@ class AccessLog(models.Model):
         ConsentRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="同意の記録"
     )
     action = models.CharField("操作", max_length=20, choices=AccessAction.choices)
-    fields = models.CharField("変更した項目", max_length=300, blank=True, help_text="項目名だけ（値は残さない）")
+    # A default in the database too: rows are appended from outside Django as well (the log is append-only).
+    fields = models.CharField(
+        "変更した項目", max_length=300, blank=True, default="", db_default="", help_text="項目名だけ（値は残さない）"
+    )
     at = models.DateTimeField("日時", default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField("接続元IPアドレス", null=True, blank=True)
     user_agent = models.CharField("ブラウザ", max_length=200, blank=True)

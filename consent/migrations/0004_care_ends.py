@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='accesslog',
             name='fields',
-            field=models.CharField(blank=True, help_text='項目名だけ（値は残さない）', max_length=300, verbose_name='変更した項目'),
+            field=models.CharField(blank=True, db_default='', default='', help_text='項目名だけ（値は残さない）', max_length=300, verbose_name='変更した項目'),
         ),
         migrations.AddField(
             model_name='careteam',
