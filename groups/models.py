@@ -65,7 +65,8 @@ def _user_scope(user):
 class GroupQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The secretariat sees its program's groups; a facility role sees the groups its facility
-        started and those where one of its staff is a member."""
+        started and the active ones where one of its staff is a member (an archived group is left
+        to its origin: docs/decisions/0012-when-care-ends.md)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -73,7 +74,8 @@ class GroupQuerySet(models.QuerySet):
         programs, facilities = _user_scope(user)
         members = Membership.objects.open().filter(group=OuterRef("pk"), staff__facility_id__in=facilities)
         return self.filter(
-            Q(program_id__in=programs) | Q(origin_facility_id__in=facilities) | Exists(members)
+            Q(program_id__in=programs) | Q(origin_facility_id__in=facilities)
+            | Q(status=GroupStatus.ACTIVE) & Exists(members)
         )
 
     def live(self):

@@ -91,3 +91,15 @@ def test_settling_a_follow_up_over_http(client, site):
     item.refresh_from_db()
     assert (item.settled_as, item.settled_by) == ("keep", site.creator)
     assert client.post(url, {f"f{item.pk}-settled_as": "keep", f"f{item.pk}-reason": "x"}).status_code == 404
+
+
+def test_an_archived_group_is_left_to_its_origin(client, site):
+    group = site.group()
+    site.invite(group)
+    client.force_login(site.nursing_admin)
+    assert client.get(reverse("groups:group-detail", args=[group.pk])).status_code == 200
+    services.group_archive(group=group, by=site.secretariat, reason="利用終了", archived_on=TODAY)
+    for url in (reverse("groups:group-detail", args=[group.pk]), reverse("consent:patient-detail", args=[site.patient.pk])):
+        assert client.get(url).status_code == 404, url
+    client.force_login(site.coordinator)
+    assert client.get(reverse("groups:group-detail", args=[group.pk])).status_code == 200
