@@ -8,11 +8,13 @@ FontConfiguration is reused per process and the server runs process workers.
 
 import atexit
 import functools
+import hashlib
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -101,14 +103,39 @@ def _url_fetcher(url, *args, **kwargs):
     raise ValueError(f"blocked fetch: {url[:80]}")
 
 
-def render_pdf(template_name, context):
-    """Render a Django template (under templates/<app>/pdf/) to PDF bytes (A4, fonts embedded)."""
+def html_to_pdf(html):
+    """PDF bytes (A4, fonts embedded) of HTML rendered from one of our PDF templates."""
     from weasyprint import HTML
 
     stylesheet = _stylesheet()  # raises JapaneseFontMissing first
-    html = render_to_string(template_name, context)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher)
     return document.write_pdf(stylesheets=[stylesheet], font_config=_font_config())
+
+
+def render_pdf(template_name, context):
+    """Render a Django template (under templates/<app>/pdf/) to PDF bytes (A4, fonts embedded)."""
+    return html_to_pdf(render_to_string(template_name, context))
+
+
+CACHED_PDF_SECONDS = 7 * 24 * 3600
+
+
+def render_pdf_cached(template_name, context):
+    """render_pdf for a document that is the same for everyone who asks (a blank form).
+
+    Rendering the HTML costs milliseconds, WeasyPrint half a second: the PDF is kept in the
+    cache (settings.CACHES) under a hash of its HTML and stylesheet, so each text version is
+    rendered once per cache and anonymous requests cannot make the server render in a loop.
+    A new policy text, template or stylesheet is new HTML, hence a new key.
+    """
+    html = render_to_string(template_name, context)
+    digest = hashlib.sha256(html.encode() + PDF_CSS.read_bytes()).hexdigest()
+    key = f"pdf:{digest}"
+    content = cache.get(key)
+    if content is None:
+        content = html_to_pdf(html)
+        cache.set(key, content, CACHED_PDF_SECONDS)
+    return content
 
 
 def pdf_response(content, filename, *, inline=True):

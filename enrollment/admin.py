@@ -27,7 +27,7 @@ class ApplicationAdmin(SimpleHistoryAdmin):
     list_filter = ["program", "status", "facility_kind"]
     search_fields = ["receipt_number", "facility_name", "facility_name_kana", "contact_email"]
     readonly_fields = ["access_token", "receipt_number", "receipt_year", "receipt_sequence", "findings", "pledge_text"]
-    raw_id_fields = ["decided_by", "facility"]
+    raw_id_fields = ["decided_by", "facility", "acknowledged_by", "possible_duplicates"]
     list_select_related = ["program"]
     inlines = [RegistrantInline, EventInline]
 

@@ -17,13 +17,25 @@ def _context(application, **extra):
 
 
 def applicant_received(application):
-    """The applicant's receipt: number and the private link to follow, correct and print."""
+    """The applicant's receipt: number and the private link to follow, correct and print; for a
+    registration, the link that confirms the address (before the administrators can log in)."""
     word = "届出" if application.is_registration else "申込"
-    emails.send("enrollment/email/received", _context(application, word=word), [application.contact_email])
+    confirm_url = ""
+    if application.awaits_acknowledgement:
+        confirm_url = emails.absolute_url(
+            "enrollment:confirm-email", access_token=application.access_token, key=application.email_confirm_key()
+        )
+    emails.send(
+        "enrollment/email/received", _context(application, word=word, confirm_url=confirm_url),
+        [application.contact_email],
+    )
 
 
-def secretariat_received(application, *, resubmitted=False):
-    what = "再提出" if resubmitted else ("届出" if application.is_registration else "申込")
+def secretariat_received(application, *, resubmitted=False, confirmed=False):
+    if confirmed:
+        what = "届出（申込者のメールアドレス確認済み・受付確認待ち）"
+    else:
+        what = "再提出" if resubmitted else ("届出" if application.is_registration else "申込")
     review_url = emails.absolute_url("enrollment:application-detail", application.program.slug, application.pk)
     emails.send(
         "enrollment/email/secretariat_received", _context(application, what=what, review_url=review_url),

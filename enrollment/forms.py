@@ -7,9 +7,11 @@ pointing at the fields named in `policy_fields`.
 """
 
 import datetime
+import secrets
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,9 +61,13 @@ class ApplicationForm(forms.ModelForm):
             "pledge_signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    # A fresh key per page shown: the same page sent twice is one application (services.AlreadySubmitted).
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.program = program
+        self.fields["submission_key"].initial = secrets.token_urlsafe(24)
         policy = program.policy
         if policy.facility_pledge_text is None:
             for name in ("pledge_agreed", "pledge_signer_name", "pledge_signed_on"):
@@ -146,19 +152,16 @@ class BaseRegistrantFormSet(forms.BaseFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
 
-    def mark_emails(self, in_use):
-        """Point at the rows whose address repeats or is already someone's MCS ID."""
-        in_use = {e.lower() for e in in_use}
+    def mark_repeated_emails(self):
+        """Point at the rows whose address repeats. Whether an address is already someone's MCS ID
+        is never said here (anyone can fill in this form): the secretariat sees that instead."""
         live = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         seen = {}
         for form in live:
             email = form.cleaned_data.get("email", "")
             seen[email] = seen.get(email, 0) + 1
         for form in live:
-            email = form.cleaned_data.get("email", "")
-            if email in in_use:
-                form.add_error("email", "このアドレスはすでに別の職員のMCS IDとして使われています。")
-            elif seen[email] > 1:
+            if seen[form.cleaned_data.get("email", "")] > 1:
                 form.add_error("email", "同じアドレスが別の行にもあります。1人に1つのアドレスを登録してください。")
 
 
@@ -222,6 +225,10 @@ class WithdrawForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label="受付番号・施設名・カナ", required=False, max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "例: みらい、ミライ、2026-0012"}),
+    )
     status = forms.ChoiceField(
         label="状態", required=False,
         choices=[("", "すべて"), ("awaiting", "審査待ち（再提出を含む）"), *ApplicationStatus.choices,
@@ -240,6 +247,8 @@ class QueueFilterForm(forms.Form):
         if not self.is_valid():
             return applications
         data = self.cleaned_data
+        if data["q"].strip():
+            applications = applications.filter(self.search(data["q"]))
         if data["status"] == "awaiting":
             applications = applications.awaiting_review()
         elif data["status"] == "overdue":
@@ -253,3 +262,13 @@ class QueueFilterForm(forms.Form):
         if data["received_to"]:
             applications = applications.filter(submitted_at__date__lte=data["received_to"])
         return applications
+
+    @staticmethod
+    def search(query):
+        """受付番号, 施設名 or カナ containing what was typed; カナ typed in ひらがな or 半角 finds カタカナ."""
+        words = text.nfkc(query)
+        kana = text.katakana(query).replace(" ", "")
+        found = Q(receipt_number__icontains=words) | Q(facility_name__icontains=words)
+        if kana:
+            found |= Q(facility_name_kana__icontains=kana)
+        return found

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from facilities.models import Facility, FacilityKind, JobType, Program, Staff
@@ -116,6 +117,25 @@ class Application(models.Model):
         Facility, on_delete=models.PROTECT, null=True, blank=True, related_name="application",
         verbose_name="登録された施設",
     )
+    # The public form's one-time key: the same form posted twice (double click, Back and send) is
+    # one application.
+    submission_key = models.CharField(
+        "送信キー", max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    # Another application that looks like the same facility (same name or カナ, and the same phone
+    # or contact address): the secretariat decides which one stands.
+    possible_duplicates = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, verbose_name="同じ施設からと思われる申込"
+    )
+    # Where nobody approves (registration only), the administrators' logins wait for these two
+    # human steps: the contact confirms their address from the e-mail, the secretariat
+    # acknowledges the registration (docs/decisions/0019-registration-human-step.md).
+    email_confirmed_at = models.DateTimeField("メールアドレスの確認日時", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("事務局の受付確認日時", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="受付確認した人",
+    )
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -157,6 +177,11 @@ class Application(models.Model):
         return not self.program.policy.secretariat_approves
 
     @property
+    def awaits_acknowledgement(self):
+        """A registration recorded without approval whose administrators cannot log in yet."""
+        return self.is_registration and self.status == S.APPROVED and self.acknowledged_at is None
+
+    @property
     def is_open(self):
         return self.status in OPEN
 
@@ -167,6 +192,11 @@ class Application(models.Model):
             and self.return_deadline is not None
             and self.return_deadline < timezone.localdate()
         )
+
+    def email_confirm_key(self):
+        """The key in the confirmation link e-mailed to the contact (derived from the private
+        token with the site's secret: the follow page, which the browser saw, does not show it)."""
+        return salted_hmac("enrollment.email-confirm", self.access_token).hexdigest()[:40]
 
     def can_move_to(self, status):
         return can_move(self.status, status)
@@ -222,6 +252,8 @@ class EventKind(models.TextChoices):
     REJECTED = "rejected", "却下"
     WITHDRAWN = "withdrawn", "取下げ"
     INVITED = "invited", "管理者へ案内を再送"
+    EMAIL_CONFIRMED = "email_confirmed", "メールアドレスを確認"
+    ACKNOWLEDGED = "acknowledged", "受付確認（管理者のログインを有効化）"
 
 
 class ApplicationEvent(models.Model):
@@ -266,6 +298,6 @@ class ApplicationEvent(models.Model):
     def actor_label(self):
         if self.actor_id:
             return self.actor.full_name
-        if self.kind in (EventKind.SUBMITTED, EventKind.RESUBMITTED, EventKind.WITHDRAWN):
+        if self.kind in (EventKind.SUBMITTED, EventKind.RESUBMITTED, EventKind.WITHDRAWN, EventKind.EMAIL_CONFIRMED):
             return "申込者"
         return "システム"

@@ -7,7 +7,7 @@ the blank form for printing and filling in by hand.
 from django.http import Http404
 from django.utils import timezone
 
-from core.pdf import pdf_view, render_pdf
+from core.pdf import pdf_view, render_pdf, render_pdf_cached
 
 from .models import ApplicationStatus
 
@@ -32,7 +32,7 @@ def _context(program, form_kind, application, fallback_title):
 def application_pdf(*, program, application=None):
     """The 利用申込書 (or, where nothing is approved, the record of the registration)."""
     context = _context(program, "application", application, f"{program.policy.program_name} 利用届出書")
-    return render_pdf("enrollment/pdf/application.html", context)
+    return _render("enrollment/pdf/application.html", context, application)
 
 
 def facility_pledge_pdf(*, program, application=None):
@@ -42,7 +42,12 @@ def facility_pledge_pdf(*, program, application=None):
     context = _context(program, "facility_pledge", application, "")
     context["clauses"] = (application.pledge_text if application and application.pledge_text
                           else program.policy.facility_pledge_text)
-    return render_pdf("enrollment/pdf/facility_pledge.html", context)
+    return _render("enrollment/pdf/facility_pledge.html", context, application)
+
+
+def _render(template_name, context, application):
+    # A blank form is the same for everyone: rendered once per text version (anyone may ask for it).
+    return render_pdf_cached(template_name, context) if application is None else render_pdf(template_name, context)
 
 
 def approval_notice_pdf(*, application):

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,8 +24,13 @@ from . import pdfs, postal, services
 from .access import get_application_by_token
 from .forms import ApplicationForm, WithdrawForm, registrant_formset, with_extra_row
 from .models import ApplicationStatus
+from .stale import stale_response
 
 PUBLIC_PAGE_SIZE = 100
+DUPLICATE_WARNING = (
+    "同じ施設からの申込がすでに届いています。二重に送信した場合は、不要な方をこのページから取り下げてください。"
+    "事務局にもお知らせしています。"
+)
 
 
 def _program(slug):
@@ -49,13 +55,16 @@ def _handle_form(request, program, submit, *, application=None):
     form = ApplicationForm(request.POST, program=program)
     formset = registrant_formset(request.POST)
     if form.is_valid() & formset.is_valid():  # both, so that every error shows at once
-        rows = formset.rows()
+        data = dict(form.cleaned_data)
+        key = data.pop("submission_key", "")
         try:
-            return form, formset, False, submit(data=form.cleaned_data, registrants=rows)
+            return form, formset, False, submit(data=data, registrants=formset.rows(), submission_key=key)
+        except services.TransitionError:
+            raise  # the application moved on meanwhile: the caller explains (a stale page)
         except ValidationError as error:
             add_service_errors(form, error)
             if any(v.rule == "APP-EMAIL-DUP" for v in getattr(error, "violations", ())):
-                formset.mark_emails(services.emails_in_use(program, [r["email"] for r in rows]))
+                formset.mark_repeated_emails()
     return form, formset, False, None
 
 
@@ -78,10 +87,19 @@ def apply(request, slug):
     def submit(**kwargs):
         return services.application_submit(program=program, **kwargs)
 
-    form, formset, quiet, application = _handle_form(request, program, submit)
+    try:
+        form, formset, quiet, application = _handle_form(request, program, submit)
+    except services.AlreadySubmitted as repeat:
+        # The same page sent twice: one application, and the applicant lands where the first went.
+        application = repeat.application
+        messages.info(request, f"この内容はすでに受け付けています（受付番号 {application.receipt_number}）。"
+                               "二重には登録していません。")
+        return redirect("enrollment:follow", access_token=application.access_token)
     if application is not None:
         word = "届出を記録しました" if application.is_registration else "申込を受け付けました"
         messages.success(request, f"{word}。受付番号は {application.receipt_number} です。")
+        if application.possible_duplicates.exists():
+            messages.warning(request, DUPLICATE_WARNING)
         return redirect("enrollment:follow", access_token=application.access_token)
     return _render_form(request, "enrollment/apply.html", program, form, formset, quiet)
 
@@ -109,6 +127,7 @@ def follow(request, access_token):
             "registrants": application.registrants.order_by("position"),
             "events": application.events.order_by("created_at", "pk"),
             "withdraw_form": WithdrawForm(), "statuses": ApplicationStatus,
+            "has_duplicates": application.possible_duplicates.exists(),
         },
     ))
 
@@ -119,20 +138,46 @@ def follow(request, access_token):
 def correct(request, access_token):
     application = get_application_by_token(access_token)
     if application.status != ApplicationStatus.RETURNED:
+        if request.method == "POST":  # a correction sent from a page older than the last decision
+            return stale_response(request, application, "修正した申込の再提出", public=True)
         messages.info(request, "この申込は差戻し中ではないため、修正できません。")
         return redirect("enrollment:follow", access_token=access_token)
     program = application.program
 
     def submit(**kwargs):
+        kwargs.pop("submission_key", None)
         return services.application_resubmit(application=application, **kwargs)
 
-    form, formset, quiet, done = _handle_form(request, program, submit, application=application)
+    try:
+        form, formset, quiet, done = _handle_form(request, program, submit, application=application)
+    except services.TransitionError:  # decided while the applicant was typing
+        application.refresh_from_db()
+        return stale_response(request, application, "修正した申込の再提出", public=True)
     if done is not None:
         messages.success(request, "修正した申込を再提出しました。事務局が確認します。")
         return redirect("enrollment:follow", access_token=access_token)
     return _render_form(
         request, "enrollment/correct.html", program, form, formset, quiet, application=application
     )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def confirm_email(request, access_token, key):
+    """The link e-mailed to the contact of a registration: a button confirms the address (a GET
+    changes nothing, so a mail scanner opening the link confirms nothing)."""
+    application = get_application_by_token(access_token)
+    if not constant_time_compare(key, application.email_confirm_key()):
+        raise Http404
+    if request.method == "POST":
+        services.application_confirm_email(application=application)
+        messages.success(request, "メールアドレスを確認しました。事務局が届出の内容を確かめた後、管理者にログインの案内が届きます。")
+        return redirect("enrollment:follow", access_token=access_token)
+    return _private(render(
+        request, "enrollment/confirm_email.html",
+        {"application": application, "program": application.program, "policy": application.program.policy},
+    ))
 
 
 @login_not_required
@@ -143,6 +188,11 @@ def withdraw(request, access_token):
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.application_withdraw(application=application, reason=reason)
+    except services.TransitionError:
+        if application.status == ApplicationStatus.WITHDRAWN:  # pressed twice: done already
+            messages.info(request, "この申込はすでに取り下げています。")
+            return redirect("enrollment:follow", access_token=access_token)
+        return stale_response(request, application, "申込の取下げ", public=True)
     except ValidationError as error:
         show_errors(request, error)
     else:

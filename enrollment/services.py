@@ -13,14 +13,16 @@ administrators' logins (facility_admin_grant).
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.services import move_status, policy_check, save_with_history
+from core import text, wareki
+from core.services import findings, move_status, policy_check, save_with_history
 from facilities.models import Program, Role, RoleKind, Staff
 from facilities.services import facility_admin_grant, facility_enroll, staff_add
+from policy.rules import check
 
 from . import emails
 from .models import TRANSITIONS, Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant
@@ -37,6 +39,20 @@ REGISTRANT_FIELDS = ("full_name", "full_name_kana", "gender", "email", "job", "i
 
 class TransitionError(ValidationError):
     """The application is not in a state that allows this step (e.g. already approved)."""
+
+
+class AlreadySubmitted(Exception):
+    """The same form was sent again (double click, Back and send): `application` is the one received."""
+
+    def __init__(self, application):
+        super().__init__(application.receipt_number)
+        self.application = application
+
+
+OWN_APPLICATION = (
+    "この申込にはあなた自身（{email}）が申込者または登録者として記載されています。"
+    "自分が関わる申込は承認・受付確認できません。別の事務局員に依頼してください。"
+)
 
 
 # --- Facts for the policy engine ------------------------------------------------------------
@@ -58,17 +74,22 @@ def emails_in_use(program, emails):
     return sorted(set(rows))
 
 
-def submission_facts(program, data, registrants):
-    """The `submit_application` facts of this application, as MATRIX.md names them."""
+def submission_facts(program, data, registrants, *, in_use=True):
+    """The `submit_application` facts of this application, as MATRIX.md names them.
+
+    `in_use=False` leaves out which addresses are already staff IDs: the applicant's answer
+    must not tell an anonymous person whether an address is someone's ID (see in_use_findings).
+    """
     policy = program.policy
     emails = [r["email"] for r in registrants]
     facts = {
         "admin_count": sum(1 for r in registrants if r.get("is_admin")),
         "emails": emails,
-        "emails_in_use": emails_in_use(program, emails),
         "facility_in_area": program.is_in_area(postal_code=data.get("postal_code", ""), address=data.get("address", "")),
         "out_of_area_reason": data.get("out_of_area_reason", "") or "",
     }
+    if in_use:
+        facts["emails_in_use"] = emails_in_use(program, emails)
     if policy.facility_pledge_text is not None:
         facts["facility_pledge"] = bool(data.get("pledge_agreed"))
     if policy.asks_inviter:
@@ -79,6 +100,42 @@ def submission_facts(program, data, registrants):
 def check_submission(program, data, registrants):
     """The policy's warnings on this application (to store); raises PolicyBlocked if it blocks."""
     return policy_check(program, "submit_application", submission_facts(program, data, registrants))
+
+
+def check_applicant_submission(program, data, registrants):
+    """What the applicant is told and what is stored: the policy's blocks and warnings on what
+    they typed, plus, as findings only the secretariat sees, the addresses that are already
+    staff IDs (the approval refuses them until resolved: check_submission asks again)."""
+    warnings = policy_check(program, "submit_application", submission_facts(program, data, registrants, in_use=False))
+    emails = [r["email"] for r in registrants]
+    taken = emails_in_use(program, emails)
+    if not taken:
+        return warnings
+    violations = check(program.variant, "submit_application", {"emails": emails, "emails_in_use": taken})
+    return warnings + findings(v for v in violations if v.rule == "APP-EMAIL-DUP")
+
+
+def _same_facility(application):
+    """Other live applications of the program that look like the same facility: the same name or
+    カナ, and the same phone or contact address (a second send after Back, or a colleague's)."""
+    name = text.nfkc(application.facility_name)
+    kana = text.katakana(application.facility_name_kana)
+    return (
+        Application.objects.filter(program_id=application.program_id)
+        .exclude(pk=application.pk)
+        .exclude(status__in=(S.DRAFT, S.WITHDRAWN, S.REJECTED))
+        .filter(Q(facility_name=name) | Q(facility_name_kana=kana))
+        .filter(Q(phone=application.phone) | Q(contact_email__iexact=application.contact_email))
+    )
+
+
+def _mark_duplicates(application):
+    """Link the application with those that look like the same facility, both ways (the queue and
+    both applications show it); returns how many there are."""
+    others = list(_same_facility(application).values_list("pk", flat=True))
+    if others:
+        application.possible_duplicates.add(*others)
+    return len(others)
 
 
 # --- Small steps ---------------------------------------------------------------------------
@@ -94,14 +151,46 @@ def _lock_program(program):
     return Program.objects.select_for_update().get(pk=program.pk)
 
 
+def last_decision(application):
+    """The latest step that moved the application (not a resent invitation), with its actor."""
+    return (
+        application.events.exclude(kind=EventKind.INVITED).select_related("actor")
+        .order_by("-created_at", "-pk").first()
+    )
+
+
+def _stale(application, verb, *, code="bad_transition"):
+    """The refusal of a step asked for on a page older than the application's last decision:
+    it says what happened, when and by whom (the views show it with a link to the application)."""
+    event = last_decision(application)
+    status = application.get_status_display()
+    if event is None:
+        error = TransitionError(f"この申込は「{status}」のため、{verb}できません。", code=code)
+    else:
+        when = timezone.localtime(event.created_at)
+        error = TransitionError(
+            f"この申込は{wareki.wareki(when.date())} {when:%H:%M}に{event.actor_label}が"
+            f"「{event.get_kind_display()}」したため、いまは「{status}」です。{verb}できません。",
+            code=code,
+        )
+    error.event = event
+    return error
+
+
 def _refuse(application, to_status, verb):
     if application.can_move_to(to_status):
         return
-    if application.status == S.APPROVED:
-        raise TransitionError("この申込はすでに承認されています。", code="already_approved")
-    raise TransitionError(
-        f"この申込は「{application.get_status_display()}」のため、{verb}できません。", code="bad_transition"
-    )
+    raise _stale(application, verb, code="already_approved" if application.status == S.APPROVED else "bad_transition")
+
+
+def _refuse_own(application, by):
+    """Separation of duties: nobody approves (or acknowledges) an application that names them."""
+    own = (by.email or "").strip().lower()
+    registrants = list(application.registrants.select_related("staff"))
+    named = {application.contact_email.strip().lower(), *(r.email.strip().lower() for r in registrants)}
+    users = {r.staff.user_id for r in registrants if r.staff_id and r.staff.user_id}
+    if (own and own in named) or by.pk in users:
+        raise ValidationError(OWN_APPLICATION.format(email=by.email), code="own_application")
 
 
 def _record(application, *, kind, from_status, by=None, comment="", deadline=None):
@@ -157,26 +246,44 @@ def _allocate_receipt(program):
 # --- The applicant ------------------------------------------------------------------------
 
 
-@transaction.atomic
-def application_submit(*, program, data, registrants):
+def application_submit(*, program, data, registrants, submission_key=None):
     """Receive an application from the public form (or record a registration where nobody approves).
 
     Raises PolicyBlocked (with the articles) when the policy stops it; warnings are kept
-    on the application. Returns the application with its 受付番号 and private link.
+    on the application. Returns the application with its 受付番号 and private link. The same
+    `submission_key` sent again raises AlreadySubmitted with the application it made.
     """
-    warnings = check_submission(program, data, registrants)
-    year, sequence, number = _allocate_receipt(program)
+    try:
+        return _submit(program=program, data=data, registrants=registrants, submission_key=submission_key or None)
+    except IntegrityError:
+        # Two sends of one form at the same moment: the one that lost the race finds the other's.
+        existing = Application.objects.filter(submission_key=submission_key).first() if submission_key else None
+        if existing is None:
+            raise
+        raise AlreadySubmitted(existing) from None
+
+
+@transaction.atomic
+def _submit(*, program, data, registrants, submission_key):
+    warnings = check_applicant_submission(program, data, registrants)
+    year, sequence, number = _allocate_receipt(program)  # locks the program: sends queue up here
+    if submission_key:
+        existing = Application.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            raise AlreadySubmitted(existing)
     application = Application(
         program=program, receipt_year=year, receipt_sequence=sequence, receipt_number=number,
-        access_token=secrets.token_urlsafe(32), findings=warnings,
+        access_token=secrets.token_urlsafe(32), findings=warnings, submission_key=submission_key,
     )
     _apply_data(application, data)
     save_with_history(application, None)
+    _mark_duplicates(application)
     _replace_registrants(application, registrants)
     application.submitted_at = timezone.now()
     _move(application, S.SUBMITTED, kind=EventKind.SUBMITTED)
-    if not program.policy.secretariat_approves:
-        # The variant records registrations (届出) instead of approving them.
+    if not program.policy.secretariat_approves and not application.blocks:
+        # The variant records registrations (届出) instead of approving them. One that names an
+        # address already in use waits in the queue for the secretariat, like an application.
         _enroll(application, by=None, kind=EventKind.REGISTERED, comment="届出として記録しました（承認は不要です）。")
     else:
         emails.secretariat_received(application)
@@ -189,11 +296,12 @@ def application_resubmit(*, application, data, registrants):
     """The applicant's corrected application, answering a return (差戻し)."""
     application = _locked(application)
     _refuse(application, S.RESUBMITTED, "再提出")
-    warnings = check_submission(application.program, data, registrants)
+    warnings = check_applicant_submission(application.program, data, registrants)
     _apply_data(application, data)
     application.findings = warnings
     _replace_registrants(application, registrants)
     _move(application, S.RESUBMITTED, kind=EventKind.RESUBMITTED)
+    _mark_duplicates(application)
     emails.secretariat_received(application, resubmitted=True)
     return application
 
@@ -252,13 +360,18 @@ def application_approve(*, application, by):
     """
     application = _locked(application)
     _refuse(application, S.APPROVED, "承認")
+    _refuse_own(application, by)
     _enroll(application, by=by, kind=EventKind.APPROVED)
     return application
 
 
 def _enroll(application, *, by, kind, comment=""):
     """Enroll the facility and its staff through facilities' services, make each designated
-    administrator's login, and mark the application approved."""
+    administrator's login, and mark the application approved.
+
+    A registration nobody approved (kind REGISTERED) makes no login: the administrators wait
+    for the contact's e-mail confirmation and the secretariat's acknowledgement
+    (application_acknowledge)."""
     program = _lock_program(application.program)  # one approval at a time per program, checks included
     registrants = list(application.registrants.order_by("position"))
     # Staff may have joined since submission: the policy is asked again about what can change.
@@ -277,7 +390,7 @@ def _enroll(application, *, by, kind, comment=""):
             gender=registrant.gender, job=registrant.job, email=registrant.email, is_admin=registrant.is_admin,
             on_notice=False,
         )
-        if registrant.is_admin:
+        if registrant.is_admin and kind != EventKind.REGISTERED:
             admins.append(facility_admin_grant(staff=staff, by=by))
         registrant.staff = staff
         save_with_history(registrant, by)
@@ -306,6 +419,8 @@ def application_resend_invitations(*, application, by):
     application = _locked(application)
     if application.status != S.APPROVED:
         raise TransitionError("承認済みの申込だけ、管理者へ案内を送れます。", code="not_approved")
+    if application.awaits_acknowledgement:
+        raise TransitionError("受付確認の前は、管理者へ案内を送れません。", code="not_acknowledged")
     admins = list(
         Role.objects.filter(facility=application.facility, kind=RoleKind.FACILITY_ADMIN, is_active=True)
         .select_related("user", "program")
@@ -315,3 +430,48 @@ def application_resend_invitations(*, application, by):
     for role in admins:
         emails.admin_invitation(user=role.user, facility=application.facility)
     return len(admins)
+
+
+# --- Registration without approval: the human steps before the first login -------------------
+
+
+@transaction.atomic
+def application_confirm_email(*, application):
+    """The contact opened the link e-mailed to them: the address is theirs. Idempotent."""
+    application = _locked(application)
+    if application.email_confirmed_at is not None:
+        return application
+    application.email_confirmed_at = timezone.now()
+    save_with_history(application, None)
+    _record(application, kind=EventKind.EMAIL_CONFIRMED, from_status=application.status)
+    if application.awaits_acknowledgement:
+        emails.secretariat_received(application, confirmed=True)
+    return application
+
+
+@transaction.atomic
+def application_acknowledge(*, application, by):
+    """The secretariat has checked the registration (e.g. called the facility back): the designated
+    administrators get their logins and the set-password links. Exactly once."""
+    application = _locked(application)
+    if not application.awaits_acknowledgement:
+        raise _stale(application, "受付確認")
+    if application.email_confirmed_at is None:
+        raise ValidationError(
+            "申込者がまだメールアドレスを確認していません。確認のメールのリンクが開かれてから受付確認できます。",
+            code="email_unconfirmed",
+        )
+    _refuse_own(application, by)
+    admins = [
+        facility_admin_grant(staff=r.staff, by=by)
+        for r in application.registrants.filter(is_admin=True).select_related("staff").order_by("position")
+        if r.staff_id
+    ]
+    application.acknowledged_at = timezone.now()
+    application.acknowledged_by = by
+    save_with_history(application, by)
+    _record(application, kind=EventKind.ACKNOWLEDGED, from_status=application.status, by=by,
+            comment=f"管理者{len(admins)}名のログインを有効にしました")
+    for user in admins:
+        emails.admin_invitation(user=user, facility=application.facility)
+    return application

@@ -25,7 +25,8 @@ from facilities.models import Facility, FacilityKind, StaffStatus
 from . import pdfs, services
 from .access import get_application_for_user
 from .forms import QueueFilterForm, RejectForm, ReturnForm
-from .models import Application, ApplicationStatus
+from .models import Application, ApplicationStatus, EventKind
+from .stale import stale_response
 
 QUEUE_PAGE_SIZE = 50
 
@@ -36,7 +37,9 @@ def application_list(request, slug):
     counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
     filters = QueueFilterForm(request.GET or None)
     page = Paginator(
-        filters.filter(applications).select_related("program").order_by("-submitted_at", "-pk"), QUEUE_PAGE_SIZE
+        filters.filter(applications).select_related("program").annotate(duplicates=Count("possible_duplicates"))
+        .order_by("-submitted_at", "-pk"),
+        QUEUE_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     return render(
         request, "enrollment/application_list.html",
@@ -62,6 +65,7 @@ def _render_detail(request, application, *, return_form=None, reject_form=None, 
             "application": application, "program": application.program, "policy": application.program.policy,
             "registrants": application.registrants.select_related("staff").order_by("position"),
             "events": events, "changes": _field_changes(application),
+            "duplicates": application.possible_duplicates.order_by("submitted_at", "pk"),
             "return_form": return_form or ReturnForm(), "reject_form": reject_form or RejectForm(),
             "statuses": ApplicationStatus,
         },
@@ -85,12 +89,24 @@ def _field_changes(application):
     return list(reversed(changes))
 
 
-def _decide(request, application, act, done):
-    """Run one decision; its refusal (already approved, policy, state) comes back as a message."""
+def _decide(request, application, act, done, *, what, kind=None):
+    """Run one decision; its refusal (policy, separation of duties) comes back as a message.
+
+    A decision asked for on a page older than the application's last step gets the stale page
+    (what happened, when, by whom, with a link); the same person's same decision sent twice
+    (double click) is simply done already.
+    """
     try:
         act(application)
     except services.TransitionError as error:
-        show_errors(request, error)
+        event = getattr(error, "event", None)
+        if event is None:
+            show_errors(request, error)
+        elif kind is not None and event.kind == kind and event.actor_id == request.user.pk:
+            messages.info(request, f"この申込は{what}済みです（二重には行っていません）。")
+        else:
+            application.refresh_from_db()
+            return stale_response(request, application, what)
     except ValidationError as error:
         show_errors(request, error, prefix="実行できませんでした: ")
     else:
@@ -105,6 +121,18 @@ def application_approve(request, slug, application_pk):
         request, application,
         lambda a: services.application_approve(application=a, by=request.user),
         "承認しました。施設を登録し、管理者にパスワード設定の案内を送りました。",
+        what="承認", kind=EventKind.APPROVED,
+    )
+
+
+@require_POST
+def application_acknowledge(request, slug, application_pk):
+    application = get_application_for_user(request.user, application_pk, slug=slug)
+    return _decide(
+        request, application,
+        lambda a: services.application_acknowledge(application=a, by=request.user),
+        "受付確認をしました。管理者のログインを有効にし、パスワード設定の案内を送りました。",
+        what="受付確認", kind=EventKind.ACKNOWLEDGED,
     )
 
 
@@ -115,6 +143,7 @@ def application_resend_invitations(request, slug, application_pk):
         request, application,
         lambda a: services.application_resend_invitations(application=a, by=request.user),
         "管理者にパスワード設定の案内を送り直しました。",
+        what="案内の再送",
     )
 
 
@@ -128,6 +157,7 @@ def application_return(request, slug, application_pk):
         request, application,
         lambda a: services.application_return(application=a, by=request.user, **form.cleaned_data),
         "差し戻しました。申込者にメールでお知らせしました。",
+        what="差戻し", kind=EventKind.RETURNED,
     )
 
 
@@ -141,6 +171,7 @@ def application_reject(request, slug, application_pk):
         request, application,
         lambda a: services.application_reject(application=a, by=request.user, reason=form.cleaned_data["reason"]),
         "却下しました。申込者にメールでお知らせしました。",
+        what="却下", kind=EventKind.REJECTED,
     )
 
 

@@ -79,14 +79,36 @@ def returned_corrected_and_approved(client, applicant, program, application, row
     return secretary
 
 
-def recorded_at_once(client, applicant, program, application, rows, follow, capture):
-    """Where nobody approves, the registration is recorded as it arrives."""
+def recorded_confirmed_and_acknowledged(client, applicant, program, application, rows, follow, capture):
+    """Where nobody approves, the registration is recorded as it arrives; the administrators log
+    in only after the contact confirmed the address and the secretariat acknowledged."""
+    application.refresh_from_db()
+    assert application.status == S.APPROVED and application.awaits_acknowledgement
+    assert not User.objects.filter(email="kanri@example.jp").exists()
+    assert not [m for m in mail.outbox if "kanri@example.jp" in m.to]
+    secretary = secretariat_of(program)
+    client.force_login(secretary)
+    acknowledge = reverse("enrollment:application-acknowledge", args=[program.slug, application.pk])
+    early = client.post(acknowledge, follow=True)
+    assert "まだメールアドレスを確認していません" in early.content.decode()
+    confirm = link_in(mail_to("contact@example.jp", application.receipt_number), "/confirm/")
+    assert "確認する" in applicant.get(confirm).content.decode()
+    application.refresh_from_db()
+    assert application.email_confirmed_at is None  # opening the link (a mail scanner) confirms nothing
+    with capture(execute=True):
+        assert applicant.post(confirm).status_code == 302
+    assert "受付確認" in mail_to("office@example.jp", "").body
+    with capture(execute=True):
+        done = client.post(acknowledge, follow=True)
+    assert "受付確認をしました" in done.content.decode()
+    application.refresh_from_db()
+    assert application.acknowledged_by == secretary and not application.awaits_acknowledgement
     return None
 
 
 @pytest.mark.parametrize(("variant", "secretariat_part"), [
     *[(v, returned_corrected_and_approved) for v in variants(secretariat_approves=True)],
-    *[(v, recorded_at_once) for v in variants(secretariat_approves=False)],
+    *[(v, recorded_confirmed_and_acknowledged) for v in variants(secretariat_approves=False)],
 ])
 def test_from_the_public_form_to_the_administrators_first_login(
     client, variant, secretariat_part, django_capture_on_commit_callbacks

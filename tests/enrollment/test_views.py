@@ -133,7 +133,7 @@ def test_approve_by_post_enrolls_and_a_second_press_says_already_approved(
     application.refresh_from_db()
     assert application.status == S.APPROVED and application.facility.status == FacilityStatus.ACTIVE
     again = client.post(url("application-approve", application), follow=True)
-    assert "すでに承認されています" in again.content.decode()
+    assert "この申込は承認済みです（二重には行っていません）" in again.content.decode()
     notice = client.get(url("application-notice-pdf", application))
     assert notice.status_code == 200 and notice["Content-Type"] == "application/pdf"
     assert any(application.registrants.get().email in m.to for m in mail.outbox)
