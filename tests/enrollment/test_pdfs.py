@@ -1,11 +1,14 @@
+import dataclasses
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from core.wareki import wareki
 from enrollment import pdfs, services
+from policy import rules
 from policy.rules import PROFILES, VARIANTS
 from tests.enrollment.helpers import row, service_data
 from tests.factories import ProgramFactory, UserFactory
@@ -92,3 +95,45 @@ def test_the_approval_notice_names_the_facility_number_and_administrator():
     text, _ = text_of(pdfs.approval_notice_pdf(application=application))
     assert "利用承認通知書" in text and "MTB-0001" in text and "山田太郎" in text
     assert squash(wareki(timezone.localdate(application.decided_at))) in text and program.policy.admin_label in text
+
+
+def test_a_blank_form_is_rendered_once_per_text_version(client, monkeypatch):
+    """Anonymous requests cannot make the server render in a loop: the second request is served from
+    the cache; a new text (here the program's name, as a new policy text would) renders anew."""
+    from core import pdf
+
+    calls = []
+    real = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html) or real(html))
+    program = ProgramFactory(variant="matsubara")
+    url = reverse("enrollment:blank-application-pdf", args=[program.slug])
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and len(calls) == 1
+    assert client.get(reverse("enrollment:blank-pledge-pdf", args=[program.slug])).status_code == 200
+    assert len(calls) == 2  # another form, another render
+    # A new version of the policy's text (e.g. a revised form title) is a new PDF.
+    revised = dataclasses.replace(program.policy, program_name="まつばら在宅ネット（改定）")
+    monkeypatch.setitem(rules._profiles, "matsubara", revised)
+    renewed = client.get(url)
+    assert len(calls) == 3 and "まつばら在宅ネット（改定）" in text_of(renewed.content)[0]
+    assert client.get(url).content == renewed.content and len(calls) == 3
+
+
+def test_an_applications_own_form_is_never_cached(monkeypatch):
+    from core import pdf
+
+    calls = []
+    real = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html) or real(html))
+    application = submitted(ProgramFactory(variant="matsubara"))
+    pdfs.application_pdf(program=application.program, application=application)
+    pdfs.application_pdf(program=application.program, application=application)
+    assert len(calls) == 2
+
+
+def test_the_blank_forms_are_behind_the_per_address_throttle(client, settings):
+    settings.THROTTLES = {**settings.THROTTLES, "public-get": (3, 60)}
+    program = ProgramFactory(variant="matsubara")
+    url = reverse("enrollment:blank-application-pdf", args=[program.slug])
+    assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]

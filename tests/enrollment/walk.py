@@ -35,6 +35,8 @@ ACCESS = {
     # The walk's application is approved: back to its page, nothing to correct.
     "enrollment:correct": _public("the applicant answers a return (random token)", status=302),
     "enrollment:withdraw": _public("the applicant withdraws (random token, POST only)", POST),
+    # GET shows a button (a mail scanner opening the link confirms nothing); the key is derived from the token.
+    "enrollment:confirm-email": _public("the contact confirms their address (e-mailed link: token and key)"),
     "enrollment:follow-application-pdf": _public("the applicant prints the application (random token)"),
     "enrollment:follow-pledge-pdf": _public("the applicant prints the pledge (random token)"),
     "enrollment:follow-notice-pdf": _public("the applicant prints the approval notice (random token)"),
@@ -44,6 +46,7 @@ ACCESS = {
     "enrollment:application-return": Access(POST, SECRETARIAT),
     "enrollment:application-reject": Access(POST, SECRETARIAT),
     "enrollment:application-invite": Access(POST, SECRETARIAT),
+    "enrollment:application-acknowledge": Access(POST, SECRETARIAT),
     "enrollment:application-pdf": Access(GET, SECRETARIAT),
     "enrollment:application-pledge-pdf": Access(GET, SECRETARIAT),
     "enrollment:application-notice-pdf": Access(GET, SECRETARIAT),
@@ -52,6 +55,8 @@ ACCESS = {
 
 KWARGS = {
     "application_pk": Kwarg("program", own=lambda s: _application(s).pk, other=lambda s: _application_b(s).pk),
+    "key": Kwarg("token", own=lambda s: _application(s).email_confirm_key(),
+                 other=lambda s: _application_b(s).email_confirm_key()),
     "access_token": Kwarg("token", own=lambda s: _application(s).access_token,
                           other=lambda s: _application_b(s).access_token),
 }
