@@ -11,7 +11,8 @@ import secrets
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,7 +249,10 @@ class QueueFilterForm(forms.Form):
             return applications
         data = self.cleaned_data
         if data["q"].strip():
-            applications = applications.filter(self.search(data["q"]))
+            # Readings are compared without spaces, typed or stored.
+            applications = applications.alias(
+                kana_compact=Replace("facility_name_kana", Value(" "), Value(""))
+            ).filter(self.search(data["q"]))
         if data["status"] == "awaiting":
             applications = applications.awaiting_review()
         elif data["status"] == "overdue":
@@ -270,5 +274,5 @@ class QueueFilterForm(forms.Form):
         kana = text.katakana(query).replace(" ", "")
         found = Q(receipt_number__icontains=words) | Q(facility_name__icontains=words)
         if kana:
-            found |= Q(facility_name_kana__icontains=kana)
+            found |= Q(kana_compact__icontains=kana)
         return found

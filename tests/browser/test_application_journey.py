@@ -3,7 +3,9 @@ the applicant corrects it and the secretariat approves; the new administrator se
 from the e-mail, enrolls the second factor and lands on their home page.
 
 Where the variant has nobody approve (a registration, 届出), the form records the facility at
-once: the administrator is invited straight away and the secretariat only sees it listed.
+once, but nobody gets a login from an anonymous form: the contact confirms the address from the
+e-mail, the secretariat acknowledges, and only then is the administrator invited
+(docs/decisions/0019-registration-human-step.md).
 """
 
 import re
@@ -189,7 +191,16 @@ def test_a_facility_applies_and_its_administrator_signs_in(journey, variant):
         secretariat.get_by_role("link", name=f"{program.name} 利用届出").click()
         row = secretariat.get_by_role("row").filter(has_text=application.receipt_number)
         expect(row).to_contain_text(ApplicationStatus.APPROVED.label)
+        expect(row).to_contain_text("受付確認待ち")
         secretariat.steps.shot("registered")
+        applicant.goto(link_in(mail_to(CONTACT_EMAIL, application.receipt_number), "/confirm/"))
+        applicant.get_by_role("button", name="このメールアドレスを確認する").click()
+        expect(applicant.get_by_role("status")).to_contain_text("メールアドレスを確認しました")
+        applicant.steps.shot("address-confirmed")
+        row.get_by_role("link", name=application.receipt_number).click()
+        secretariat.get_by_role("button", name="受付確認して管理者を有効にする").click()
+        expect(secretariat.get_by_role("status")).to_contain_text("受付確認をしました")
+        secretariat.steps.shot("acknowledged")
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED

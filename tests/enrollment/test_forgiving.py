@@ -200,7 +200,7 @@ def test_a_correction_sent_after_the_application_was_decided_explains_itself(cli
 def test_the_queue_is_searched_by_number_name_and_kana_typed_any_way(client, world):
     mirai = ApplicationFactory(program=world.program_a, facility_name="みらい在宅クリニック",
                                facility_name_kana="ミライザイタククリニック")
-    hikari = ApplicationFactory(program=world.program_a, facility_name="ひかり薬局", facility_name_kana="ヒカリヤッキョク")
+    hikari = ApplicationFactory(program=world.program_a, facility_name="ひかり薬局", facility_name_kana="ヒカリ ヤッキョク")
     ApplicationFactory(program=world.program_b, facility_name="みらい薬局", facility_name_kana="ミライヤッキョク")
     client.force_login(world.secretariat_a)
     target = reverse("enrollment:application-list", args=[world.program_a.slug])
@@ -215,6 +215,7 @@ def test_the_queue_is_searched_by_number_name_and_kana_typed_any_way(client, wor
     assert found("ざいたく") == {mirai.pk}  # ひらがな -> カタカナ
     assert found("ﾔｯｷｮｸ") == {hikari.pk}  # 半角カナ
     assert found("ヒカリ　ヤッキョク") == {hikari.pk}  # spaces typed inside the reading
+    assert found("リヤッ") == {hikari.pk}  # or stored inside it
     assert found("やっきょく", status="returned") == set()
     assert found("") == {mirai.pk, hikari.pk}
     assert 'name="q"' in client.get(target).content.decode()
