@@ -79,6 +79,9 @@ def _approved(program, facility, secretariat):
         postal_code=facility.postal_code, address=facility.address, phone=facility.phone,
         pledge_signer_name=admin.full_name if admin else "", decided_at=RECEIVED,
         decided_by=None if registers else secretariat,
+        # Its administrators log in: a registration was acknowledged (docs/decisions/0019-registration-human-step.md).
+        email_confirmed_at=RECEIVED if registers else None, acknowledged_at=RECEIVED,
+        acknowledged_by=secretariat if registers else None,
     )
     if not created:
         return
@@ -90,6 +93,9 @@ def _approved(program, facility, secretariat):
     _event(application, EventKind.SUBMITTED, S.DRAFT, S.SUBMITTED)
     if registers:
         _event(application, EventKind.REGISTERED, S.SUBMITTED, S.APPROVED, comment="届出として記録しました（承認は不要です）。")
+        _event(application, EventKind.EMAIL_CONFIRMED, S.APPROVED, S.APPROVED)
+        _event(application, EventKind.ACKNOWLEDGED, S.APPROVED, S.APPROVED, actor=secretariat,
+               comment="管理者のログインを有効にしました")
     else:
         _event(application, EventKind.APPROVED, S.SUBMITTED, S.APPROVED, actor=secretariat)
 
