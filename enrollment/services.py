@@ -397,6 +397,8 @@ def _enroll(application, *, by, kind, comment=""):
     application.facility = facility
     application.decided_at = timezone.now()
     application.decided_by = by
+    if kind != EventKind.REGISTERED:  # a member approved it: that is the human step
+        application.acknowledged_at, application.acknowledged_by = application.decided_at, by
     _move(application, S.APPROVED, kind=kind, by=by, comment=comment)
     for user in admins:
         emails.admin_invitation(user=user, facility=facility)

@@ -97,14 +97,21 @@ def test_the_approval_notice_names_the_facility_number_and_administrator():
     assert squash(wareki(timezone.localdate(application.decided_at))) in text and program.policy.admin_label in text
 
 
-def test_a_blank_form_is_rendered_once_per_text_version(client, monkeypatch):
-    """Anonymous requests cannot make the server render in a loop: the second request is served from
-    the cache; a new text (here the program's name, as a new policy text would) renders anew."""
+@pytest.fixture
+def renders(monkeypatch):
+    """The HTML of every PDF WeasyPrint renders during the test."""
     from core import pdf
 
     calls = []
     real = pdf.html_to_pdf
     monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html) or real(html))
+    return calls
+
+
+def test_a_blank_form_is_rendered_once_per_text_version(client, monkeypatch, renders):
+    """Anonymous requests cannot make the server render in a loop: the second request is served from
+    the cache; a new version of the policy's text renders anew."""
+    calls = renders
     program = ProgramFactory(variant="matsubara")
     url = reverse("enrollment:blank-application-pdf", args=[program.slug])
     first, second = client.get(url), client.get(url)
@@ -120,12 +127,8 @@ def test_a_blank_form_is_rendered_once_per_text_version(client, monkeypatch):
     assert client.get(url).content == renewed.content and len(calls) == 3
 
 
-def test_an_applications_own_form_is_never_cached(monkeypatch):
-    from core import pdf
-
-    calls = []
-    real = pdf.html_to_pdf
-    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html) or real(html))
+def test_an_applications_own_form_is_never_cached(renders):
+    calls = renders
     application = submitted(ProgramFactory(variant="matsubara"))
     pdfs.application_pdf(program=application.program, application=application)
     pdfs.application_pdf(program=application.program, application=application)

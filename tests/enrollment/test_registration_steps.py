@@ -9,6 +9,7 @@ from accounts.models import User
 from enrollment import services
 from enrollment.models import ApplicationStatus, EventKind
 from facilities.models import Role, RoleKind
+from tests.enrollment.factories import ApplicationFactory
 from tests.enrollment.helpers import row, service_data
 from tests.factories import ProgramFactory, secretariat_of
 from tests.helpers import variants
@@ -98,3 +99,14 @@ def test_the_queue_and_the_page_show_a_registration_awaiting_acknowledgement(cli
     assert "受付確認して管理者を有効にする" in page
     invite = client.post(reverse("enrollment:application-invite", args=[program.slug, application.pk]), follow=True)
     assert "受付確認の前は" in invite.content.decode()
+
+
+def test_a_registration_held_for_the_secretariat_and_then_approved_waits_for_nothing_more():
+    """Held because it named an address in use (resolved since): the member's approval is the human step."""
+    program = ProgramFactory(variant=RECORDING[0])
+    application = ApplicationFactory(program=program)
+    secretary = secretariat_of(program)
+    services.application_approve(application=application, by=secretary)
+    application.refresh_from_db()
+    assert not application.awaits_acknowledgement and application.acknowledged_by == secretary
+    assert Role.objects.filter(facility=application.facility, kind=RoleKind.FACILITY_ADMIN, is_active=True).exists()

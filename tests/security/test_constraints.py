@@ -85,6 +85,8 @@ CASES = {
         program=w.program_b, receipt_number=ApplicationFactory(program=w.program_a).receipt_number),
     "enrollment.Application.access_token": lambda w: ApplicationFactory(
         access_token=ApplicationFactory(program=w.program_a).access_token),
+    "enrollment.Application.submission_key": lambda w: [
+        ApplicationFactory(program=w.program_a, submission_key="same-form-sent-twice") for _ in range(2)],
     "enrollment.Application.facility": lambda w: [
         ApplicationFactory(program=w.program_a, facility=w.facility_a) for _ in range(2)],
     "application_receipt_unique_in_program": lambda w: [
