@@ -18,7 +18,7 @@ from core.services import save_with_history as _save
 from policy.rules import check
 
 from . import emails, hooks
-from .forms import FacilityForm
+from .forms import FacilityForm, ProgramSettingsForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
 from .models import (
     NOTICE_DUE_DAYS,
@@ -50,6 +50,31 @@ EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の�
 
 def _locked(staff):
     return Staff.objects.select_for_update().select_related("program", "facility").get(pk=staff.pk)
+
+
+# --- Program settings --------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_settings_update(*, program, by, **changes):
+    """The secretariat changes its program's settings (ProgramSettingsForm's fields: names, contact,
+    area, intervals, what the variant leaves to the network), validated as on the form; the
+    variant, slug and code are not among them. History records who; nothing is saved when
+    nothing changed. Returns the names of the fields that changed."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    form = ProgramSettingsForm(instance=program)
+    unknown = set(changes) - set(form.fields)
+    if unknown:
+        raise TypeError(f"not a program setting: {sorted(unknown)}")
+    data = {name: form[name].value() for name in form.fields}
+    data.update({name: form.fields[name].prepare_value(value) for name, value in changes.items()})
+    form = ProgramSettingsForm(data, instance=program)
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    changed = form.changed_data
+    if changed:
+        _save(form.instance, by)
+    return changed
 
 
 # --- Facilities ----------------------------------------------------------------------------

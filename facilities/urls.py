@@ -6,6 +6,7 @@ app_name = "facilities"
 
 urlpatterns = [
     path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
+    path("programs/<slug:slug>/settings/", views.program_settings, name="program-settings"),
     path("programs/<slug:slug>/facilities/", views.facility_list, name="facility-list"),
     path("programs/<slug:slug>/notices/", notice_views.notice_inbox, name="notice-inbox"),
     path("facilities/<int:facility_pk>/", views.facility_detail, name="facility-detail"),

@@ -38,6 +38,7 @@ def _post(allowed, **kwargs):
 
 ACCESS = {
     "facilities:program-detail": Access(GET, FACILITY),
+    "facilities:program-settings": Access(GET, SECRETARIAT),
     "facilities:facility-list": Access(GET, SECRETARIAT),
     "facilities:program-staff-csv": Access(GET, SECRETARIAT),
     "facilities:notice-inbox": Access(GET, SECRETARIAT),
