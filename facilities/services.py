@@ -150,6 +150,7 @@ def facility_admin_grant(*, staff, by):
     if staff.user_id != user.pk or not staff.is_admin:
         staff.user, staff.is_admin = user, True
         _save(staff, by, validate_constraints=False)
+    hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=True)
     return user
 
 
@@ -208,9 +209,13 @@ def staff_update(*, staff, by, **fields):
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"staff_update() got unexpected fields {sorted(unknown)}")
+    was_admin = staff.is_admin
     for name, value in fields.items():
         setattr(staff, name, value.strip() if name == "email" else value)
-    return _save_staff(staff, by)
+    _save_staff(staff, by)
+    if staff.is_admin != was_admin:
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=staff.is_admin)
+    return staff
 
 
 @transaction.atomic
@@ -225,6 +230,8 @@ def staff_try_activate(*, staff, by):
     _move(staff, StaffStatus.ACTIVE, STAFF_TRANSITIONS, "職員")
     staff.started_on = staff.started_on or timezone.localdate()
     _save(staff, by, validate_constraints=False)
+    if staff.is_admin:  # an administrator who starts using MCS joins the administrators' group
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=True)
     return []
 
 
@@ -293,6 +300,8 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     on_notice = staff.notice_lines.filter(change=ChangeKind.REMOVE).exists()
     if program.policy.change_notice_required and not on_notice:
         _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
+    if staff.is_admin:
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=False)
     return removal
 
 

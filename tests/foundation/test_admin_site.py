@@ -30,6 +30,7 @@ SECRETARIAT_PAGES = {
     "groups.AssociationAdmin": "groups:association-admin",
     "groups.ReviewCampaign": "groups:campaign-create",
     "groups.McsTask": "groups:task-confirm",
+    "groups.Group": "groups:admin-notice-group",  # the administrators' group; patient groups are the facilities'
     "oversight.Incident": "oversight:incident-action",
     "oversight.IncidentAction": "oversight:incident-action",
     "oversight.Guidance": "oversight:guidance-create",
@@ -52,7 +53,6 @@ NOT_THE_SECRETARIATS = {
     "enrollment.Registrant": "the applicant's people, changed by the applicant (enrollment:correct)",
     "consent.Patient": "registered by the facility that cares for the patient (consent:patient-update)",
     "consent.ConsentRecord": "recorded by the facility that obtained the consent (consent:consent-create)",
-    "groups.Group": "patient groups are started and run by the facilities (groups:group-create)",
     "groups.Membership": "the group's facility invites and removes members (groups:member-add)",
     "groups.GroupReview": "the group's leader reviews it (groups:review-worksheet)",
     "groups.MemberDecision": "the group's leader decides (groups:review-worksheet)",
