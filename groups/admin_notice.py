@@ -1,7 +1,7 @@
 """The 施設管理者連絡網: the network's MCS group of every facility administrator, for its notices.
 
-musashimurayama 第25条 and iwakuni 第23条 have the network keep a group of the facility
-administrators in MCS, used for notices from the secretariat (and its committee). The portal
+Two policies (profile.admin_notice_group, with its article) have the network keep a group of
+the facility administrators in MCS, for notices from the secretariat (and its committee). The portal
 keeps its membership true: every current administrator of every facility in use is invited,
 anyone who stops being one is taken out, each change an MCS task for the secretariat (which runs
 the group: groups.services.task_open).

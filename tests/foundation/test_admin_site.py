@@ -15,6 +15,7 @@ from tests.walk import S, rows, tables
 
 SECRETARIAT_PAGES = {
     "facilities.Program": "facilities:program-settings",
+    "facilities.Facility": "facilities:facility-edit",  # its status: the facility-life issue
     "facilities.Staff": "facilities:staff-edit",
     "facilities.StaffRemoval": "facilities:staff-remove",
     "facilities.Pledge": "facilities:staff-pledge",
@@ -61,12 +62,11 @@ NOT_THE_SECRETARIATS = {
     "oversight.SecondaryUse": "the facility's people record it (oversight:secondary-use-create)",
 }
 
-# Pages another change of issue 13 / the facility-life issue brings (people and roles, facility
-# details and status). Move each into SECRETARIAT_PAGES when its page lands.
+# Pages another change of issue 13 brings (people and roles). Move each into SECRETARIAT_PAGES
+# when its page lands.
 AWAITING_PAGES = {
     "accounts.User": "people page: invite, deactivate (issue 13, people and roles)",
     "facilities.Role": "granting and revoking roles (issue 13, people and roles)",
-    "facilities.Facility": "a facility's details and status (facility-life issue)",
 }
 
 
