@@ -109,11 +109,16 @@ class GroupQuerySet(models.QuerySet):
             Q(patient__status__in=archive_statuses) | Q(consent_withdrawn=True, has_valid_consent=False)
         )
 
+    def reviewable(self):
+        """Groups whose members a periodic review looks at: not the 施設管理者連絡網, whose
+        membership the portal checks against the staff ledger (groups/admin_notice.py)."""
+        return self.exclude(kind=GroupKind.ADMIN_NOTICE)
+
     def review_due(self, *, today, interval_days, within_days=0):
         """Active groups whose last review (or, never reviewed, creation) is older than the interval,
         or will be within `within_days`."""
         cutoff = today - datetime.timedelta(days=interval_days - within_days)
-        return self.filter(status=GroupStatus.ACTIVE).filter(
+        return self.reviewable().filter(status=GroupStatus.ACTIVE).filter(
             Q(last_reviewed_on__lt=cutoff) | Q(last_reviewed_on__isnull=True, created_on__lt=cutoff)
         )
 

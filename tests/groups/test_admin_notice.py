@@ -264,3 +264,17 @@ def test_a_blocked_registration_changes_nothing():
     with pytest.raises(ValidationError):
         register(site)
     assert not Group.objects.filter(kind=GroupKind.ADMIN_NOTICE).exists()
+
+
+def test_periodic_reviews_leave_the_group_to_the_ledger_check():
+    from groups.models import CampaignScope
+    from groups.reviews import campaign_groups
+
+    site = make_site("musashimurayama")
+    group, _ = register(site)
+    Group.objects.filter(pk=group.pk).update(created_on=TODAY - datetime.timedelta(days=1000))
+    patient_group = site.group()
+    for scope in (CampaignScope.ALL, CampaignScope.DUE):
+        assert group not in campaign_groups(program=site.program, scope=scope)
+    assert patient_group in campaign_groups(program=site.program, scope=CampaignScope.ALL)
+    assert not Group.objects.filter(pk=group.pk).review_due(today=TODAY, interval_days=180).exists()
