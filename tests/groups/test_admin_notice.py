@@ -278,3 +278,22 @@ def test_periodic_reviews_leave_the_group_to_the_ledger_check():
         assert group not in campaign_groups(program=site.program, scope=scope)
     assert patient_group in campaign_groups(program=site.program, scope=CampaignScope.ALL)
     assert not Group.objects.filter(pk=group.pk).review_due(today=TODAY, interval_days=180).exists()
+
+
+def test_the_database_keeps_one_group_per_network():
+    """group_one_admin_notice_per_program: a second one is refused; one deleted in MCS may be replaced."""
+    from django.db import IntegrityError, transaction
+
+    site = make_site("musashimurayama")
+    group, _ = register(site)
+
+    def another():
+        return Group.objects.create(
+            program=site.program, kind=GroupKind.ADMIN_NOTICE, title="二つ目", origin_facility=site.clinic,
+            leader=site.leader, created_by=site.secretariat, created_on=TODAY,
+        )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        another()
+    Group.objects.filter(pk=group.pk).update(status="deleted", deleted_on=TODAY)
+    assert another().pk
