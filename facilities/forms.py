@@ -1,9 +1,12 @@
 """Forms of the staff ledger: validate and normalise what people type; the services act."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField
+from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField, ProseField, printable
 from core.text import nfkc
 
 from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS
@@ -12,6 +15,7 @@ from .models import (
     Facility,
     NoticeStatus,
     PledgeKind,
+    Program,
     RemovalReason,
     Staff,
     TrainingKind,
@@ -173,3 +177,79 @@ class NoticeFilterForm(forms.Form):
         label="状態", required=False, choices=[("", "確認待ちと差戻し"), *NoticeStatus.choices, ("all", "すべて")]
     )
     overdue = forms.BooleanField(label="期限を過ぎたものだけ", required=False)
+
+
+class LinesField(forms.CharField):
+    """A list typed one item a line (a textarea): each line NFKC, blank lines and repeats dropped.
+
+    `line_pattern`/`line_error` refuse a line that does not fit, naming it ({line} in the message);
+    `normalise` is applied to each line first.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *, line_pattern=None, line_error="", max_line_length=50, normalise=nfkc, **kwargs):
+        self.line_pattern, self.line_error, self.max_line_length = line_pattern, line_error, max_line_length
+        self.normalise = normalise
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        lines = (self.normalise(line) for line in (value or "").splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        for line in value:
+            if len(line) > self.max_line_length:
+                raise ValidationError(f"「{line[:20]}…」が長すぎます。1行に{self.max_line_length}文字までです。")
+            if self.line_pattern and not re.fullmatch(self.line_pattern, line):
+                raise ValidationError(self.line_error.format(line=line), code="line")
+            printable(line)
+
+
+class ProgramSettingsForm(forms.ModelForm):
+    """The program's settings the secretariat keeps (the variant itself is not among them).
+
+    The phone-number choice is offered only where the variant publishes a facility list.
+    """
+
+    area_municipalities = LinesField(
+        label="対象地域（市区町村）", help_text="1行に1つ。例: 武蔵村山市",
+    )
+    area_postal_prefixes = LinesField(
+        label="対象地域（郵便番号の先頭）", max_line_length=7, line_pattern=r"\d{1,7}",
+        normalise=lambda line: re.sub(r"[-ー−‐〒\s]", "", nfkc(line)),  # "208-00" means 20800
+        line_error="郵便番号の先頭は数字だけで、1行に1つ入力してください（例: 208）。「{line}」は使えません。",
+        help_text="1行に1つ、数字だけ（ハイフンなし）。例: 208（208-0001〜208-0035 などすべて）",
+    )
+    review_interval_days = forms.IntegerField(
+        label="メンバー定期精査の間隔（日）", min_value=7, max_value=3650,
+        help_text="患者グループのメンバーを見直す間隔です。例: 180",
+    )
+    education_interval_days = forms.IntegerField(
+        label="職員教育の間隔（日）", min_value=7, max_value=3650, help_text="職員教育を受け直す間隔です。例: 365",
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "name", "secretariat_name", "secretariat_contact", "secretariat_email", "area_municipalities",
+            "area_postal_prefixes", "review_interval_days", "education_interval_days", "public_list_shows_phone",
+        ]
+        field_classes = {"name": NameField, "secretariat_name": NameField, "secretariat_contact": ProseField}
+        widgets = {"secretariat_contact": forms.Textarea(attrs={"rows": 3})}
+        labels = {"name": "ネットワーク名（画面・書類に出る名前）"}
+        help_texts = {
+            "secretariat_contact": "申込者や施設に案内する連絡先です。例: 〒208-0004 武蔵村山市本町1-1 電話 042-000-0000",
+            "secretariat_email": "申込・変更届などのお知らせが届くアドレスです。",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.policy.publishes_facility_list:
+            del self.fields["public_list_shows_phone"]

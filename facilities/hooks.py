@@ -1,4 +1,5 @@
-"""What other apps do when a staff member is removed, without facilities importing them.
+"""What other apps do when a staff member is removed or administrators change, without facilities
+importing them.
 
 Patient groups sit above facilities in the dependency order (docs/architecture.md), yet a
 removal must end the person's group memberships in the same transaction.
@@ -16,3 +17,12 @@ task to remove them in MCS; returns how many it ended."""
 
 open_memberships = Hook("open_memberships", args=("staff",))
 """Receiver: groups.services.open_membership_count, the memberships the person still holds."""
+
+admin_changed = Hook("admin_changed", args=("staff", "facility", "by", "became_admin"))
+"""Someone became (`became_admin=True`) or stopped being (False) an administrator (MCS管理者) of
+`facility`: call it after the ledger and roles are saved, inside the same transaction. With
+`staff=None`, the facility's administrators changed together (it was suspended, withdrew or came
+back). Receiver: groups.admin_notice.admin_changed, which keeps the network's MCS group of
+facility administrators (施設管理者連絡網) true: it reads the saved ledger, so a spurious call
+changes nothing. Called by facility_admin_grant, staff_update (is_admin changed),
+staff_try_activate (an administrator starts) and staff_remove."""

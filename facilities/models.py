@@ -102,6 +102,9 @@ class Program(models.Model):
     area_postal_prefixes = models.JSONField("対象地域（郵便番号の先頭）", default=list, blank=True)
     review_interval_days = models.PositiveIntegerField("メンバー定期精査の間隔（日）", default=180)
     education_interval_days = models.PositiveIntegerField("職員教育の間隔（日）", default=365)
+    # The policies that publish a list of facilities (profile.publishes_facility_list) do not
+    # say what it shows: the network decides whether the phone numbers appear.
+    public_list_shows_phone = models.BooleanField("公開する参加施設一覧に電話番号を載せる", default=True)
     is_active = models.BooleanField("運用中", default=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
 

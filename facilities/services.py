@@ -18,7 +18,7 @@ from core.services import save_with_history as _save
 from policy.rules import check
 
 from . import emails, hooks
-from .forms import FacilityForm
+from .forms import FacilityForm, ProgramSettingsForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
 from .models import (
     NOTICE_DUE_DAYS,
@@ -50,6 +50,31 @@ EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の�
 
 def _locked(staff):
     return Staff.objects.select_for_update().select_related("program", "facility").get(pk=staff.pk)
+
+
+# --- Program settings --------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_settings_update(*, program, by, **changes):
+    """The secretariat changes its program's settings (ProgramSettingsForm's fields: names, contact,
+    area, intervals, what the variant leaves to the network), validated as on the form; the
+    variant, slug and code are not among them. History records who; nothing is saved when
+    nothing changed. Returns the names of the fields that changed."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    form = ProgramSettingsForm(instance=program)
+    unknown = set(changes) - set(form.fields)
+    if unknown:
+        raise TypeError(f"not a program setting: {sorted(unknown)}")
+    data = {name: form[name].value() for name in form.fields}
+    data.update({name: form.fields[name].prepare_value(value) for name, value in changes.items()})
+    form = ProgramSettingsForm(data, instance=program)
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    changed = form.changed_data
+    if changed:
+        _save(form.instance, by)
+    return changed
 
 
 # --- Facilities ----------------------------------------------------------------------------
@@ -125,6 +150,7 @@ def facility_admin_grant(*, staff, by):
     if staff.user_id != user.pk or not staff.is_admin:
         staff.user, staff.is_admin = user, True
         _save(staff, by, validate_constraints=False)
+    hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=True)
     return user
 
 
@@ -183,9 +209,13 @@ def staff_update(*, staff, by, **fields):
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"staff_update() got unexpected fields {sorted(unknown)}")
+    was_admin = staff.is_admin
     for name, value in fields.items():
         setattr(staff, name, value.strip() if name == "email" else value)
-    return _save_staff(staff, by)
+    _save_staff(staff, by)
+    if staff.is_admin != was_admin:
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=staff.is_admin)
+    return staff
 
 
 @transaction.atomic
@@ -200,6 +230,8 @@ def staff_try_activate(*, staff, by):
     _move(staff, StaffStatus.ACTIVE, STAFF_TRANSITIONS, "職員")
     staff.started_on = staff.started_on or timezone.localdate()
     _save(staff, by, validate_constraints=False)
+    if staff.is_admin:  # an administrator who starts using MCS joins the administrators' group
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=True)
     return []
 
 
@@ -268,6 +300,8 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     on_notice = staff.notice_lines.filter(change=ChangeKind.REMOVE).exists()
     if program.policy.change_notice_required and not on_notice:
         _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
+    if staff.is_admin:
+        hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=False)
     return removal
 
 

@@ -1,16 +1,18 @@
 """Programs, facilities and the facility's 管理台帳 (ledger, its CSV and PDF, training records)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.forms import add_service_errors
+
 from . import pdfs
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from .exports import ledger_csv_response, program_staff_csv_response
-from .forms import LedgerFilterForm, StaffForm, TrainingForm
+from .forms import FacilityForm, LedgerFilterForm, ProgramSettingsForm, StaffForm, TrainingForm
 from .ledger import ledger_staff, mark_missing
 from .models import (
     Attendance,
@@ -19,10 +21,13 @@ from .models import (
     FacilityKind,
     FacilityStatus,
     NoticeStatus,
+    Program,
     Staff,
     TrainingSession,
 )
-from .services import staff_add, training_record
+from .services import facility_update, program_settings_update, staff_add, training_record
+
+SETTINGS_HISTORY_SIZE = 30
 
 
 def program_detail(request, slug):
@@ -31,6 +36,64 @@ def program_detail(request, slug):
         request,
         "facilities/program_detail.html",
         {"program": program, "policy": program.policy, "is_secretariat": is_secretariat(request.user, program)},
+    )
+
+
+def _setting_value(value):
+    if isinstance(value, list):
+        return "、".join(value) or "（なし）"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    return value if value not in ("", None) else "（なし）"
+
+
+def settings_history(program):
+    """The latest changes to the program's settings, newest first: when, who, and each field's
+    value before and after (one query for the history rows)."""
+    fields = list(ProgramSettingsForm.Meta.fields)
+    records = list(
+        program.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : SETTINGS_HISTORY_SIZE + 1
+        ]
+    )
+    entries = []
+    for i, record in enumerate(records[:SETTINGS_HISTORY_SIZE]):
+        before = records[i + 1] if i + 1 < len(records) else None
+        if before is None:  # the program's first row: it was set up
+            entries.append({"record": record, "changes": None})
+            continue
+        changes = [
+            {
+                "label": Program._meta.get_field(c.field).verbose_name,
+                "old": _setting_value(c.old), "new": _setting_value(c.new),
+            }
+            for c in record.diff_against(before, included_fields=fields).changes
+        ]
+        if changes:  # rows that changed something else (運用中) are not settings
+            entries.append({"record": record, "changes": changes})
+    return entries
+
+
+def program_settings(request, slug):
+    """The secretariat's settings of its program, with the history of every change."""
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    form = ProgramSettingsForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = program_settings_update(
+                program=program, by=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, "設定を保存しました。変更は下の履歴に残ります。")
+            else:
+                messages.info(request, "変更はありませんでした。")
+            return redirect("facilities:program-settings", slug=program.slug)
+    return render(
+        request, "facilities/program_settings.html",
+        {"program": program, "policy": program.policy, "form": form, "history": settings_history(program)},
     )
 
 
@@ -77,8 +140,26 @@ def facility_detail(request, facility_pk):
         {
             "facility": facility, "policy": facility.program.policy, "filters": filters, "page": page,
             "rows": mark_missing(list(page), facility), "manage": manage, "draft": draft,
+            "is_secretariat": is_secretariat(request.user, facility.program),
         },
     )
+
+
+def facility_edit(request, facility_pk):
+    """The secretariat corrects a facility's registered details (name, reading, kind, address, numbers)."""
+    facility = get_facility_for_user(request.user, facility_pk)
+    if not is_secretariat(request.user, facility.program):
+        raise PermissionDenied
+    form = FacilityForm(request.POST or None, instance=Facility.objects.get(pk=facility.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility_update(facility=facility, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "施設の登録内容を保存しました。")
+            return redirect("facilities:facility-detail", facility_pk=facility.pk)
+    return render(request, "facilities/facility_form.html", {"facility": facility, "form": form})
 
 
 def ledger_csv(request, facility_pk):

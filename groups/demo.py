@@ -2,7 +2,8 @@
 
 Everything goes through the services, so the demo obeys the same rules as real use: a patient
 group for the demo patient who signed a consent, a free group where the policy has them, a few
-invited and accepted members, the 医師会管理者 where the policy wants one, and one open review.
+invited and accepted members, the 医師会管理者 where the policy wants one, the facility
+administrators' group where the policy keeps one, and one open review.
 """
 
 import datetime
@@ -13,7 +14,7 @@ from django.utils import timezone
 from consent.models import Patient
 from facilities.models import Role, RoleKind, Staff, StaffStatus
 
-from . import reviews, services
+from . import admin_notice, reviews, services
 from .models import AssociationAdmin, CampaignScope, Decision, Group, GroupKind, ReviewCampaign
 
 CLINIC, PHARMACY, NURSING, CARE_MANAGEMENT, COMMUNITY = 1, 2, 3, 4, 5  # demo.data.FACILITIES
@@ -59,6 +60,12 @@ def seed(program, *, facilities, stdout=None):
         admin = _first_staff(facilities[COMMUNITY])
         services.association_admin_designate(program=program, by=secretariat.user, staff=admin)
         lines.append(f"{program.name}: デモでは{admin.full_name}さんを医師会管理者に指定しました。")
+    if policy.admin_notice_group and admin_notice.admin_notice_group(program) is None:
+        runner = _first_staff(facilities[COMMUNITY]) or leader
+        notice_group, refused = admin_notice.admin_notice_group_register(
+            program=program, by=secretariat.user, leader=runner
+        )
+        lines.append(f"{program.name}: 「{notice_group.name}」を登録しました（まだ招待できない管理者{len(refused)}名）。")
     try:
         group = _patient_group(program, facilities, coordinator, leader)
     except ValidationError as error:

@@ -237,6 +237,17 @@ class AssociationAdminForm(forms.Form):
         self.fields["staff"].label = program.policy.association_admin_label or "医師会管理者"
 
 
+class AdminNoticeGroupForm(forms.Form):
+    leader = StaffChoiceField(
+        label="グループを運営する人", queryset=Staff.objects.none(),
+        help_text="事務局側でMCSのグループを作り、管理する人です（医師会や事務局の職員など）。",
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = _joinable(program.pk)
+
+
 class CampaignForm(forms.Form):
     title = NameField(label="名称", max_length=100, required=False, help_text="空欄なら開始日から付けます。")
     scope = forms.ChoiceField(label="対象", widget=forms.RadioSelect)

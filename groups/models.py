@@ -38,9 +38,13 @@ class GroupKind(models.TextChoices):
     PATIENT = "patient", "患者グループ"
     FAMILY = "family", "家族も参加する患者グループ"
     FREE = "free", "自由グループ"
+    # The network's group of every facility administrator, for its notices (施設管理者連絡網):
+    # only where the policy keeps one (profile.admin_notice_group); groups/admin_notice.py.
+    ADMIN_NOTICE = "admin_notice", "施設管理者連絡網"
 
 
 PATIENT_KINDS = (GroupKind.PATIENT, GroupKind.FAMILY)
+NO_PATIENT_KINDS = (GroupKind.FREE, GroupKind.ADMIN_NOTICE)
 
 
 class GroupStatus(models.TextChoices):
@@ -105,11 +109,16 @@ class GroupQuerySet(models.QuerySet):
             Q(patient__status__in=archive_statuses) | Q(consent_withdrawn=True, has_valid_consent=False)
         )
 
+    def reviewable(self):
+        """Groups whose members a periodic review looks at: not the 施設管理者連絡網, whose
+        membership the portal checks against the staff ledger (groups/admin_notice.py)."""
+        return self.exclude(kind=GroupKind.ADMIN_NOTICE)
+
     def review_due(self, *, today, interval_days, within_days=0):
         """Active groups whose last review (or, never reviewed, creation) is older than the interval,
         or will be within `within_days`."""
         cutoff = today - datetime.timedelta(days=interval_days - within_days)
-        return self.filter(status=GroupStatus.ACTIVE).filter(
+        return self.reviewable().filter(status=GroupStatus.ACTIVE).filter(
             Q(last_reviewed_on__lt=cutoff) | Q(last_reviewed_on__isnull=True, created_on__lt=cutoff)
         )
 
@@ -120,7 +129,7 @@ class Group(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="groups", verbose_name="ネットワーク"
     )
-    kind = models.CharField("種類", max_length=10, choices=GroupKind.choices)
+    kind = models.CharField("種類", max_length=20, choices=GroupKind.choices)
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="groups", verbose_name="患者"
     )
@@ -153,10 +162,18 @@ class Group(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="free", patient__isnull=True) | (~Q(kind="free") & Q(patient__isnull=False)),
+                condition=Q(kind__in=["free", "admin_notice"], patient__isnull=True)
+                | (~Q(kind__in=["free", "admin_notice"]) & Q(patient__isnull=False)),
                 name="group_patient_matches_kind",
             ),
-            models.CheckConstraint(condition=~Q(kind="free") | ~Q(title=""), name="group_free_has_title"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["free", "admin_notice"]) | ~Q(title=""), name="group_free_has_title"
+            ),
+            # One 施設管理者連絡網 per network (a deleted one may be replaced).
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(kind="admin_notice") & ~Q(status="deleted"),
+                name="group_one_admin_notice_per_program",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="archived") | Q(archived_on__isnull=False), name="group_archived_has_date"
             ),
@@ -174,7 +191,7 @@ class Group(models.Model):
 
     @property
     def name(self):
-        if self.kind == GroupKind.FREE:
+        if self.kind in NO_PATIENT_KINDS:
             return self.title
         return f"{self.patient.full_name}さんのグループ" if self.patient_id else self.title
 
@@ -194,8 +211,8 @@ class Group(models.Model):
             errors["leader"] = "このネットワークの職員を選んでください。"
         if self.patient_id and self.patient.program_id != self.program_id:
             errors["patient"] = "このネットワークの患者を選んでください。"
-        if self.kind == GroupKind.FREE and self.patient_id:
-            errors["patient"] = "自由グループには患者を結び付けられません。"
+        if self.kind in NO_PATIENT_KINDS and self.patient_id:
+            errors["patient"] = f"{self.get_kind_display()}には患者を結び付けられません。"
         if errors:
             raise ValidationError(errors)
 

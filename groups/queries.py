@@ -20,6 +20,7 @@ from .models import (
     PATIENT_KINDS,
     Decision,
     Group,
+    GroupKind,
     GroupReview,
     GroupStatus,
     McsTask,
@@ -197,7 +198,7 @@ def _group_counts(groups, *, today, program):
         last = reviewed or created  # never reviewed: counted from creation
         if in_review:
             line["in_review"] += 1
-        else:
+        elif kind != GroupKind.ADMIN_NOTICE:  # checked against the ledger, never reviewed
             line["due"] += last < due_cutoff
             line["overdue"] += last < overdue_cutoff
         if kind in PATIENT_KINDS:

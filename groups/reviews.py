@@ -42,7 +42,7 @@ ALREADY_COMPLETED = "この精査は{when}に{who}さんが完了しています
 def campaign_groups(*, program, scope, by=None, facility=None, today=None):
     """The active groups a campaign of this scope covers, leaving out those already under review."""
     today = today or timezone.localdate()
-    groups = Group.objects.filter(program=program).active()
+    groups = Group.objects.filter(program=program).active().reviewable()
     if scope == CampaignScope.DUE:
         groups = groups.review_due(today=today, interval_days=program.review_interval_days)
     elif scope == CampaignScope.FACILITY:

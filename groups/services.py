@@ -58,7 +58,9 @@ def _require_active(group):
 
 @transaction.atomic
 def task_open(*, group, kind, title, by, membership=None, for_secretariat=False, detail=""):
-    """Open a task for whoever runs the group in MCS: its origin facility, or the secretariat."""
+    """Open a task for whoever runs the group in MCS: its origin facility, or the secretariat (always
+    for the 施設管理者連絡網, which the secretariat runs)."""
+    for_secretariat = for_secretariat or group.kind == GroupKind.ADMIN_NOTICE
     task = McsTask(
         program_id=group.program_id, group=group, membership=membership, kind=kind, title=title,
         detail=detail, facility_id=None if for_secretariat else group.origin_facility_id,
@@ -230,6 +232,8 @@ def group_create(
     the leader joins at once, the 医師会管理者 is invited where the policy wants them, and the
     group's creation in MCS becomes a task."""
     policy = program.policy
+    if kind == GroupKind.ADMIN_NOTICE:
+        raise ValueError("the 施設管理者連絡網 is registered by groups.admin_notice.admin_notice_group_register")
     if kind == GroupKind.FREE and not policy.free_groups_allowed:
         raise ValidationError({"kind": f"「{policy.policy_title}」には自由グループの定めがありません。"})
     if kind == GroupKind.FAMILY and (blocks := family_blocks(program)):
@@ -307,7 +311,7 @@ def group_archive(*, group, by, reason, archived_on):
 def group_restore(*, group, by):
     """Back from 保管, if the rules for a new group would still let it exist (consent, one per patient)."""
     group = _locked_group(group)
-    if group.kind != GroupKind.FREE:
+    if group.kind in PATIENT_KINDS:
         facts = {**sharing_facts(group), "active_groups_for_patient": active_groups_of_person(group.patient).count()}
         policy_check(group.program, "create_group", facts)
     move_status(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")

@@ -16,7 +16,7 @@ from core.views import show_errors, show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
-from . import queries, reviews, services
+from . import admin_notice, queries, reviews, services
 from .access import (
     can_confirm_task,
     can_create_in,
@@ -28,6 +28,7 @@ from .access import (
     get_task_for_user,
 )
 from .forms import (
+    AdminNoticeGroupForm,
     ArchiveForm,
     AssociationAdminForm,
     DeletionForm,
@@ -382,6 +383,54 @@ def association_admin(request, slug):
         "program": program, "policy": program.policy, "form": form, "current": current,
         "applicable": applicable,
     })
+
+
+def _refused(request, refused):
+    for person, reasons in refused:
+        messages.warning(request, f"{person.full_name}さん（{person.facility.name}）はまだ招待できません: {' '.join(reasons)}")
+
+
+def admin_notice_group(request, slug):
+    """The 施設管理者連絡網: register it once, then compare its members with the ledger's administrators."""
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    policy = program.policy
+    group = admin_notice.admin_notice_group(program) if policy.admin_notice_group else None
+    form = None
+    if policy.admin_notice_group and group is None:
+        form = AdminNoticeGroupForm(request.POST or None, program=program)
+        if request.method == "POST" and form.is_valid():
+            try:
+                group, refused = admin_notice.admin_notice_group_register(
+                    program=program, by=request.user, leader=form.cleaned_data["leader"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"「{group.name}」を登録しました。MCSでの作成と招待を、事務局の作業一覧に載せました。")
+                _refused(request, refused)
+                return redirect("groups:admin-notice-group", slug=program.slug)
+    rows, strays = admin_notice.admin_notice_roster(program, group) if policy.admin_notice_group else ([], [])
+    return render(request, "groups/admin_notice_group.html", {
+        "program": program, "policy": policy, "group": group, "form": form, "rows": rows, "strays": strays,
+        "missing": sum(1 for _person, seat in rows if seat is None),
+        "open_tasks": group.tasks.open().count() if group else 0,
+    })
+
+
+@require_POST
+def admin_notice_group_sync(request, slug):
+    program = get_program_for_user(request.user, slug, secretariat=True)
+    try:
+        invited, removed, refused = admin_notice.admin_notice_group_sync(program=program, by=request.user)
+    except ValidationError as error:
+        show_errors(request, error)
+    else:
+        if invited or removed:
+            messages.success(request, f"照合しました。招待{len(invited)}名、外す{len(removed)}名をMCSでの作業にしました。")
+        else:
+            messages.info(request, "照合しました。グループのメンバーは施設管理者の名簿と一致しています。")
+        _refused(request, refused)
+    return redirect("groups:admin-notice-group", slug=program.slug)
 
 
 FACILITIES_PER_PAGE = 50

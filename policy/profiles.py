@@ -79,7 +79,9 @@ class VariantProfile:
     `password_max_age_days` (None: no rotation rule), `password_rotation_exempt_length`
     (passwords this long need no rotation; None: never exempt), `byod_allowed_in_disaster`.
 
-    Publicity: `publishes_facility_list`, `admin_notice_group`.
+    Publicity: `publishes_facility_list`, `admin_notice_group` (the network keeps a group of every
+    facility administrator in MCS for its notices) with `admin_notice_group_name` (the group's name
+    as the policy gives it) and `admin_notice_article`; both "" where there is no such group.
 
     Pledges: `facility_pledge_text` / `staff_pledge_text`, numbered clauses, or None where
     the variant has no such form.
@@ -144,6 +146,8 @@ class VariantProfile:
     byod_allowed_in_disaster: bool
     publishes_facility_list: bool
     admin_notice_group: bool
+    admin_notice_group_name: str
+    admin_notice_article: str
     facility_pledge_text: tuple[str, ...] | None
     staff_pledge_text: tuple[str, ...] | None
     guidance_body: str
@@ -281,6 +285,8 @@ KUMAGAYA = VariantProfile(
     byod_allowed_in_disaster=False,
     publishes_facility_list=False,
     admin_notice_group=False,
+    admin_notice_group_name="",
+    admin_notice_article="",
     facility_pledge_text=_facility_pledge(
         program="くまねっとMCS",
         policy="くまねっとMCS運用ポリシー",
@@ -359,6 +365,8 @@ MUSASHIMURAYAMA = VariantProfile(
     byod_allowed_in_disaster=True,
     publishes_facility_list=True,
     admin_notice_group=True,
+    admin_notice_group_name="武蔵村山市MCS施設管理者",
+    admin_notice_article="第25条",
     facility_pledge_text=_facility_pledge(
         program="武蔵村山市MCS",
         policy="武蔵村山市MCS運用ポリシー",
@@ -437,6 +445,8 @@ CHUO = VariantProfile(
     byod_allowed_in_disaster=False,
     publishes_facility_list=False,
     admin_notice_group=False,
+    admin_notice_group_name="",
+    admin_notice_article="",
     facility_pledge_text=None,
     staff_pledge_text=_staff_pledge(program="中央区MCS", policy="中央区MCS運用ポリシー", article="第六条"),
     guidance_body="中央区在宅療養支援協議会",
@@ -508,6 +518,8 @@ MATSUBARA = VariantProfile(
     byod_allowed_in_disaster=False,
     publishes_facility_list=False,
     admin_notice_group=False,
+    admin_notice_group_name="",
+    admin_notice_article="",
     # The policy gives this form's full wording (様式2); kept close to it, OCR slips mended.
     facility_pledge_text=(
         "第1条（連携情報保持の誓約）私は、m@tsuネットを利用する事業所の管理者として、m@tsuネットを利用する"
@@ -609,6 +621,8 @@ IWAKUNI = VariantProfile(
     byod_allowed_in_disaster=True,
     publishes_facility_list=True,
     admin_notice_group=True,
+    admin_notice_group_name="いつつばし連絡帳施設管理者",
+    admin_notice_article="第23条",
     facility_pledge_text=_facility_pledge(
         program="いつつばし連絡帳",
         policy="いつつばし連絡帳運用規程",

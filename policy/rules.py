@@ -79,7 +79,9 @@ Severity = Literal["block", "warn"]
 
 # Allowed values of the str facts.
 PLEDGE_STATES = ("signed", "exempt", "none")
-GROUP_KINDS = ("patient", "family", "free")
+GROUP_KINDS = ("patient", "family", "free", "admin_notice")
+# Groups without a patient: free groups and the facility administrators' group (施設管理者連絡網).
+NO_PATIENT_KINDS = ("free", "admin_notice")
 CONSENT_STATES = ("signed", "prior", "none", "withdrawn")
 MEMBER_KINDS = ("staff", "patient", "family")
 PURPOSES = ("care", "other")
@@ -275,7 +277,7 @@ _NOT_CARED_FOR = {"deceased": "亡くなっています", "ended": "療養を終
 
 def _consent_missing(p, f):
     """Why a patient's information may not be shared (more) in a patient/family group, or ""."""
-    if f["kind"] == "free":
+    if f["kind"] in NO_PATIENT_KINDS:
         return ""
     status = f.get("patient_status", "active")
     if status != "active":
@@ -452,7 +454,7 @@ RULES: tuple[Rule, ...] = (
           ["kind", "consent"], _consent_missing,
           "{x}有効な{form[consent]}がある療養中の患者についてだけ、グループを作れます。", reads=("patient_status",)),
     _rule("GRP-MANAGER", "create_group", "作成者が患者グループを管理できる立場にない（自由グループを除く）",
-          ["kind"], lambda p, f: f["kind"] != "free" and _no_role("group_manager_roles")(p, f),
+          ["kind"], lambda p, f: f["kind"] not in NO_PATIENT_KINDS and _no_role("group_manager_roles")(p, f),
           "患者グループを作れるのは{p.group_manager_label}です。その立場の人に作成を依頼してください。",
           any_of=_ROLE_FACTS),
     _rule("GRP-DUP", "create_group", "同じ患者のグループがすでにある", ["kind", "active_groups_for_patient"],
@@ -629,6 +631,8 @@ def _inconsistencies(p, table):
             yield f"{kind}_text must be given exactly when there is a {kind!r} form"
     if p.association_admin_in_group and not p.association_admin_label:
         yield "association_admin_in_group needs association_admin_label"
+    if p.admin_notice_group != bool(p.admin_notice_group_name and p.admin_notice_article):
+        yield "admin_notice_group needs admin_notice_group_name and admin_notice_article, and only it"
 
 
 def register_variant(profile: VariantProfile, rules: Mapping[str, tuple[str, str]]) -> Callable[[], None]:

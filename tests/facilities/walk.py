@@ -38,10 +38,12 @@ def _post(allowed, **kwargs):
 
 ACCESS = {
     "facilities:program-detail": Access(GET, FACILITY),
+    "facilities:program-settings": Access(GET, SECRETARIAT),
     "facilities:facility-list": Access(GET, SECRETARIAT),
     "facilities:program-staff-csv": Access(GET, SECRETARIAT),
     "facilities:notice-inbox": Access(GET, SECRETARIAT),
     "facilities:facility-detail": Access(GET, FACILITY),
+    "facilities:facility-edit": Access(GET, SECRETARIAT),
     "facilities:ledger-csv": Access(GET, FACILITY),
     "facilities:ledger-pdf": Access(GET, FACILITY),
     "facilities:staff-add": Access(GET, MANAGERS),

@@ -123,3 +123,37 @@ def test_a_campaign_over_ten_thousand_groups_starts_in_seconds():
     assert GroupReview.history.filter(campaign_id=campaign.pk).count() == 10_000
     print(f"campaign over 10,000 groups started in {elapsed:.2f} s")
     assert elapsed < 30, elapsed
+
+
+def test_two_secretariat_members_registering_the_administrators_group_make_one():
+    from groups.admin_notice import admin_notice_group_register
+
+    site = make_site("iwakuni")
+
+    def register():
+        return admin_notice_group_register(program=site.program, by=site.secretariat, leader=site.leader)
+
+    results = race(register, register)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError), results
+    assert "すでに登録" in " ".join(errors[0].messages)
+    assert Group.objects.filter(program=site.program, kind=GroupKind.ADMIN_NOTICE).count() == 1
+    assert McsTask.objects.filter(kind=TaskKind.CREATE, group__kind=GroupKind.ADMIN_NOTICE).count() == 1
+
+
+def test_a_grant_and_a_ledger_check_at_once_seat_the_administrator_once():
+    from facilities import services as facilities
+    from groups.admin_notice import admin_notice_group_register, admin_notice_group_sync
+    from tests.groups.helpers import person
+
+    site = make_site("musashimurayama")
+    group, _ = admin_notice_group_register(program=site.program, by=site.secretariat, leader=site.leader)
+    newcomer = person(site.nursing, user=site.nursing_admin)
+
+    results = race(
+        lambda: facilities.facility_admin_grant(staff=newcomer, by=site.secretariat),
+        lambda: admin_notice_group_sync(program=site.program, by=site.secretariat),
+    )
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert Membership.objects.filter(group=group, staff=newcomer, status=MembershipStatus.INVITED).count() == 1
+    assert McsTask.objects.filter(group=group, kind=TaskKind.INVITE, membership__staff=newcomer).count() == 1

@@ -24,6 +24,10 @@ def test_demo_groups_are_seeded_once_through_the_services(capsys):
         policy = program.policy
         assert group.memberships.filter(is_association_admin=True).exists() == policy.association_admin_in_group
         assert Group.objects.filter(program=program, kind=GroupKind.FREE).exists() == policy.free_groups_allowed
+        notice_group = Group.objects.filter(program=program, kind=GroupKind.ADMIN_NOTICE).first()
+        assert (notice_group is not None) == policy.admin_notice_group
+        if notice_group is not None:
+            assert notice_group.memberships.open().count() >= 2  # who runs it, and the administrators
     assert "デモの定期精査" in capsys.readouterr().out
 
 

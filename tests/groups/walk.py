@@ -85,6 +85,8 @@ ACCESS = {
     "groups:dashboard": Access(GET, SECRETARIAT),
     "groups:task-list": Access(GET, FACILITY),
     "groups:association-admin": Access(GET, SECRETARIAT),
+    "groups:admin-notice-group": Access(GET, SECRETARIAT),
+    "groups:admin-notice-sync": Access(POST, SECRETARIAT, status=302),
     "groups:campaign-list": Access(GET, FACILITY),
     "groups:campaign-create": Access(GET, SECRETARIAT),  # and the leaders of groups; the walk's roles lead none
     "groups:facility-dashboard": Access(GET, FACILITY),

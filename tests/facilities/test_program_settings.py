@@ -1,0 +1,150 @@
+"""The secretariat's program settings page (issue 13): what it changes, how it refuses bad input,
+and the history it shows. Its rungs are in tests/facilities/walk.py."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from facilities import services
+from facilities.forms import ProgramSettingsForm
+from tests.conftest import make_world
+from tests.factories import FacilityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(program):
+    return reverse("facilities:program-settings", args=[program.slug])
+
+
+def form_data(program, **changes):
+    form = ProgramSettingsForm(instance=program)
+    data = {name: form[name].value() for name in form.fields}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not False}  # an unticked box is not posted
+
+
+@pytest.fixture
+def mw(db):
+    return make_world(variant_a="musashimurayama")
+
+
+def test_lists_are_typed_one_a_line_and_normalised(client, mw):
+    program = mw.program_a
+    client.force_login(mw.secretariat_a)
+    data = form_data(
+        program, area_municipalities="武蔵村山市\n\n 東大和市 \n武蔵村山市", area_postal_prefixes="２０８\n207-00\n",
+        review_interval_days="90", secretariat_email="office@example.jp",
+    )
+    response = client.post(url(program), data)
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.area_municipalities == ["武蔵村山市", "東大和市"]
+    assert program.area_postal_prefixes == ["208", "20700"]
+    assert program.review_interval_days == 90
+    assert program.secretariat_email == "office@example.jp"
+    assert program.is_in_area(postal_code="208-0004")
+    # Shown back one a line.
+    body = client.get(url(program)).content.decode()
+    assert "武蔵村山市\n東大和市</textarea>" in body
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("area_postal_prefixes", "208\nabc", "「abc」は使えません"),
+    ("area_postal_prefixes", "20800001", "長すぎます"),
+    ("review_interval_days", "0", "7 以上"),
+    ("secretariat_email", "not-an-address", "有効なメールアドレス"),
+    ("name", "", "このフィールドは必須です"),
+])
+def test_bad_input_is_refused_in_japanese_and_nothing_changes(client, mw, field, value, message):
+    program = mw.program_a
+    before = (program.name, program.area_postal_prefixes, program.review_interval_days, program.history.count())
+    client.force_login(mw.secretariat_a)
+    response = client.post(url(program), form_data(program, **{field: value, "secretariat_name": "変えたい名前"}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "変えたい名前" in response.content.decode()  # what was typed is kept
+    program.refresh_from_db()
+    assert (program.name, program.area_postal_prefixes, program.review_interval_days,
+            program.history.count()) == before
+    assert program.secretariat_name != "変えたい名前"
+
+
+def test_each_change_is_in_the_history_with_who_and_what(client, mw):
+    program = mw.program_a
+    services.program_settings_update(program=program, by=mw.secretariat_a, review_interval_days=120)
+    services.program_settings_update(program=program, by=mw.superuser, area_municipalities=["武蔵村山市", "立川市"])
+    client.force_login(mw.secretariat_a)
+    body = client.get(url(program)).content.decode()
+    history = body[body.index("変更の履歴"):]
+    assert "メンバー定期精査の間隔（日）" in history and "→ <strong>120</strong>" in history
+    assert "武蔵村山市、立川市</strong>" in history
+    assert mw.secretariat_a.full_name in history and mw.superuser.full_name in history
+    # Newest first.
+    assert history.index("立川市") < history.index("→ <strong>120</strong>")
+
+
+def test_saving_nothing_new_adds_no_history(mw):
+    program = mw.program_a
+    count = program.history.count()
+    assert services.program_settings_update(program=program, by=mw.secretariat_a, name=program.name) == []
+    assert program.history.count() == count
+
+
+def test_the_variant_and_code_are_not_settings(mw):
+    for field in ("variant", "slug", "code", "is_active"):
+        with pytest.raises(TypeError):
+            services.program_settings_update(program=mw.program_a, by=mw.secretariat_a, **{field: "x"})
+    assert "variant" not in ProgramSettingsForm(instance=mw.program_a).fields
+
+
+def test_the_service_validates_as_the_form_does(mw):
+    with pytest.raises(ValidationError) as raised:
+        services.program_settings_update(program=mw.program_a, by=mw.secretariat_a, area_postal_prefixes=["20a"])
+    assert "area_postal_prefixes" in raised.value.error_dict
+
+
+def test_the_public_list_hides_phones_when_the_network_says_so(client, mw):
+    program = mw.program_a  # musashimurayama publishes its list (第26条)
+    FacilityFactory(program=program, phone="042-555-0101")
+    public = reverse("enrollment:public-facilities", args=[program.slug])
+    assert "042-555-0101" in client.get(public).content.decode()
+    services.program_settings_update(program=program, by=mw.secretariat_a, public_list_shows_phone=False)
+    body = client.get(public).content.decode()
+    assert "042-555-0101" not in body and "電話番号" not in body
+
+
+def test_the_phone_choice_is_offered_only_where_a_list_is_published(db):
+    world = make_world(variant_a="kumagaya")  # publishes no list
+    assert "public_list_shows_phone" not in ProgramSettingsForm(instance=world.program_a).fields
+    with pytest.raises(TypeError):
+        services.program_settings_update(program=world.program_a, by=world.secretariat_a, public_list_shows_phone=False)
+
+
+def test_the_settings_page_query_count_does_not_grow_with_history(client, mw, django_assert_max_num_queries):
+    program = mw.program_a
+    client.force_login(mw.secretariat_a)
+    services.program_settings_update(program=program, by=mw.secretariat_a, review_interval_days=100)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url(program))
+    for days in range(101, 141):
+        services.program_settings_update(program=program, by=mw.secretariat_a, review_interval_days=days)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(url(program)).content.decode()
+    assert "→ <strong>140</strong>" in body
+
+
+def test_the_secretariat_corrects_a_facility_s_details(client, mw):
+    facility = mw.facility_a
+    client.force_login(mw.secretariat_a)
+    edit = reverse("facilities:facility-edit", args=[facility.pk])
+    data = {"name": "むさし内科", "name_kana": "むさしないか", "kind": facility.kind, "postal_code": "２０８０００４",
+            "address": "東京都武蔵村山市本町1-2-3", "phone": "042-555-0101", "fax": ""}
+    assert client.post(edit, data).status_code == 302
+    facility.refresh_from_db()
+    assert (facility.name, facility.name_kana, facility.postal_code) == ("むさし内科", "ムサシナイカ", "208-0004")
+    assert facility.history.first().history_user == mw.secretariat_a
+    response = client.post(edit, {**data, "phone": "12"})
+    assert response.status_code == 200 and "10〜11桁" in response.content.decode()
+    facility.refresh_from_db()
+    assert facility.phone == "042-555-0101"
