@@ -3,10 +3,19 @@
 from django import forms
 from django.utils import timezone
 
-from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField
+from core.forms import (
+    REMOVAL_AHEAD_DAYS,
+    START_AHEAD_DAYS,
+    CheckedDateField,
+    KanaField,
+    NameField,
+    PastDateField,
+    PhoneField,
+    PostalCodeField,
+)
 from core.text import nfkc
 
-from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS
+from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS, notice_comes_first
 from .models import (
     DeviceReturn,
     Facility,
@@ -17,7 +26,7 @@ from .models import (
     TrainingKind,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+APPROVAL = "施設の承認日"
 GENDERS = [("", "—"), ("男", "男"), ("女", "女")]
 
 
@@ -74,7 +83,6 @@ class StaffForm(forms.ModelForm):
     class Meta:
         model = Staff
         fields = ["full_name", "full_name_kana", "gender", "job", "email", "is_admin", "started_on"]
-        widgets = {"started_on": DATE}
         field_classes = {"full_name": NameField, "full_name_kana": KanaField}
         help_texts = {
             "email": "MCSのIDになります。1人に1つ、本人だけが使うアドレスにしてください（共用アドレスは使えません）。",
@@ -85,6 +93,13 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.program = program
         self.fields["full_name_kana"].required = True
+        # Registered ahead of a newcomer's first day at most; never before the facility joined.
+        started = CheckedDateField(
+            label=self.fields["started_on"].label, required=False, ahead_days=START_AHEAD_DAYS,
+            help_text=f"{START_AHEAD_DAYS}日先までの日付を入れられます。",
+        )
+        started.not_before(self.instance.facility.approved_on if self.instance.facility_id else None, APPROVAL)
+        self.fields["started_on"] = started
 
     def clean_email(self):
         email = nfkc(self.cleaned_data["email"]).replace(" ", "")
@@ -101,7 +116,7 @@ class StaffForm(forms.ModelForm):
 
 class RemovalForm(forms.Form):
     reason = forms.ChoiceField(label="理由", choices=RemovalReason.choices, widget=forms.RadioSelect)
-    effective_date = forms.DateField(label="削除日（退職・異動・担当を外れた日）", widget=DATE)
+    effective_date = CheckedDateField(label="削除日（退職・異動・担当を外れた日）")
     devices = forms.ChoiceField(label="貸与したIT機器", choices=DeviceReturn.choices, widget=forms.RadioSelect)
     self_withdrawn = forms.BooleanField(
         label="本人がすでにMCSを自分で退会している", required=False,
@@ -111,14 +126,14 @@ class RemovalForm(forms.Form):
     def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.staff = staff
-        self.fields["effective_date"].initial = timezone.localdate()
-
-    def clean_effective_date(self):
-        value = self.cleaned_data["effective_date"]
-        started = self.staff.started_on
-        if started and value < started:
-            raise forms.ValidationError("利用開始日より前の日付は入れられません。")
-        return value
+        date = self.fields["effective_date"]
+        date.initial = timezone.localdate()
+        if notice_comes_first(staff.program):
+            # The removal waits for the notice, so it may be announced ahead of the last day.
+            date.ahead_days = REMOVAL_AHEAD_DAYS
+            date.help_text = f"前もって届け出るときは、{REMOVAL_AHEAD_DAYS}日先までの日付を入れられます。"
+        date.not_before(staff.started_on, "利用開始日")
+        date.not_before(staff.facility.approved_on, APPROVAL)
 
 
 class PledgeForm(forms.Form):

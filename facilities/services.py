@@ -15,11 +15,10 @@ from accounts.models import User
 from core.services import PolicyBlocked, policy_check
 from core.services import move_status as _move
 from core.services import save_with_history as _save
-from policy.rules import check
 
 from . import emails, hooks
 from .forms import FacilityForm
-from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
+from .ledger import activation_blocks, notice_comes_first, pledge_text_for_print, staff_with_ledger
 from .models import (
     NOTICE_DUE_DAYS,
     NOTICE_SENT,
@@ -269,11 +268,6 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     if program.policy.change_notice_required and not on_notice:
         _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)
     return removal
-
-
-def notice_comes_first(program):
-    """Whether the program's policy wants the change notice filed before a removal (not after)."""
-    return any(v.severity == "block" for v in check(program.variant, "remove_staff", {"notice_filed": False}))
 
 
 @transaction.atomic
