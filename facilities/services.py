@@ -30,6 +30,7 @@ from .models import (
     DeviceReturn,
     Facility,
     FacilityStatus,
+    NoticeFiling,
     NoticeLine,
     NoticeStatus,
     Pledge,
@@ -43,6 +44,7 @@ from .models import (
     StaffStatus,
     TrainingSession,
 )
+from .notice_diff import line_snapshot
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
 
@@ -90,10 +92,10 @@ def facility_enroll(
 
 @transaction.atomic
 def facility_update(*, facility, by, **changes):
-    """Change a facility's registered details (name, reading, kind, address, phones), validated
+    """Change a facility's registered details (name, reading, kind, address, phones, 代表者), validated
     and normalised as on the forms; history records who. Returns the facility."""
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    fields = ("name", "name_kana", "kind", "postal_code", "address", "phone", "fax")
+    fields = ("name", "name_kana", "kind", "postal_code", "address", "phone", "fax", "representative")
     unknown = set(changes) - set(fields)
     if unknown:
         raise ValueError(f"not a facility detail: {sorted(unknown)}")
@@ -366,10 +368,13 @@ def _draft_notice(facility, by):
         return drafts.get()
 
 
-def _notice_add_line(*, staff, change, changed_on, by):
-    """Put a change on the facility's draft notice (made if need be); the due date follows the oldest one."""
-    notice = _draft_notice(staff.facility, by)
-    line = _save(NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on), by)
+def _notice_add_line(*, staff, change, changed_on, by, facility=None, record=None, note=""):
+    """Put a change on the facility's draft notice (made if need be); the due date follows the oldest one.
+
+    `staff` is None for a change of the facility's own details (`record`, a DetailsChange)."""
+    notice = _draft_notice(facility or staff.facility, by)
+    line = NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on, record=record, note=note)
+    _save(line, by)
     due = changed_on + datetime.timedelta(days=NOTICE_DUE_DAYS)
     if notice.due_on is None or due < notice.due_on:
         notice.due_on = due
@@ -383,7 +388,7 @@ def notice_file(*, notice, by):
     notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
     first_filing = notice.status == NoticeStatus.DRAFT
     _move(notice, NoticeStatus.FILED, NOTICE_TRANSITIONS, "変更届")
-    lines = list(notice.lines.select_related("staff"))
+    lines = list(notice.lines.select_related("staff__removal", "record"))
     if not lines:
         raise ValidationError("届け出る変更がありません。")
     now = timezone.now()
@@ -391,6 +396,10 @@ def notice_file(*, notice, by):
         notice.filed_late = notice.due_on is not None and timezone.localdate(now) > notice.due_on
     notice.filed_at, notice.filed_by = now, by
     _save(notice, by)
+    # What was filed, kept as it stood: a notice sent back is corrected line by line afterwards.
+    filing = NoticeFiling(notice=notice, number=notice.filings.count() + 1, filed_at=now, filed_by=by,
+                          lines=[line_snapshot(line) for line in lines])
+    _save(filing, by)
     for line in lines:
         removal = StaffRemoval.objects.filter(staff=line.staff, removed_at__isnull=True).first()
         if line.change == ChangeKind.REMOVE and removal is not None:
