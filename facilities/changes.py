@@ -91,10 +91,11 @@ def _admins_change(facility, admins, by):
     strangers = [s for s in admins if s.facility_id != facility.pk or s.status == StaffStatus.REMOVED]
     if strangers:
         raise ValidationError({"admins": ["この施設の職員（削除済を除く）から選んでください。"]})
-    policy_check(facility.program, "submit_application", {"admin_count": len(admins)})
     was = [s for s in current if s.is_admin]
     if set(was) == admins:
         return []
+    # The application's rules on administrators (at least one; no more than the policy allows).
+    policy_check(facility.program, "submit_application", {"admin_count": len(admins)})
     for person in current:
         if person.is_admin != (person in admins):
             # The ledger's administrator flag; the portal role itself is granted or revoked apart.

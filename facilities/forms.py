@@ -80,7 +80,7 @@ class FacilityDetailsForm(FacilityForm):
     """The administrator's change of the facility's registered details and of its MCS管理者."""
 
     admins = forms.ModelMultipleChoiceField(
-        label="MCS管理者", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label="MCS管理者", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
         help_text="台帳の「MCS管理者」の印が変わります。ポータルの管理者の権限は別に付け外しします。",
     )
     changed_on = PastDateField(label="変更日")
