@@ -7,6 +7,8 @@ changes a notice (`details_change_on_notice`), the change is also a 変更 line 
 draft change notice, which the secretariat acknowledges like any other (docs/decisions/0015).
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -14,6 +16,7 @@ from core.services import policy_check
 from core.services import save_with_history as _save
 
 from .models import (
+    NOTICE_DUE_DAYS,
     ChangeKind,
     ChangeNotice,
     DetailsChange,
@@ -137,9 +140,18 @@ def _editable(notice):
     return notice
 
 
+def _due_again(notice, by):
+    """The due date follows the earliest change on the notice, as when lines are first put on it."""
+    first = notice.lines.order_by("changed_on").values_list("changed_on", flat=True).first()
+    due = first + datetime.timedelta(days=NOTICE_DUE_DAYS) if first else None
+    if due != notice.due_on:
+        notice.due_on = due
+        _save(notice, by)
+
+
 def _line(line):
     line = NoticeLine.objects.select_related("staff", "record", "notice").get(pk=line.pk)
-    _editable(line.notice)
+    line.notice = _editable(line.notice)
     return line
 
 
@@ -150,6 +162,7 @@ def notice_line_update(*, line, by, changed_on, note="", reason=None):
     line = _line(line)
     line.changed_on, line.note = changed_on, note.strip()
     _save(line, by)
+    _due_again(line.notice, by)
     if line.change == ChangeKind.ADD and line.staff.status != StaffStatus.REMOVED:
         line.staff.started_on = changed_on
         _save(line.staff, by, validate_constraints=False)
@@ -184,8 +197,9 @@ def notice_line_add(*, notice, by, change, changed_on, staff=None, note=""):
             raise ValidationError({"staff": [f"{staff.full_name}さんは削除の手続きをしていません。台帳から削除してください。"]})
     elif not note:
         raise ValidationError({"note": ["何をどう変更したかを書いてください。"]})
-    line = NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on, note=note)
-    return _save(line, by)
+    line = _save(NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on, note=note), by)
+    _due_again(notice, by)
+    return line
 
 
 @transaction.atomic
@@ -198,4 +212,5 @@ def notice_line_drop(*, line, by):
         raise ValidationError("この削除は変更届の提出を待っています。外すことはできません。")
     line._history_user = by
     line.delete()
+    _due_again(line.notice, by)
 

@@ -299,3 +299,15 @@ def test_the_last_administrator_cannot_be_unmarked():
     StaffFactory(facility=world.facility_a, is_admin=True)
     with pytest.raises(ValidationError, match="管理者に指定された登録者がいません"):
         change(world, admins=[])
+
+
+def test_the_due_date_follows_the_corrected_dates():
+    world = kumagaya_world()
+    notice, *_ = returned_notice(world)
+    assert notice.due_on == TODAY + datetime.timedelta(days=7)  # the removal (today) came first
+    changes.notice_line_drop(line=notice.lines.get(change=ChangeKind.ADD), by=world.admin_a)
+    notice.refresh_from_db()
+    assert notice.due_on == TODAY + datetime.timedelta(days=7)
+    changes.notice_line_update(line=notice.lines.get(), by=world.admin_a, changed_on=TODAY - datetime.timedelta(days=3))
+    notice.refresh_from_db()
+    assert notice.due_on == TODAY + datetime.timedelta(days=4)
