@@ -14,7 +14,14 @@ from core.forms import add_service_errors
 from core.views import show_errors
 
 from .access import get_facility_for_user, get_notice_for_user, get_notice_line_for_user, get_program_for_user
-from .changes import EDITABLE, facility_details_change, notice_line_add, notice_line_drop, notice_line_update
+from .changes import (
+    EDITABLE,
+    NOT_EDITABLE,
+    facility_details_change,
+    notice_line_add,
+    notice_line_drop,
+    notice_line_update,
+)
 from .forms import FacilityDetailsForm, NoticeLineAddForm, NoticeLineForm
 from .models import DetailsChange
 
@@ -70,12 +77,16 @@ def program_changes(request, slug):
     )
 
 
+def _not_editable(request, notice):
+    messages.error(request, NOT_EDITABLE)
+    return redirect("facilities:notice-detail", notice_pk=notice.pk)
+
+
 def notice_line_edit(request, line_pk):
     line = get_notice_line_for_user(request.user, line_pk, manage=True)
     notice = line.notice
     if notice.status not in EDITABLE:
-        messages.error(request, "この変更届は直せません。直せるのは、提出前か差戻されたときです。")
-        return redirect("facilities:notice-detail", notice_pk=notice.pk)
+        return _not_editable(request, notice)
     initial = {"changed_on": line.changed_on, "note": line.note}
     form = NoticeLineForm(request.POST or None, line=line, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -95,8 +106,7 @@ def notice_line_edit(request, line_pk):
 def notice_line_add_view(request, notice_pk):
     notice = get_notice_for_user(request.user, notice_pk, manage=True)
     if notice.status not in EDITABLE:
-        messages.error(request, "この変更届は直せません。直せるのは、提出前か差戻されたときです。")
-        return redirect("facilities:notice-detail", notice_pk=notice.pk)
+        return _not_editable(request, notice)
     form = NoticeLineAddForm(request.POST or None, notice=notice)
     if request.method == "POST" and form.is_valid():
         try:
