@@ -12,9 +12,11 @@ from core.forms import REMOVAL_AHEAD_DAYS, START_AHEAD_DAYS, CheckedDateField, P
 from enrollment.forms import ApplicationForm
 from facilities.forms import PledgeForm, RemovalForm, StaffForm, TrainingForm
 from facilities.models import Staff
+from groups.forms import ArchiveForm, MemberRemoveForm
 from ledger_import.reading import normalise
 from tests.consent.factories import PatientFactory
 from tests.factories import FacilityFactory, ProgramFactory, StaffFactory
+from tests.groups.factories import GroupFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,13 @@ def test_the_imported_ledger_keeps_the_same_rules():
         normalise("started_on", days(START_AHEAD_DAYS + 1))
     with pytest.raises(forms.ValidationError, match="未来の日付"):
         normalise("pledge_on", days(1))
+
+
+def test_group_dates_are_not_before_the_membership_or_the_group():
+    group = GroupFactory(created_on=datetime.date(2025, 5, 1))
+    membership = MembershipFactory(group=group, invited_on=datetime.date(2025, 6, 1))
+    removed = MemberRemoveForm({"reason": "unassigned", "ended_on": "2025-05-31"}, membership=membership)
+    assert removed.errors["ended_on"] == ["解除日を招待日（令和7年6月1日）より前の日付にはできません。"]
+    archived = ArchiveForm({"reason": "死亡のため", "archived_on": "2025-04-30"}, group=group)
+    assert "グループの作成日（令和7年5月1日）" in archived.errors["archived_on"][0]
+    assert ArchiveForm({"reason": "死亡のため", "archived_on": TODAY.isoformat()}, group=group).is_valid()
