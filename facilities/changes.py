@@ -57,13 +57,14 @@ def _diff(obj, labels, before):
     ]
 
 
-def _record(*, facility, staff, details, changed_on, note, by):
+def _record(*, facility, staff, details, changed_on, note, by, on_notice=True):
+    """Keep the change for the secretariat; a 変更 line too where the policy makes it a notice."""
     record = _save(
         DetailsChange(program=facility.program, facility=facility, staff=staff, details=details,
                       changed_on=changed_on, note=note, recorded_by=by),
         by,
     )
-    if facility.program.policy.details_change_on_notice:
+    if on_notice and facility.program.policy.details_change_on_notice:
         _notice_add_line(staff=staff, facility=facility, change=ChangeKind.CHANGE, changed_on=changed_on, by=by,
                          record=record, note=note)
     return record
@@ -122,11 +123,8 @@ def staff_details_change(*, staff, by, changed_on, note="", **fields):
     staff = staff_update(staff=staff, by=by, **fields)
     details = _diff(staff, STAFF_DETAILS, before)
     if details:
-        if _on_unsent_notice(staff):
-            _save(DetailsChange(program=staff.program, facility=staff.facility, staff=staff, details=details,
-                                changed_on=changed_on, note=note, recorded_by=by), by)
-        else:
-            _record(facility=staff.facility, staff=staff, details=details, changed_on=changed_on, note=note, by=by)
+        _record(facility=staff.facility, staff=staff, details=details, changed_on=changed_on, note=note, by=by,
+                on_notice=not _on_unsent_notice(staff))
     return staff
 
 
