@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from facilities.models import (
     ChangeNotice,
     DetailsChange,
     DeviceReturn,
+    NoticeFiling,
     NoticeLine,
     NoticeStatus,
     RemovalReason,
@@ -23,6 +25,7 @@ from facilities.models import (
 )
 from facilities.notice_diff import notice_changes
 from tests.conftest import make_world
+from tests.facilities.factories import ChangeNoticeFactory
 from tests.facilities.test_pdfs import text_of
 from tests.factories import FacilityFactory, StaffFactory
 
@@ -311,3 +314,15 @@ def test_the_due_date_follows_the_corrected_dates():
     changes.notice_line_update(line=notice.lines.get(), by=world.admin_a, changed_on=TODAY - datetime.timedelta(days=3))
     notice.refresh_from_db()
     assert notice.due_on == TODAY + datetime.timedelta(days=4)
+
+
+def test_the_database_keeps_filings_numbered_once_and_lines_about_someone():
+    world = kumagaya_world()
+    notice = ChangeNoticeFactory(facility=world.facility_a)
+    NoticeFiling.objects.create(notice=notice, number=1, filed_at=timezone.now(), lines=[])
+    with pytest.raises(IntegrityError), transaction.atomic():  # noticefiling_number_unique
+        NoticeFiling.objects.create(notice=notice, number=1, filed_at=timezone.now(), lines=[])
+    with pytest.raises(IntegrityError), transaction.atomic():  # noticeline_staff_unless_change
+        NoticeLine.objects.create(notice=notice, change=ChangeKind.ADD, changed_on=TODAY)
+    for _ in range(2):  # a person's details may change more than once: noticeline_once_per_change spares them
+        NoticeLine.objects.create(notice=notice, staff=world.staff_a, change=ChangeKind.CHANGE, changed_on=TODAY)
