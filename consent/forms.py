@@ -99,6 +99,10 @@ class PatientUpdateForm(PatientForm):
         widgets = {**PatientForm.Meta.widgets, "status_on": DateInput}
         help_texts = {**PatientForm.Meta.help_texts, "status_on": "療養中以外にするときに入力します。"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status_on"].not_before(self.instance.birth_date, "生年月日")
+
 
 class PatientSearchForm(forms.Form):
     kana = KanaField(label="カナ", required=False, max_length=100)
@@ -144,6 +148,7 @@ class ConsentForm(forms.Form):
         self.fields["template"].queryset = templates
         self.fields["template"].initial = current.pk if current else None
         self.fields["signed_on"].initial = timezone.localdate()
+        self.fields["signed_on"].not_before(patient.birth_date, "生年月日")
         self.fields["original_kept_at"].initial = kept_at
         self.fields["copy_given"].help_text = policy.consent_custody
         doctor = patient.primary_doctor

@@ -6,6 +6,7 @@ prose keeps what the person typed, full-width punctuation included. Text that is
 exported is refused when the printed forms' font cannot draw it.
 """
 
+import datetime
 import re
 
 from django import forms
@@ -14,11 +15,20 @@ from django.utils import timezone
 
 from core import text
 from core.pdf import JapaneseFontMissing, unprintable
+from core.wareki import wareki
 
 KANA_ERROR = "カタカナで入力してください（ひらがなで入力しても変換します）。"
 PHONE_ERROR = "電話番号は市外局番から10〜11桁で入力してください。"
 POSTAL_ERROR = "郵便番号は7桁の数字で入力してください。"
 FUTURE_ERROR = "{label}に未来の日付は入れられません。"
+AHEAD_ERROR = "{label}は{days}日先（{limit}）までの日付にしてください。"
+BEFORE_ERROR = "{label}を{what}（{floor}）より前の日付にはできません。"
+
+# How far ahead a typed date may lie, per kind of date (docs/decisions/0015): registration ahead of
+# a newcomer's first day; a removal announced ahead only where the notice comes before the removal
+# (the form passes REMOVAL_AHEAD_DAYS then, else 0: the removal takes effect at once).
+START_AHEAD_DAYS = 14
+REMOVAL_AHEAD_DAYS = 31
 
 
 def printable(value):
@@ -98,15 +108,51 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PastDateField(forms.DateField):
-    """A date that has happened (生年月日, 署名日, 研修日): today at the latest."""
+class CheckedDateField(forms.DateField):
+    """A date a person types, checked against reality: no later than `ahead_days` from today
+    (0: today at the latest) and not before the floors the form sets once it knows them
+    (`not_before(date, what)`: the facility's approval, the patient's birth, a start date)."""
 
     widget = DateInput
 
+    def __init__(self, *, ahead_days=0, **kwargs):
+        self.ahead_days = ahead_days
+        self.floors = []
+        super().__init__(**kwargs)
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.floors = list(self.floors)
+        return result
+
+    def not_before(self, date, what):
+        if date is not None:
+            self.floors.append((date, what))
+
     def validate(self, value):
         super().validate(value)
-        if value and value > timezone.localdate():
-            raise ValidationError(FUTURE_ERROR.format(label=self.label or "日付"), code="future")
+        if not value:
+            return
+        label = self.label or "日付"
+        limit = timezone.localdate() + datetime.timedelta(days=self.ahead_days)
+        if value > limit:
+            if self.ahead_days:
+                raise ValidationError(
+                    AHEAD_ERROR.format(label=label, days=self.ahead_days, limit=wareki(limit)), code="future"
+                )
+            raise ValidationError(FUTURE_ERROR.format(label=label), code="future")
+        for floor, what in self.floors:
+            if value < floor:
+                raise ValidationError(
+                    BEFORE_ERROR.format(label=label, what=what, floor=wareki(floor)), code="too_early"
+                )
+
+
+class PastDateField(CheckedDateField):
+    """A date that has happened (生年月日, 署名日, 研修日): today at the latest."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ahead_days=0, **kwargs)
 
 
 def add_service_errors(form, error):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import text
-from core.forms import KanaField, NameField, PhoneField, PostalCodeField
+from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField
 from facilities.models import FacilityKind
 
 from . import postal
@@ -40,6 +40,7 @@ class ApplicationForm(forms.ModelForm):
         field_classes = {
             "facility_name": NameField, "facility_name_kana": KanaField, "postal_code": PostalCodeField,
             "address": NameField, "phone": PhoneField, "fax": PhoneField, "pledge_signer_name": NameField,
+            "pledge_signed_on": PastDateField,
         }
         labels = {"pledge_agreed": "上の誓約書の内容に同意します"}
         help_texts = {
@@ -59,7 +60,6 @@ class ApplicationForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "fax": forms.TextInput(attrs={"type": "tel"}),
             "out_of_area_reason": forms.Textarea(attrs={"rows": 3}),
-            "pledge_signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     # A fresh key per page shown: the same page sent twice is one application (services.AlreadySubmitted).

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from .models import (
     ChangeNotice,
     Facility,
+    NoticeLine,
     Program,
     RoleKind,
     Staff,
@@ -64,3 +65,16 @@ def get_notice_for_user(user, pk, *, manage=False, secretariat=False):
     if secretariat and not is_secretariat(user, notice.program):
         raise PermissionDenied
     return notice
+
+
+def get_notice_line_for_user(user, pk, *, manage=False):
+    """A line of a change notice the user can see; with manage=True, one whose facility they manage."""
+    line = get_object_or_404(
+        NoticeLine.objects.filter(notice__in=ChangeNotice.objects.visible_to(user)).select_related(
+            "notice__program", "notice__facility__program", "staff__removal", "record"
+        ),
+        pk=pk,
+    )
+    if manage and not can_manage(user, line.notice.facility):
+        raise PermissionDenied
+    return line

@@ -5,7 +5,9 @@ from .forms import FacilityForm
 from .models import (
     Attendance,
     ChangeNotice,
+    DetailsChange,
     Facility,
+    NoticeFiling,
     NoticeLine,
     Pledge,
     PledgeText,
@@ -120,6 +122,7 @@ class AttendanceAdmin(RecordAdmin):
 
 class NoticeLineInline(RecordInline):
     model = NoticeLine
+    raw_id_fields = ["staff", "record"]
 
 
 @admin.register(ChangeNotice)
@@ -135,4 +138,22 @@ class ChangeNoticeAdmin(RecordAdmin):
 class NoticeLineAdmin(RecordAdmin):
     list_display = ["notice", "staff", "change", "changed_on"]
     list_filter = ["change"]
-    raw_id_fields = ["notice", "staff"]
+    raw_id_fields = ["notice", "staff", "record"]
+
+
+@admin.register(DetailsChange)
+class DetailsChangeAdmin(RecordAdmin):
+    list_display = ["facility", "staff", "changed_on", "recorded_at"]
+    list_filter = ["program"]
+    raw_id_fields = ["program", "facility", "staff", "recorded_by"]
+    list_select_related = ["facility", "staff"]
+
+
+@admin.register(NoticeFiling)
+class NoticeFilingAdmin(RecordAdmin):
+    list_display = ["notice", "number", "filed_at"]
+    raw_id_fields = ["notice", "filed_by"]
+    list_select_related = ["notice__facility"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # what was filed stays as it was filed

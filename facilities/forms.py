@@ -6,11 +6,23 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField, ProseField, printable
+from core.forms import (
+    REMOVAL_AHEAD_DAYS,
+    START_AHEAD_DAYS,
+    CheckedDateField,
+    KanaField,
+    NameField,
+    PastDateField,
+    PhoneField,
+    PostalCodeField,
+    ProseField,
+    printable,
+)
 from core.text import nfkc
 
-from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS
+from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS, notice_comes_first
 from .models import (
+    ChangeKind,
     DeviceReturn,
     Facility,
     NoticeStatus,
@@ -21,7 +33,7 @@ from .models import (
     TrainingKind,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+APPROVAL = "施設の承認日"
 GENDERS = [("", "—"), ("男", "男"), ("女", "女")]
 
 
@@ -59,12 +71,40 @@ class FacilityForm(forms.ModelForm):
 
     class Meta:
         model = Facility
-        fields = ["name", "name_kana", "kind", "postal_code", "address", "phone", "fax"]
+        fields = ["name", "name_kana", "kind", "postal_code", "address", "phone", "fax", "representative"]
         field_classes = {
             "name": NameField, "name_kana": KanaField, "postal_code": PostalCodeField, "address": NameField,
-            "phone": PhoneField, "fax": PhoneField,
+            "phone": PhoneField, "fax": PhoneField, "representative": NameField,
         }
-        help_texts = {"postal_code": "例: 580-0001", "phone": "例: 072-123-4567", "fax": "例: 072-123-4568"}
+        help_texts = {
+            "postal_code": "例: 580-0001", "phone": "例: 072-123-4567", "fax": "例: 072-123-4568",
+            "representative": "施設の開設者・院長など。例: 院長 熊谷 一郎",
+        }
+
+
+class FacilityDetailsForm(FacilityForm):
+    """The administrator's change of the facility's registered details and of its MCS管理者."""
+
+    admins = forms.ModelMultipleChoiceField(
+        label="MCS管理者", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="台帳の「MCS管理者」の印が変わります。ポータルの管理者の権限は別に付け外しします。",
+    )
+    changed_on = PastDateField(label="変更日")
+    note = NameField(label="理由・備考", required=False, max_length=200, help_text="例: 移転のため、院長の交代")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        facility = self.instance
+        staff = Staff.objects.current().filter(facility=facility).order_by("full_name_kana", "pk")
+        self.fields["admins"].queryset = staff
+        self.fields["admins"].label_from_instance = lambda s: f"{s.full_name}（{s.get_job_display()}）"
+        self.fields["admins"].initial = [s.pk for s in staff if s.is_admin]
+        self.fields["changed_on"].initial = timezone.localdate()
+        self.fields["changed_on"].not_before(facility.approved_on, APPROVAL)
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        return {**data, "admins": list(data["admins"])}
 
 
 class StaffForm(forms.ModelForm):
@@ -78,7 +118,6 @@ class StaffForm(forms.ModelForm):
     class Meta:
         model = Staff
         fields = ["full_name", "full_name_kana", "gender", "job", "email", "is_admin", "started_on"]
-        widgets = {"started_on": DATE}
         field_classes = {"full_name": NameField, "full_name_kana": KanaField}
         help_texts = {
             "email": "MCSのIDになります。1人に1つ、本人だけが使うアドレスにしてください（共用アドレスは使えません）。",
@@ -89,6 +128,13 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.program = program
         self.fields["full_name_kana"].required = True
+        # Registered ahead of a newcomer's first day at most; never before the facility joined.
+        started = CheckedDateField(
+            label=self.fields["started_on"].label, required=False, ahead_days=START_AHEAD_DAYS,
+            help_text=f"{START_AHEAD_DAYS}日先までの日付を入れられます。",
+        )
+        started.not_before(self.instance.facility.approved_on if self.instance.facility_id else None, APPROVAL)
+        self.fields["started_on"] = started
 
     def clean_email(self):
         email = nfkc(self.cleaned_data["email"]).replace(" ", "")
@@ -105,7 +151,7 @@ class StaffForm(forms.ModelForm):
 
 class RemovalForm(forms.Form):
     reason = forms.ChoiceField(label="理由", choices=RemovalReason.choices, widget=forms.RadioSelect)
-    effective_date = forms.DateField(label="削除日（退職・異動・担当を外れた日）", widget=DATE)
+    effective_date = CheckedDateField(label="削除日（退職・異動・担当を外れた日）")
     devices = forms.ChoiceField(label="貸与したIT機器", choices=DeviceReturn.choices, widget=forms.RadioSelect)
     self_withdrawn = forms.BooleanField(
         label="本人がすでにMCSを自分で退会している", required=False,
@@ -115,14 +161,14 @@ class RemovalForm(forms.Form):
     def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.staff = staff
-        self.fields["effective_date"].initial = timezone.localdate()
-
-    def clean_effective_date(self):
-        value = self.cleaned_data["effective_date"]
-        started = self.staff.started_on
-        if started and value < started:
-            raise forms.ValidationError("利用開始日より前の日付は入れられません。")
-        return value
+        date = self.fields["effective_date"]
+        date.initial = timezone.localdate()
+        if notice_comes_first(staff.program):
+            # The removal waits for the notice, so it may be announced ahead of the last day.
+            date.ahead_days = REMOVAL_AHEAD_DAYS
+            date.help_text = f"前もって届け出るときは、{REMOVAL_AHEAD_DAYS}日先までの日付を入れられます。"
+        date.not_before(staff.started_on, "利用開始日")
+        date.not_before(staff.facility.approved_on, APPROVAL)
 
 
 class PledgeForm(forms.Form):
@@ -164,6 +210,62 @@ class TrainingForm(forms.Form):
         before_use = policy.training_required_before_use
         self.fields["kind"].initial = TrainingKind.LECTURE if before_use else TrainingKind.EDUCATION
         self.fields["held_on"].initial = timezone.localdate()
+
+
+class NoticeLineForm(forms.Form):
+    """One line of a change notice the facility holds, corrected: its date, reason and note."""
+
+    changed_on = CheckedDateField(label="変更日")
+    reason = forms.ChoiceField(label="削除の理由", choices=RemovalReason.choices, widget=forms.RadioSelect)
+    note = NameField(label="理由・備考", required=False, max_length=200)
+
+    def __init__(self, *args, line, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        _line_date(self.fields["changed_on"], line.change, line.notice.facility, line.staff)
+        if line.change == ChangeKind.REMOVE:
+            self.fields["reason"].initial = line.staff.removal.reason
+        else:
+            del self.fields["reason"]
+
+
+class NoticeLineAddForm(forms.Form):
+    """A line the notice lacks: an addition or removal of someone, or a change said in words."""
+
+    change = forms.ChoiceField(label="変更の種類", choices=ChangeKind.choices, widget=forms.RadioSelect)
+    staff = forms.ModelChoiceField(
+        label="職員", queryset=Staff.objects.none(), required=False, empty_label="（施設の登録事項の変更）",
+    )
+    changed_on = CheckedDateField(label="変更日")
+    note = NameField(label="理由・備考（変更のときは、何をどう変更したか）", required=False, max_length=200)
+
+    def __init__(self, *args, notice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.notice = notice
+        self.fields["staff"].queryset = Staff.objects.filter(facility=notice.facility).order_by("full_name_kana", "pk")
+        self.fields["changed_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if "changed_on" in data and data.get("change"):
+            # The same grace and floors as where the change is first made.
+            field = self.fields["changed_on"]
+            _line_date(field, data["change"], self.notice.facility, data.get("staff"))
+            try:
+                field.validate(data["changed_on"])
+            except forms.ValidationError as exc:
+                self.add_error("changed_on", exc)
+        return data
+
+
+def _line_date(field, change, facility, staff):
+    """A notice line's date follows the rule of the date it stands for (利用開始日, 削除日, 変更日)."""
+    if change == ChangeKind.ADD:
+        field.ahead_days = START_AHEAD_DAYS
+    elif change == ChangeKind.REMOVE:
+        field.ahead_days = REMOVAL_AHEAD_DAYS if notice_comes_first(facility.program) else 0
+        field.not_before(staff.started_on if staff else None, "利用開始日")
+    field.not_before(facility.approved_on, APPROVAL)
 
 
 class CorrectionForm(forms.Form):

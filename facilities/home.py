@@ -24,6 +24,7 @@ def nav(user):
     items = []
     for program in Program.objects.active().run_by(user).only("slug", "name", "variant"):
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
+        items.append((f"{program.name} 登録事項の変更", reverse("facilities:program-changes", args=[program.slug])))
         if program.policy.change_notice_required:
             items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
     for facility in Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name"):

@@ -21,6 +21,11 @@ MISSING_LABELS = {
     "STF-EMAIL-DUP": "メールアドレスの重複",
 }
 
+def notice_comes_first(program):
+    """Whether the program's policy wants the change notice filed before a removal (not after)."""
+    return any(v.severity == "block" for v in check(program.variant, "remove_staff", {"notice_filed": False}))
+
+
 STATUS_FILTERS = {
     "current": ("登録準備中と利用中", lambda qs: qs.current()),
     "pending": ("登録準備中", lambda qs: qs.filter(status=StaffStatus.PENDING)),

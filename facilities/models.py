@@ -183,6 +183,7 @@ class Facility(models.Model):
     address = models.CharField("住所", max_length=300, blank=True)
     phone = models.CharField("電話番号", max_length=20, blank=True)
     fax = models.CharField("FAX番号", max_length=20, blank=True)
+    representative = models.CharField("代表者", max_length=100, blank=True)
     status = models.CharField("状態", max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.ACTIVE)
     approved_on = models.DateField("承認日", null=True, blank=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
@@ -673,17 +674,26 @@ class ChangeNotice(models.Model):
 class ChangeKind(models.TextChoices):
     ADD = "add", "追加"
     REMOVE = "remove", "削除"
+    CHANGE = "change", "変更"
 
 
 class NoticeLine(models.Model):
-    """One person on a change notice: added or removed, and the day of the change."""
+    """One line of a change notice: a person added or removed, or a change of the facility's or a
+    person's registered details (`record`), and the day of the change."""
 
     notice = models.ForeignKey(
         ChangeNotice, on_delete=models.PROTECT, related_name="lines", verbose_name="変更届"
     )
-    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="notice_lines", verbose_name="職員")
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_lines", verbose_name="職員"
+    )
     change = models.CharField("変更", max_length=10, choices=ChangeKind.choices)
     changed_on = models.DateField("変更日")
+    record = models.ForeignKey(
+        "DetailsChange", on_delete=models.PROTECT, null=True, blank=True, related_name="notice_lines",
+        verbose_name="変更の記録",
+    )
+    note = models.CharField("理由・備考", max_length=200, blank=True)
 
     history = HistoricalRecords()
 
@@ -692,8 +702,100 @@ class NoticeLine(models.Model):
         verbose_name_plural = "変更届の明細"
         ordering = ["change", "changed_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["staff", "change"], name="noticeline_once_per_change"),
+            models.UniqueConstraint(
+                fields=["staff", "change"], condition=Q(change__in=["add", "remove"]), name="noticeline_once_per_change"
+            ),
+            # Only a change of the facility's own details is about nobody in particular.
+            models.CheckConstraint(
+                condition=Q(staff__isnull=False) | Q(change="change"), name="noticeline_staff_unless_change"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_change_display()}: {self.staff.full_name}"
+        return f"{self.get_change_display()}: {self.subject}"
+
+    @property
+    def subject(self):
+        """Whom the line is about: the person, or the facility itself."""
+        return self.staff.full_name if self.staff_id else "施設の登録事項"
+
+
+class DetailsChangeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
+
+
+class DetailsChange(models.Model):
+    """A change of a facility's registered details (name, address, 代表者, MCS管理者...) or of a
+    person's line in the ledger (name, e-mail, 職種, administrator), as made: applied at once and
+    kept with its before and after, for the secretariat's list and, where the policy makes
+    changes a notice, for the 変更 line that carries it (docs/decisions/0015)."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="details_changes", verbose_name="ネットワーク"
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="details_changes", verbose_name="施設"
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="details_changes", verbose_name="職員"
+    )
+    details = models.JSONField("変更した項目")  # [{"field", "label", "before", "after"}]
+    changed_on = models.DateField("変更日")
+    note = models.CharField("理由・備考", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="変更した人",
+    )
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = DetailsChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "登録事項の変更"
+        verbose_name_plural = "登録事項の変更"
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["program", "recorded_at"], name="detailschange_program_at")]
+
+    def __str__(self):
+        return f"{self.facility.name}: {self.summary}"
+
+    @property
+    def summary(self):
+        """「施設名: 旧 → 新」, one item after the other."""
+        return "、".join(f"{d['label']}: {d['before'] or '（なし）'} → {d['after'] or '（なし）'}" for d in self.details)
+
+
+class NoticeFiling(models.Model):
+    """What a change notice said each time it was filed: its lines as they stood, so a notice
+    sent back and corrected shows what changed since (the lines themselves are edited)."""
+
+    notice = models.ForeignKey(
+        ChangeNotice, on_delete=models.PROTECT, related_name="filings", verbose_name="変更届"
+    )
+    number = models.PositiveIntegerField("提出の回")
+    filed_at = models.DateTimeField("提出日時")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="提出した人",
+    )
+    lines = models.JSONField("提出した明細")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "変更届の提出"
+        verbose_name_plural = "変更届の提出"
+        ordering = ["notice", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "number"], name="noticefiling_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.notice} 第{self.number}回の提出"

@@ -19,8 +19,10 @@ from .access import (
     get_program_for_user,
     is_secretariat,
 )
+from .changes import EDITABLE
 from .forms import CorrectionForm, NoticeFilterForm
 from .models import ChangeNotice, NoticeLine, NoticeStatus
+from .notice_diff import notice_changes
 from .services import notice_acknowledge, notice_file, notice_request_correction
 
 
@@ -72,13 +74,15 @@ def facility_notices(request, facility_pk):
 
 def notice_detail(request, notice_pk):
     notice = get_notice_for_user(request.user, notice_pk)
+    lines = list(notice.lines.select_related("staff", "staff__removal", "record"))
+    compared_with, diff = notice_changes(notice, lines)
     return render(
         request,
         "facilities/notice_detail.html",
         {
             "notice": notice, "facility": notice.facility, "policy": notice.program.policy,
             "form": notice.program.policy.form("change_notice"),
-            "lines": notice.lines.select_related("staff", "staff__removal"),
+            "lines": lines, "editable": notice.status in EDITABLE, "compared_with": compared_with, "diff": diff,
             "manage": can_manage(request.user, notice.facility),
             "secretariat": is_secretariat(request.user, notice.program),
             "correction_form": CorrectionForm(), "today": timezone.localdate(),
@@ -94,8 +98,10 @@ def notice_pdf(request, notice_pk):
         messages.error(request, "このネットワークには変更届の様式がありません。")
         return redirect(back)
     names = [notice.facility.name]
-    for line in notice.lines.select_related("staff"):
-        names += [line.staff.full_name, line.staff.full_name_kana]
+    for line in notice.lines.select_related("staff", "record"):
+        if line.staff_id:
+            names += [line.staff.full_name, line.staff.full_name_kana]
+        names += [line.note, line.record.summary if line.record_id else ""]
     return pdfs.pdf_or_back(
         request, lambda: pdfs.change_notice_pdf(program=notice.program, notice=notice),
         f"{form.title}_{notice.facility.name}.pdf", back, names=names,

@@ -65,7 +65,7 @@ def staff_pledge_pdf(*, program, staff=None):
 def change_notice_pdf(*, program, notice=None):
     """The variant's change notice form, filled with the notice's lines (blank rows when None)."""
     form = _form(program, "change_notice")
-    lines = list(notice.lines.select_related("staff")) if notice else []
+    lines = list(notice.lines.select_related("staff__removal", "record")) if notice else []
     return render_pdf(
         "facilities/pdf/change_notice.html",
         {
@@ -74,6 +74,7 @@ def change_notice_pdf(*, program, notice=None):
             "notice": notice, "facility": notice.facility if notice else None,
             "added": [line for line in lines if line.change == ChangeKind.ADD],
             "removed": [line for line in lines if line.change == ChangeKind.REMOVE],
+            "changed": [line for line in lines if line.change == ChangeKind.CHANGE],
             "blank_rows": range(0 if notice else 5),
         },
     )

@@ -15,11 +15,10 @@ from accounts.models import User
 from core.services import PolicyBlocked, policy_check
 from core.services import move_status as _move
 from core.services import save_with_history as _save
-from policy.rules import check
 
 from . import emails, hooks
 from .forms import FacilityForm, ProgramSettingsForm
-from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
+from .ledger import activation_blocks, notice_comes_first, pledge_text_for_print, staff_with_ledger
 from .models import (
     NOTICE_DUE_DAYS,
     NOTICE_SENT,
@@ -31,6 +30,7 @@ from .models import (
     DeviceReturn,
     Facility,
     FacilityStatus,
+    NoticeFiling,
     NoticeLine,
     NoticeStatus,
     Pledge,
@@ -44,6 +44,7 @@ from .models import (
     StaffStatus,
     TrainingSession,
 )
+from .notice_diff import line_snapshot
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
 
@@ -116,10 +117,10 @@ def facility_enroll(
 
 @transaction.atomic
 def facility_update(*, facility, by, **changes):
-    """Change a facility's registered details (name, reading, kind, address, phones), validated
+    """Change a facility's registered details (name, reading, kind, address, phones, 代表者), validated
     and normalised as on the forms; history records who. Returns the facility."""
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    fields = ("name", "name_kana", "kind", "postal_code", "address", "phone", "fax")
+    fields = ("name", "name_kana", "kind", "postal_code", "address", "phone", "fax", "representative")
     unknown = set(changes) - set(fields)
     if unknown:
         raise ValueError(f"not a facility detail: {sorted(unknown)}")
@@ -305,11 +306,6 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     return removal
 
 
-def notice_comes_first(program):
-    """Whether the program's policy wants the change notice filed before a removal (not after)."""
-    return any(v.severity == "block" for v in check(program.variant, "remove_staff", {"notice_filed": False}))
-
-
 @transaction.atomic
 def staff_request_removal(*, staff, by, reason, effective_date, devices_returned, self_withdrawn=None):
     """The ledger's 削除 button. Removes at once, or, where the notice must come first, puts the
@@ -406,10 +402,13 @@ def _draft_notice(facility, by):
         return drafts.get()
 
 
-def _notice_add_line(*, staff, change, changed_on, by):
-    """Put a change on the facility's draft notice (made if need be); the due date follows the oldest one."""
-    notice = _draft_notice(staff.facility, by)
-    line = _save(NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on), by)
+def _notice_add_line(*, staff, change, changed_on, by, facility=None, record=None, note=""):
+    """Put a change on the facility's draft notice (made if need be); the due date follows the oldest one.
+
+    `staff` is None for a change of the facility's own details (`record`, a DetailsChange)."""
+    notice = _draft_notice(facility or staff.facility, by)
+    line = NoticeLine(notice=notice, staff=staff, change=change, changed_on=changed_on, record=record, note=note)
+    _save(line, by)
     due = changed_on + datetime.timedelta(days=NOTICE_DUE_DAYS)
     if notice.due_on is None or due < notice.due_on:
         notice.due_on = due
@@ -423,7 +422,7 @@ def notice_file(*, notice, by):
     notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
     first_filing = notice.status == NoticeStatus.DRAFT
     _move(notice, NoticeStatus.FILED, NOTICE_TRANSITIONS, "変更届")
-    lines = list(notice.lines.select_related("staff"))
+    lines = list(notice.lines.select_related("staff__removal", "record"))
     if not lines:
         raise ValidationError("届け出る変更がありません。")
     now = timezone.now()
@@ -431,6 +430,10 @@ def notice_file(*, notice, by):
         notice.filed_late = notice.due_on is not None and timezone.localdate(now) > notice.due_on
     notice.filed_at, notice.filed_by = now, by
     _save(notice, by)
+    # What was filed, kept as it stood: a notice sent back is corrected line by line afterwards.
+    filing = NoticeFiling(notice=notice, number=notice.filings.count() + 1, filed_at=now, filed_by=by,
+                          lines=[line_snapshot(line) for line in lines])
+    _save(filing, by)
     for line in lines:
         removal = StaffRemoval.objects.filter(staff=line.staff, removed_at__isnull=True).first()
         if line.change == ChangeKind.REMOVE and removal is not None:

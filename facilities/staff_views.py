@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.views import show_errors, show_warnings
 
 from . import pdfs
 from .access import can_manage, get_staff_for_user
+from .changes import staff_details_change
 from .forms import PledgeForm, RemovalForm, StaffForm
 from .ledger import activation_blocks, pledge_text_for_print, staff_with_ledger
 from .models import ChangeKind, StaffStatus
-from .services import notice_comes_first, pledge_record, staff_activate, staff_request_removal, staff_update
+from .services import notice_comes_first, pledge_record, staff_activate, staff_request_removal
 
 
 def staff_detail(request, staff_pk):
@@ -44,7 +46,7 @@ def staff_edit(request, staff_pk):
     form = StaffForm(request.POST or None, program=staff.program, instance=staff)
     if request.method == "POST" and form.is_valid():
         try:
-            staff_update(staff=staff, by=request.user, **form.cleaned_data)
+            staff_details_change(staff=staff, by=request.user, changed_on=timezone.localdate(), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, staff_views, views
+from . import change_views, notice_views, staff_views, views
 
 app_name = "facilities"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("facilities/<int:facility_pk>/training/", views.training_list, name="training-list"),
     path("facilities/<int:facility_pk>/training/add/", views.training_add, name="training-add"),
     path("facilities/<int:facility_pk>/notices/", notice_views.facility_notices, name="facility-notices"),
+    path("facilities/<int:facility_pk>/details/", change_views.facility_details_edit, name="facility-details-edit"),
+    path("facilities/<int:facility_pk>/changes/", change_views.facility_changes, name="facility-changes"),
+    path("programs/<slug:slug>/changes/", change_views.program_changes, name="program-changes"),
     path("staff/<int:staff_pk>/", staff_views.staff_detail, name="staff-detail"),
     path("staff/<int:staff_pk>/edit/", staff_views.staff_edit, name="staff-edit"),
     path("staff/<int:staff_pk>/activate/", staff_views.staff_activate_view, name="staff-activate"),
@@ -27,6 +30,9 @@ urlpatterns = [
     path("notices/<int:notice_pk>/", notice_views.notice_detail, name="notice-detail"),
     path("notices/<int:notice_pk>/notice.pdf", notice_views.notice_pdf, name="notice-pdf"),
     path("notices/<int:notice_pk>/file/", notice_views.notice_file_view, name="notice-file"),
+    path("notices/<int:notice_pk>/lines/add/", change_views.notice_line_add_view, name="notice-line-add"),
+    path("notice-lines/<int:line_pk>/edit/", change_views.notice_line_edit, name="notice-line-edit"),
+    path("notice-lines/<int:line_pk>/drop/", change_views.notice_line_drop_view, name="notice-line-drop"),
     path("notices/<int:notice_pk>/acknowledge/", notice_views.notice_acknowledge_view,
          name="notice-acknowledge"),
     path(

@@ -171,6 +171,11 @@ class MemberRemoveForm(forms.Form):
     note = NameField(label="補足", max_length=200, required=False)
     ended_on = PastDateField(label="解除日", initial=timezone.localdate)
 
+    def __init__(self, *args, membership=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if membership is not None:
+            self.fields["ended_on"].not_before(membership.invited_on, "招待日")
+
     def clean(self):
         data = super().clean()
         if data.get("reason") == EndReason.OTHER and not data.get("note"):
@@ -181,6 +186,11 @@ class MemberRemoveForm(forms.Form):
 class ArchiveForm(forms.Form):
     reason = NameField(label="保管の理由", max_length=200, help_text="例: 死亡のため、利用終了のため")
     archived_on = PastDateField(label="保管日", initial=timezone.localdate)
+
+    def __init__(self, *args, group=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if group is not None:
+            self.fields["archived_on"].not_before(group.created_on, "グループの作成日")
 
 
 class DeletionForm(forms.Form):

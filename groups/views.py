@@ -254,7 +254,7 @@ def member_remove(request, membership_pk):
         return redirect("groups:group-detail", group_pk=membership.group_id)
     name = membership.display_name
     act = partial(services.member_remove, membership=membership, by=request.user)
-    return _form_page(request, membership.group, MemberRemoveForm(request.POST or None), act,
+    return _form_page(request, membership.group, MemberRemoveForm(request.POST or None, membership=membership), act,
                       _said(request, f"{name}さんを外しました。MCSでもグループから外してください。"),
                       title=f"{name}さんをグループから外す", submit="外す", danger=True)
 
@@ -273,7 +273,7 @@ def group_leader(request, group_pk):
 def group_archive(request, group_pk):
     group = get_group_for_user(request.user, group_pk, manage=True)
     act = partial(services.group_archive, group=group, by=request.user)
-    return _form_page(request, group, ArchiveForm(request.POST or None), act,
+    return _form_page(request, group, ArchiveForm(request.POST or None, group=group), act,
                       _said(request, "グループを保管にしました。MCSでも保管してください。"),
                       title="グループを保管する", submit="保管する", note=group.program.policy.archive_rule)
 

@@ -67,7 +67,9 @@ class VariantProfile:
 
     Staff: `staff_pledge_required`, `pledge_exemption_allowed`, `pledge_exemption_rule`
     (one sentence, "" when none), `training_required_before_use`, `change_notice_required`,
-    `change_notice_rule` (one sentence).
+    `change_notice_rule` (one sentence); `details_change_on_notice` (a change of the facility's
+    registered details or of a person's name, e-mail, 職種 or administrator flag is a 変更 line of
+    the change notice too, not only additions and removals) with `details_change_article`.
 
     Upkeep: `periodic_review`, `review_interval_days` (the portal's default interval),
     `archive_statuses` (patient statuses that call for archiving), `archive_rule` (one
@@ -159,6 +161,8 @@ class VariantProfile:
     disaster_article: str
     archive_roles: tuple[str, ...] = ()
     archive_label: str = ""
+    details_change_on_notice: bool = False
+    details_change_article: str = ""
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -271,6 +275,10 @@ KUMAGAYA = VariantProfile(
     change_notice_required=True,
     change_notice_rule="使わなくなった利用者は、本人が自主退会する前に、事業所等の管理者が熊谷市在宅医療支援センター"
     "へ速やかに届け出てください。",
+    # 様式2 is the 利用申込書兼変更届: what the application said is changed on the same form, and
+    # 第6条3 asks for 「利用者の削除又は変更」, not removals only (第6条4 applies 1-2 to it).
+    details_change_on_notice=True,
+    details_change_article="第6条第3項・第4項",
     periodic_review=False,
     review_interval_days=180,
     archive_statuses=(),

@@ -33,7 +33,8 @@ PUBLIC_PAGES = sorted({name for name, row in rows(tables()[0]) if row.public and
 # Forms sent empty: (url name, the button's name). Each shows its errors and the summary.
 EMPTY_SUBMITS = {
     "secretariat": [("consent:patient-erase", None)],
-    "admin": [("facilities:staff-add", None), ("accounts:password-change", "変更する")],
+    "admin": [("facilities:staff-add", None), ("facilities:facility-details-edit", None),
+              ("accounts:password-change", "変更する")],
     "coordinator": [("consent:patient-create", None), ("groups:group-create", None)],
     None: [("enrollment:apply", None), ("accounts:login", "ログイン"), ("accounts:password-reset", "送信")],
 }

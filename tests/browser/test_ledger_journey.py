@@ -12,7 +12,8 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from facilities.models import ChangeNotice, NoticeStatus, Staff, StaffStatus
+from facilities import services
+from facilities.models import ChangeKind, ChangeNotice, NoticeStatus, Staff, StaffStatus
 from facilities.services import notice_comes_first
 from tests.browser.helpers import (
     SECRETARIAT_EMAIL,
@@ -164,3 +165,61 @@ def test_the_administrator_keeps_the_staff_ledger(journey, variant):
         admin.get_by_role("button", name="絞り込む").click()
         expect(admin.get_by_role("row").filter(has_text=LEAVER)).to_contain_text(StaffStatus.REMOVED.label)
         admin.steps.shot("removed")
+
+
+def test_a_returned_change_notice_is_corrected_and_acknowledged(journey):
+    """kumagaya: the administrator changes the facility's 代表者 (a 変更 line of 様式2); a notice filed
+    with a wrong 令和12年 start date comes back from the secretariat; the administrator corrects the
+    line (the portal refuses the same mistake), refiles, and the secretariat sees what changed."""
+    program, secretary = program_run_by_secretariat("kumagaya")
+    facility, admin_user = facility_with_admin(program)
+    newcomer = StaffFactory(facility=facility, full_name=NEWCOMER, full_name_kana="タカハシ ミサキ",
+                            email=NEWCOMER_EMAIL, started_on=datetime.date(2030, 4, 1))
+    # Filed before dates were checked: the start date reads 令和12年.
+    services._notice_add_line(staff=newcomer, change=ChangeKind.ADD, changed_on=newcomer.started_on, by=admin_user)
+    notice = ChangeNotice.objects.get(facility=facility)
+    services.notice_file(notice=notice, by=admin_user)
+    services.notice_request_correction(notice=notice, by=secretary, comment="利用開始日が令和12年になっています。")
+    today = timezone.localdate()
+
+    admin = journey.open("admin")
+    sign_in(admin, admin_user)
+    admin.get_by_role("navigation", name="メニュー").get_by_role("link", name=f"{facility.name} 管理台帳").click()
+    admin.get_by_role("link", name="登録事項を変更").click()
+    field(admin, "代表者").fill("所長 熊谷 一郎")
+    field(admin, "理由・備考").fill("所長の交代")
+    admin.steps.shot("details")
+    admin.get_by_role("button", name="変更する").click()
+    expect(admin.get_by_role("status")).to_contain_text("変更届（様式2）に載せました")
+    expect(admin.get_by_role("row", name=re.compile("^代表者"))).to_contain_text("所長 熊谷 一郎")
+
+    admin.goto(link_in(mail_to(admin_user.email, "差戻されました"), "/notices/"))
+    expect(status_of(admin)).to_contain_text(NoticeStatus.CORRECTION.label)
+    expect(admin.get_by_role("row", name=re.compile("^事務局からのコメント"))).to_contain_text("令和12年")
+    admin.get_by_role("link", name=f"追加（{NEWCOMER}）の行を直す").click()
+    field(admin, "変更日").fill("2030-04-01")
+    admin.get_by_role("button", name="保存する").click()
+    expect(admin.get_by_text("変更日は14日先", exact=False).first).to_be_visible()  # the same mistake is refused now
+    field(admin, "変更日").fill(today.isoformat())
+    admin.get_by_role("button", name="保存する").click()
+    expect(admin.get_by_role("status")).to_contain_text(f"追加（{NEWCOMER}）の行を直しました")
+    changed = admin.get_by_role("region", name="提出した内容（第1回）から直したところ")
+    expect(changed).to_contain_text("変更日: 令和12年4月1日 →")
+    admin.steps.shot("corrected")
+    admin.get_by_role("button", name="直して、もう一度提出する").click()
+    expect(admin.get_by_role("status")).to_contain_text(f"{program.secretariat_name}へ提出しました")
+    expect(status_of(admin)).to_contain_text(NoticeStatus.FILED.label)
+
+    secretariat = journey.open("secretariat")
+    secretariat.goto(link_in(mail_to(SECRETARIAT_EMAIL, f"が提出されました（{facility.name}）"), "/notices/"))
+    sign_in(secretariat, secretary)
+    expect(secretariat.get_by_role("region", name="前回の提出（第1回）から直したところ")).to_contain_text("令和12年4月1日")
+    secretariat.steps.shot("refiled")
+    secretariat.get_by_role("button", name="確認済みにする").click()
+    expect(status_of(secretariat)).to_contain_text(NoticeStatus.ACKNOWLEDGED.label)
+    newcomer.refresh_from_db()
+    assert newcomer.started_on == today  # the ledger follows the corrected line
+    assert ChangeNotice.objects.get(pk=notice.pk).status == NoticeStatus.ACKNOWLEDGED
+    # The details change waits on the facility's next notice, as a 変更 line.
+    draft = ChangeNotice.objects.get(facility=facility, status=NoticeStatus.DRAFT)
+    assert draft.lines.get().record.summary == "代表者: （なし） → 所長 熊谷 一郎"

@@ -261,7 +261,7 @@ def test_a_removal_date_before_the_start_is_refused(client, world):
     yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
     response = client.post(reverse("facilities:staff-remove", args=[world.staff_a.pk]),
                            remove_data(effective_date=yesterday))
-    assert response.status_code == 200 and "利用開始日より前" in response.content.decode()
+    assert response.status_code == 200 and "を利用開始日（" in response.content.decode()
 
 
 def test_the_secretariat_acknowledges_or_asks_for_a_correction(client, mw):

@@ -1,7 +1,7 @@
 """The facilities app's part of the access table (tests/walk.py): programs, the staff ledger, notices."""
 
 from facilities import services
-from facilities.models import NoticeStatus
+from facilities.models import NoticeLine, NoticeStatus
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import StaffFactory
 from tests.walk import FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
@@ -26,6 +26,17 @@ def _filed(s):
     notice.refresh_from_db()
     if notice.status == NoticeStatus.DRAFT:
         services.notice_file(notice=notice, by=s.world.admin_a)
+
+
+def _own_line(s):
+    return s.once("own_line", lambda: _own_notice(s).lines.get().pk)
+
+
+def _line_back(s):
+    """Each allowed person takes the line off in turn: put it back (same id) for the next one."""
+    pk = _own_line(s)
+    if not NoticeLine.objects.filter(pk=pk).exists():
+        NoticeLineFactory(pk=pk, notice=_own_notice(s), staff=s.world.staff_a)
 
 
 def _comment(s):
@@ -61,6 +72,12 @@ ACCESS = {
     "facilities:notice-file": _post(MANAGERS),
     "facilities:notice-acknowledge": _post(SECRETARIAT, ready=_filed),
     "facilities:notice-request-correction": _post(SECRETARIAT, ready=_filed),
+    "facilities:facility-details-edit": Access(GET, MANAGERS),
+    "facilities:facility-changes": Access(GET, FACILITY),
+    "facilities:program-changes": Access(GET, SECRETARIAT),
+    "facilities:notice-line-add": Access(GET, MANAGERS),
+    "facilities:notice-line-edit": Access(GET, MANAGERS),
+    "facilities:notice-line-drop": Access(POST, MANAGERS, status=302, ready=_line_back),
 }
 
 KWARGS = {
@@ -70,4 +87,7 @@ KWARGS = {
     "notice_pk": Kwarg("facility", own=lambda s: _own_notice(s).pk,
                        sibling=lambda s: _notice(s, s.world.facility_a2).pk,
                        other=lambda s: _notice(s, s.world.facility_b).pk),
+    "line_pk": Kwarg("facility", own=_own_line,
+                     sibling=lambda s: _notice(s, s.world.facility_a2).lines.get().pk,
+                     other=lambda s: _notice(s, s.world.facility_b).lines.get().pk),
 }
