@@ -10,7 +10,6 @@ urlpatterns = [
     path("programs/<slug:slug>/facilities/", views.facility_list, name="facility-list"),
     path("programs/<slug:slug>/notices/", notice_views.notice_inbox, name="notice-inbox"),
     path("facilities/<int:facility_pk>/", views.facility_detail, name="facility-detail"),
-    path("facilities/<int:facility_pk>/edit/", views.facility_edit, name="facility-edit"),
     path("programs/<slug:slug>/staff.csv", views.program_staff_csv, name="program-staff-csv"),
     path("facilities/<int:facility_pk>/ledger.csv", views.ledger_csv, name="ledger-csv"),
     path("facilities/<int:facility_pk>/ledger.pdf", views.ledger_pdf, name="ledger-pdf"),

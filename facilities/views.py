@@ -1,7 +1,7 @@
 """Programs, facilities and the facility's 管理台帳 (ledger, its CSV and PDF, training records)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from core.forms import add_service_errors
 from . import pdfs
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from .exports import ledger_csv_response, program_staff_csv_response
-from .forms import FacilityForm, LedgerFilterForm, ProgramSettingsForm, StaffForm, TrainingForm
+from .forms import LedgerFilterForm, ProgramSettingsForm, StaffForm, TrainingForm
 from .ledger import ledger_staff, mark_missing
 from .models import (
     Attendance,
@@ -25,7 +25,7 @@ from .models import (
     Staff,
     TrainingSession,
 )
-from .services import facility_update, program_settings_update, staff_add, training_record
+from .services import program_settings_update, staff_add, training_record
 
 SETTINGS_HISTORY_SIZE = 30
 
@@ -143,23 +143,6 @@ def facility_detail(request, facility_pk):
             "is_secretariat": is_secretariat(request.user, facility.program),
         },
     )
-
-
-def facility_edit(request, facility_pk):
-    """The secretariat corrects a facility's registered details (name, reading, kind, address, numbers)."""
-    facility = get_facility_for_user(request.user, facility_pk)
-    if not is_secretariat(request.user, facility.program):
-        raise PermissionDenied
-    form = FacilityForm(request.POST or None, instance=Facility.objects.get(pk=facility.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            facility_update(facility=facility, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "施設の登録内容を保存しました。")
-            return redirect("facilities:facility-detail", facility_pk=facility.pk)
-    return render(request, "facilities/facility_form.html", {"facility": facility, "form": form})
 
 
 def ledger_csv(request, facility_pk):

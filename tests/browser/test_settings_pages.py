@@ -35,9 +35,6 @@ def test_the_secretariat_s_new_pages_pass_the_checks(journey, live_server):
     assert "「20x」は使えません" in page.content()
     pagecheck.check(page, "program-settings (bad prefix)", findings)
 
-    page.goto(reverse("facilities:facility-edit", args=[world.facility_a.pk]))
-    pagecheck.check(page, "facility-edit", findings)
-
     notice_url = reverse("groups:admin-notice-group", args=[program.slug])
     page.goto(notice_url)
     pagecheck.check(page, "admin-notice-group (to register)", findings)

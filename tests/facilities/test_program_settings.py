@@ -133,18 +133,3 @@ def test_the_settings_page_query_count_does_not_grow_with_history(client, mw, dj
         body = client.get(url(program)).content.decode()
     assert "→ <strong>140</strong>" in body
 
-
-def test_the_secretariat_corrects_a_facility_s_details(client, mw):
-    facility = mw.facility_a
-    client.force_login(mw.secretariat_a)
-    edit = reverse("facilities:facility-edit", args=[facility.pk])
-    data = {"name": "むさし内科", "name_kana": "むさしないか", "kind": facility.kind, "postal_code": "２０８０００４",
-            "address": "東京都武蔵村山市本町1-2-3", "phone": "042-555-0101", "fax": ""}
-    assert client.post(edit, data).status_code == 302
-    facility.refresh_from_db()
-    assert (facility.name, facility.name_kana, facility.postal_code) == ("むさし内科", "ムサシナイカ", "208-0004")
-    assert facility.history.first().history_user == mw.secretariat_a
-    response = client.post(edit, {**data, "phone": "12"})
-    assert response.status_code == 200 and "10〜11桁" in response.content.decode()
-    facility.refresh_from_db()
-    assert facility.phone == "042-555-0101"

@@ -54,7 +54,6 @@ ACCESS = {
     "facilities:program-staff-csv": Access(GET, SECRETARIAT),
     "facilities:notice-inbox": Access(GET, SECRETARIAT),
     "facilities:facility-detail": Access(GET, FACILITY),
-    "facilities:facility-edit": Access(GET, SECRETARIAT),
     "facilities:ledger-csv": Access(GET, FACILITY),
     "facilities:ledger-pdf": Access(GET, FACILITY),
     "facilities:staff-add": Access(GET, MANAGERS),

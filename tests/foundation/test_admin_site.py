@@ -15,7 +15,7 @@ from tests.walk import S, rows, tables
 
 SECRETARIAT_PAGES = {
     "facilities.Program": "facilities:program-settings",
-    "facilities.Facility": "facilities:facility-edit",  # its status: the facility-life issue
+    "facilities.Facility": "facilities:facility-details-edit",  # its status: the facility-life issue
     "facilities.Staff": "facilities:staff-edit",
     "facilities.StaffRemoval": "facilities:staff-remove",
     "facilities.Pledge": "facilities:staff-pledge",
