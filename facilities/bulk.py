@@ -273,8 +273,14 @@ def _activate(program, by, reason, people, staff, existing, pledges, trained):
         }
         if any(v.severity == "block" for v in check(program.variant, "activate_staff", facts)):
             continue
-        line.status = StaffStatus.ACTIVE
-        line.started_on = line.started_on or today
         activated.append(line)
-    if activated:
-        bulk_update_with_history(activated, Staff, ["status", "started_on"], **_history(by, reason))
+    # Two UPDATEs (with and without a start date) instead of bulk_update's CASE per row; then
+    # the "~" history rows, as staff_try_activate's save writes one.
+    undated = {line.pk for line in activated if line.started_on is None}
+    for start in range(0, len(activated), BATCH):
+        pks = [line.pk for line in activated[start:start + BATCH]]
+        Staff.objects.filter(pk__in=[pk for pk in pks if pk not in undated]).update(status=StaffStatus.ACTIVE)
+        Staff.objects.filter(pk__in=[pk for pk in pks if pk in undated]).update(status=StaffStatus.ACTIVE, started_on=today)
+    for line in activated:
+        line.status, line.started_on = StaffStatus.ACTIVE, line.started_on or today
+    Staff.history.bulk_history_create(activated, update=True, **_history(by, reason))
