@@ -81,6 +81,17 @@ def _integrity(exc):
     return None
 
 
+def _save_all(model, created, changed, fields, by, reason):
+    """Insert `created` and update `fields` of `changed`, each with its history rows."""
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(created, model, **_history(by, reason))
+            if changed:
+                bulk_update_with_history(changed, model, list(fields), **_history(by, reason))
+    except IntegrityError as exc:
+        raise _integrity(exc) or exc from exc
+
+
 def _highest_number(program):
     prefix = f"{program.code}-"
     taken = Facility.objects.filter(program=program, number__startswith=prefix).values_list("number", flat=True)
@@ -121,13 +132,7 @@ def facilities_import_bulk(*, program, by, reason, facilities):
                     setattr(facility, name, value)
                 changed.append(_validated(facility, "program"))
         result.append(facility)
-    try:
-        with transaction.atomic():
-            bulk_create_with_history(created, Facility, **_history(by, reason))
-            if changed:
-                bulk_update_with_history(changed, Facility, list(FACILITY_DETAILS), **_history(by, reason))
-    except IntegrityError as exc:
-        raise _integrity(exc) or exc from exc
+    _save_all(Facility, created, changed, FACILITY_DETAILS, by, reason)
     return result
 
 
@@ -200,13 +205,7 @@ def _write_lines(program, by, reason, people, existing):
                 fields.update(values)
                 changed.append(_validated(line, "program", "facility", "user"))
         staff.append(line)
-    try:
-        with transaction.atomic():
-            bulk_create_with_history(created, Staff, **_history(by, reason))
-            if changed:
-                bulk_update_with_history(changed, Staff, sorted(fields), **_history(by, reason))
-    except IntegrityError as exc:
-        raise _integrity(exc) or exc from exc
+    _save_all(Staff, created, changed, sorted(fields), by, reason)
     return staff
 
 

@@ -41,7 +41,9 @@ class StreamedUpload:
         return self.read(size if size and size > 0 else 64 * 1024)
 
 
-def post_streamed(client, url, body):
+def post_streamed(client, url, body, *, user=None):
+    if user is not None:
+        client.force_login(user)
     return client.generic("POST", url, **{
         "wsgi.input": body, "CONTENT_LENGTH": str(body.length),
         "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
@@ -50,9 +52,9 @@ def post_streamed(client, url, body):
 
 def test_a_100_mb_ledger_is_refused_unread_with_a_japanese_page(client):
     program = ProgramFactory()
-    client.force_login(secretariat_of(program))
     body = StreamedUpload(100 * 1024 * 1024)
-    response = post_streamed(client, reverse("ledger_import:import", args=[program.slug]), body)
+    response = post_streamed(client, reverse("ledger_import:import", args=[program.slug]), body,
+                             user=secretariat_of(program))
     assert response.status_code == 413
     text = response.content.decode()
     assert "ファイルが大きすぎます" in text and "20MBまで" in text and "100MB" in text
@@ -61,9 +63,9 @@ def test_a_100_mb_ledger_is_refused_unread_with_a_japanese_page(client):
 
 def test_a_scan_one_byte_over_what_the_page_takes_is_refused_unread(client):
     record = ConsentRecordFactory()
-    client.force_login(secretariat_of(record.patient.program))
     body = StreamedUpload(MAX_SCAN_BYTES + FORM_OVERHEAD + 1, field="scan", name="scan.pdf")
-    response = post_streamed(client, reverse("consent:consent-scan-attach", args=[record.pk]), body)
+    response = post_streamed(client, reverse("consent:consent-scan-attach", args=[record.pk]), body,
+                             user=secretariat_of(record.patient.program))
     assert response.status_code == 413
     assert "5MBまで" in response.content.decode()
     assert body.read_bytes == 0
@@ -72,9 +74,9 @@ def test_a_scan_one_byte_over_what_the_page_takes_is_refused_unread(client):
 def test_a_ledger_within_its_limit_reaches_the_view(client):
     """The ledger page takes 20 MB: a 6 MB body (over the 5 MB default) is not refused here."""
     program = ProgramFactory()
-    client.force_login(secretariat_of(program))
     body = StreamedUpload(6 * 1024 * 1024)
-    response = post_streamed(client, reverse("ledger_import:import", args=[program.slug]), body)
+    response = post_streamed(client, reverse("ledger_import:import", args=[program.slug]), body,
+                             user=secretariat_of(program))
     assert response.status_code == 200
     assert "ファイルが大きすぎます" not in response.content.decode()
     assert body.read_bytes == body.length, "read by the view's form as before"
