@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.middleware.ThrottleMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Checks in __call__, before any process_view reads a body (the CSRF check does): core/uploads.py.
+    "core.uploads.UploadLimitMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
+from core.uploads import upload_limit
 from core.views import show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
-from . import care, pdfs, services
+from . import care, pdfs, scans, services
 from .access import can_act_for, can_register_in, get_consent_for_user, get_patient_for_user, log_access
 from .forms import (
     CareTeamEndForm,
@@ -207,6 +208,7 @@ def patient_consent_pdf(request, patient_pk):
 # --- Consent records ---------------------------------------------------------------------
 
 
+@upload_limit(scans.MAX_SCAN_BYTES)
 def consent_create(request, patient_pk):
     patient = get_patient_for_user(request.user, patient_pk, act=True)
     if erasure_of(patient):
@@ -272,6 +274,7 @@ def consent_scan(request, consent_pk):
     return response
 
 
+@upload_limit(scans.MAX_SCAN_BYTES)
 @require_POST
 def consent_scan_attach(request, consent_pk):
     record = get_consent_for_user(request.user, consent_pk, act=True)

@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.uploads import upload_limit
 from core.views import show_errors
 from facilities.access import get_program_for_user
 from facilities.models import Program, Role
 
 from .forms import LedgerUploadForm
 from .planning import PREVIEW_ROWS, plan_file, preview_rows
-from .reading import LedgerUnreadable, template_xlsx
+from .reading import MAX_BYTES, LedgerUnreadable, template_xlsx
 from .services import ledger_import
 
 SESSION_KEY = "ledger_import"
@@ -83,6 +84,7 @@ def import_programs(request):
     return render(request, "ledger_import/programs.html", {"programs": programs})
 
 
+@upload_limit(MAX_BYTES)
 def import_start(request, slug):
     program = get_program_for_user(request.user, slug, secretariat=True)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
