@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "core.middleware.ThrottleMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
+    "facilities.middleware.ReadOnlyRoleMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
