@@ -26,8 +26,12 @@ def nav(user):
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
         if program.policy.change_notice_required:
             items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
+        items.append((f"{program.name} 利用者と役割", reverse("facilities:people", args=[program.slug])))
+    admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
     for facility in Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name"):
         items.append((f"{facility.name} 管理台帳", reverse("facilities:facility-detail", args=[facility.pk])))
+        if facility.pk in admin_of:
+            items.append((f"{facility.name} 役割と招待", reverse("facilities:facility-people", args=[facility.pk])))
     return items
 
 

@@ -222,7 +222,10 @@ class RoleQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_superuser:
             return self
-        return self.filter(program_id__in=secretariat_program_ids(user)) | self.filter(user=user)
+        if not user.is_authenticated:
+            return self.none()
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(program_id__in=programs) | Q(user=user) | Q(facility_id__in=facilities))
 
 
 class Role(models.Model):
@@ -726,13 +729,13 @@ class NoticeLine(models.Model):
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The secretariat sees its program's; a facility's MCS管理者 those to their facility."""
+        """The secretariat sees its program's; a facility's roles those to their facility."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
-        admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
-        return self.filter(Q(role__program_id__in=secretariat_program_ids(user)) | Q(role__facility_id__in=admin_of))
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(role__program_id__in=programs) | Q(role__facility_id__in=facilities))
 
     def open(self, *, now):
         return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now)

@@ -269,7 +269,7 @@ def _send_invitation(invitation, token):
         {
             "user": invitation.user, "role": role, "program": program, "policy": program.policy,
             "facility": role.facility, "days": INVITATION_DAYS,
-            "url": emails.absolute_url("facilities:invitation-accept", token=token),
+            "url": emails.absolute_url("facilities:invitation-accept", invitation_token=token),
             "expires_on": timezone.localdate(invitation.expires_at),
         },
         [invitation.user.email],
