@@ -121,6 +121,8 @@ def facility_admin_grant(*, staff, by):
     ).first() or Role(user=user, program=staff.program, facility=staff.facility, kind=RoleKind.FACILITY_ADMIN)
     if role.pk is None or not role.is_active:
         role.is_active = True
+        role.granted_at, role.granted_by, role.grant_reason = timezone.now(), by, "利用申込の承認で管理者に指定"
+        role.revoked_at, role.revoked_by, role.revoke_reason = None, None, ""
         _save(role, by)
     if staff.user_id != user.pk or not staff.is_admin:
         staff.user, staff.is_admin = user, True
