@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -307,3 +308,11 @@ def test_facility_admin_grants_through_the_page_and_sees_a_clear_error(world):
     other = admin_of(world.facility_a2)
     assert other != world.admin_a
     assert secretariat_of(world.program_a)
+
+
+def test_two_invitations_never_share_a_token(world):
+    """facilities.Invitation.token_hash: the database refuses a second row with the same hash."""
+    first = Invitation.objects.get(role=grant(world))
+    second = Invitation.objects.get(role=grant(world))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.filter(pk=second.pk).update(token_hash=first.token_hash)
