@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied
 
-from .models import Role, RoleKind
+from .models import is_read_only
 
 # What a read-only member may still do for their own account (sign out, second factor, password).
 OWN_ACCOUNT = frozenset({
@@ -8,17 +8,6 @@ OWN_ACCOUNT = frozenset({
     "accounts:password-change",
 })
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def is_read_only(user):
-    """Whether the account holds a 閲覧のみ role (such an account holds no other: facilities.people)."""
-    if not user.is_authenticated or user.is_superuser:
-        return False
-    cached = getattr(user, "_portal_read_only", None)
-    if cached is None:
-        cached = Role.objects.filter(user=user, is_active=True, kind=RoleKind.SECRETARIAT_READONLY).exists()
-        user._portal_read_only = cached
-    return cached
 
 
 class ReadOnlyRoleMiddleware:

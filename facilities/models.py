@@ -39,15 +39,26 @@ def _role_scope(user):
         rows = Role.objects.filter(user=user, is_active=True, program__is_active=True).values_list(
             "kind", "program_id", "facility_id"
         )
-        programs, facilities = set(), set()
+        programs, facilities, kinds = set(), set(), set()
         for kind, program_id, facility_id in rows:
+            kinds.add(kind)
             if kind in PROGRAM_ROLES:
                 programs.add(program_id)
             else:
                 facilities.add(facility_id)
         cached = (frozenset(programs), frozenset(facilities))
         user._portal_role_scope = cached
+        user._portal_read_only = RoleKind.SECRETARIAT_READONLY in kinds
     return cached
+
+
+def is_read_only(user):
+    """Whether the account holds a 閲覧のみ role (such an account holds no other: facilities.people).
+    From the same cached query as the scope, so the check costs nothing more."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    _role_scope(user)
+    return user._portal_read_only
 
 
 def secretariat_program_ids(user):

@@ -316,3 +316,22 @@ def test_two_invitations_never_share_a_token(world):
     second = Invitation.objects.get(role=grant(world))
     with pytest.raises(IntegrityError), transaction.atomic():
         Invitation.objects.filter(pk=second.pk).update(token_hash=first.token_hash)
+
+
+def test_pages_refuse_an_other_facility_and_a_stale_revoke_form(world):
+    client = VerifiedClient()
+    client.force_login(world.admin_a)
+    staff = StaffFactory(facility=world.facility_a2)
+    before = Role.objects.count()
+    answer = client.post(reverse("facilities:facility-people", args=[world.facility_a2.pk]),
+                         {"kind": "facility_admin", "staff": staff.pk, "reason": "乗っ取り"})
+    assert answer.status_code == 404 and Role.objects.count() == before
+    role = grant(world)
+    url = reverse("facilities:role-revoke", args=[role.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    people.role_revoke(role=role, by=world.secretariat_a, reason="先に取り消し")  # someone else, meanwhile
+    answer = client.post(url, {"reason": "担当外れ"})
+    assert answer.status_code == 200 and "すでに取り消されています" in answer.content.decode()
+    role.refresh_from_db()
+    assert role.revoked_by == world.secretariat_a and role.revoke_reason == "先に取り消し"
