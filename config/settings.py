@@ -71,6 +71,7 @@ MIDDLEWARE = [
     # Checks in __call__, before any process_view reads a body (the CSRF check does): core/uploads.py.
     "core.uploads.UploadLimitMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
+    "facilities.middleware.ReadOnlyRoleMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

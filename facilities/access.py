@@ -10,13 +10,16 @@ from django.shortcuts import get_object_or_404
 from .models import (
     ChangeNotice,
     Facility,
+    Invitation,
     NoticeLine,
     Program,
+    Role,
     RoleKind,
     Staff,
     role_facility_ids,
     secretariat_program_ids,
 )
+from .people import may_grant
 
 
 def is_secretariat(user, program):
@@ -78,3 +81,21 @@ def get_notice_line_for_user(user, pk, *, manage=False):
     if manage and not can_manage(user, line.notice.facility):
         raise PermissionDenied
     return line
+
+
+def get_role_for_user(user, pk, *, manage=False):
+    """A role the user can see; with manage=True, one they may revoke (facilities.people.may_grant)."""
+    role = get_object_or_404(Role.objects.visible_to(user).select_related("user", "program", "facility"), pk=pk)
+    if manage and not may_grant(user, program=role.program, kind=role.kind, facility=role.facility):
+        raise PermissionDenied
+    return role
+
+
+def get_invitation_for_user(user, pk, *, manage=False):
+    invitation = get_object_or_404(
+        Invitation.objects.visible_to(user).select_related("user", "role__program", "role__facility"), pk=pk
+    )
+    role = invitation.role
+    if manage and not may_grant(user, program=role.program, kind=role.kind, facility=role.facility):
+        raise PermissionDenied
+    return invitation

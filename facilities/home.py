@@ -1,3 +1,4 @@
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from .models import (
     FacilityStatus,
     NoticeStatus,
     Program,
+    Role,
     RoleKind,
     Staff,
     StaffStatus,
@@ -27,8 +29,14 @@ def nav(user):
         items.append((f"{program.name} 登録事項の変更", reverse("facilities:program-changes", args=[program.slug])))
         if program.policy.change_notice_required:
             items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
-    for facility in Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name"):
+        items.append((f"{program.name} 利用者と役割", reverse("facilities:people", args=[program.slug])))
+    # Which of them the user administers, in the same query (the menu is on every page).
+    administers = Role.objects.active().filter(user=user, facility=OuterRef("pk"), kind=RoleKind.FACILITY_ADMIN)
+    mine = Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name")
+    for facility in mine.annotate(administers=Exists(administers)):
         items.append((f"{facility.name} 管理台帳", reverse("facilities:facility-detail", args=[facility.pk])))
+        if facility.administers:
+            items.append((f"{facility.name} 役割と招待", reverse("facilities:facility-people", args=[facility.pk])))
     return items
 
 

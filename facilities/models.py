@@ -18,8 +18,15 @@ from policy.rules import PROFILES, profile
 
 class RoleKind(models.TextChoices):
     SECRETARIAT = "secretariat", "事務局"
+    SECRETARIAT_READONLY = "secretariat_readonly", "事務局（閲覧のみ）"
     FACILITY_ADMIN = "facility_admin", "MCS管理者"
     COORDINATOR = "coordinator", "コーディネーター"
+
+
+# Roles of the whole program (no facility); the read-only one sees what the secretariat sees and
+# changes nothing (accounts holding it are refused every write: facilities.middleware).
+PROGRAM_ROLES = frozenset({RoleKind.SECRETARIAT, RoleKind.SECRETARIAT_READONLY})
+FACILITY_ROLES = frozenset({RoleKind.FACILITY_ADMIN, RoleKind.COORDINATOR})
 
 
 def _role_scope(user):
@@ -32,18 +39,31 @@ def _role_scope(user):
         rows = Role.objects.filter(user=user, is_active=True, program__is_active=True).values_list(
             "kind", "program_id", "facility_id"
         )
-        programs, facilities = set(), set()
+        programs, facilities, kinds = set(), set(), set()
         for kind, program_id, facility_id in rows:
-            if kind == RoleKind.SECRETARIAT:
+            kinds.add(kind)
+            if kind in PROGRAM_ROLES:
                 programs.add(program_id)
             else:
                 facilities.add(facility_id)
         cached = (frozenset(programs), frozenset(facilities))
         user._portal_role_scope = cached
+        user._portal_read_only = RoleKind.SECRETARIAT_READONLY in kinds
     return cached
 
 
+def is_read_only(user):
+    """Whether the account holds a 閲覧のみ role (such an account holds no other: facilities.people).
+    From the same cached query as the scope, so the check costs nothing more."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    _role_scope(user)
+    return user._portal_read_only
+
+
 def secretariat_program_ids(user):
+    """Programs whose secretariat the user is, read-only members included: the one scoping path.
+    Read-only members are kept from every write by facilities.middleware.ReadOnlyRoleMiddleware."""
     if not user.is_authenticated:
         return frozenset()
     return _role_scope(user)[0]
@@ -217,7 +237,10 @@ class RoleQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_superuser:
             return self
-        return self.filter(program_id__in=secretariat_program_ids(user)) | self.filter(user=user)
+        if not user.is_authenticated:
+            return self.none()
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(program_id__in=programs) | Q(user=user) | Q(facility_id__in=facilities))
 
 
 class Role(models.Model):
@@ -231,6 +254,19 @@ class Role(models.Model):
     kind = models.CharField("役割", max_length=20, choices=RoleKind.choices)
     is_active = models.BooleanField("有効", default=True)
     created_at = models.DateTimeField("付与日時", auto_now_add=True)
+    # The grant and the revocation as recorded actions (who, when, why); history keeps earlier ones.
+    granted_at = models.DateTimeField("付与日時（最新）", null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="付与した人",
+    )
+    grant_reason = models.TextField("付与の理由", blank=True)
+    revoked_at = models.DateTimeField("取消日時", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="取り消した人",
+    )
+    revoke_reason = models.TextField("取消の理由", blank=True)
 
     history = HistoricalRecords()
     objects = RoleQuerySet.as_manager()
@@ -240,7 +276,10 @@ class Role(models.Model):
         verbose_name_plural = "役割"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind=RoleKind.SECRETARIAT, facility__isnull=True) | (~Q(kind=RoleKind.SECRETARIAT) & Q(facility__isnull=False))),
+                condition=(
+                    Q(kind__in=sorted(PROGRAM_ROLES), facility__isnull=True)
+                    | (~Q(kind__in=sorted(PROGRAM_ROLES)) & Q(facility__isnull=False))
+                ),
                 name="role_facility_matches_kind",
             ),
             models.UniqueConstraint(fields=["user", "program", "kind"], condition=Q(facility__isnull=True), name="role_unique_program"),
@@ -799,3 +838,67 @@ class NoticeFiling(models.Model):
 
     def __str__(self):
         return f"{self.notice} 第{self.number}回の提出"
+
+
+# --- Invitations: the way in for someone granted a role before they had a login ---------------
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The secretariat sees its program's; a facility's roles those to their facility."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(role__program_id__in=programs) | Q(role__facility_id__in=facilities))
+
+    def open(self, *, now):
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A link to set a password, sent with a role to someone without a login (docs/decisions/0013).
+
+    Only the token's SHA-256 is stored; resending makes a new token (the old link stops working)
+    and a new expiry. Accepted or cancelled invitations are kept, never deleted.
+    """
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="invitations", verbose_name="役割")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="招待した人"
+    )
+    token_hash = models.CharField("トークンのハッシュ", max_length=64, unique=True)
+    sent_at = models.DateTimeField("送信日時")
+    send_count = models.PositiveIntegerField("送信回数", default=1)
+    expires_at = models.DateTimeField("有効期限")
+    accepted_at = models.DateTimeField("パスワード設定日時", null=True, blank=True)
+    cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="取り消した人",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="送った人",
+    )
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "招待"
+        verbose_name_plural = "招待"
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.user.email} への招待"
+
+    def state(self, now):
+        if self.accepted_at:
+            return "設定済み"
+        if self.cancelled_at:
+            return "取消済み"
+        if self.expires_at <= now:
+            return "期限切れ"
+        return "未使用"

@@ -16,7 +16,7 @@ from core.services import PolicyBlocked, policy_check
 from core.services import move_status as _move
 from core.services import save_with_history as _save
 
-from . import emails, hooks
+from . import emails, hooks, people
 from .forms import FacilityForm, ProgramSettingsForm
 from .ledger import activation_blocks, notice_comes_first, pledge_text_for_print, staff_with_ledger
 from .models import (
@@ -147,6 +147,8 @@ def facility_admin_grant(*, staff, by):
     ).first() or Role(user=user, program=staff.program, facility=staff.facility, kind=RoleKind.FACILITY_ADMIN)
     if role.pk is None or not role.is_active:
         role.is_active = True
+        role.granted_at, role.granted_by, role.grant_reason = timezone.now(), by, "利用申込の承認で管理者に指定"
+        role.revoked_at, role.revoked_by, role.revoke_reason = None, None, ""
         _save(role, by)
     if staff.user_id != user.pk or not staff.is_admin:
         staff.user, staff.is_admin = user, True
@@ -293,11 +295,8 @@ def staff_remove(*, staff, by, reason, effective_date, devices_returned, self_wi
     _save(removal, by)
     staff.ended_on = effective_date
     _save(staff, by, validate_constraints=False)
-    if staff.user_id:
-        # Whoever left the facility loses its portal roles with it.
-        for role in Role.objects.filter(user_id=staff.user_id, facility=staff.facility, is_active=True):
-            role.is_active = False
-            _save(role, by)
+    # Whoever left the facility loses its portal roles with it; the administrator rules still hold.
+    people.roles_end_for_removed_staff(staff=staff, by=by, reason=f"管理台帳から削除（{removal.get_reason_display()}）")
     on_notice = staff.notice_lines.filter(change=ChangeKind.REMOVE).exists()
     if program.policy.change_notice_required and not on_notice:
         _notice_add_line(staff=staff, change=ChangeKind.REMOVE, changed_on=effective_date, by=by)

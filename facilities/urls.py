@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, notice_views, staff_views, views
+from . import change_views, notice_views, people_views, staff_views, views
 
 app_name = "facilities"
 
@@ -38,4 +38,15 @@ urlpatterns = [
         "notices/<int:notice_pk>/request-correction/", notice_views.notice_request_correction_view,
         name="notice-request-correction",
     ),
+]
+
+urlpatterns += [
+    path("programs/<slug:slug>/people/", people_views.people_list, name="people"),
+    path("programs/<slug:slug>/people.csv", people_views.people_csv, name="people-csv"),
+    path("programs/<slug:slug>/people/grant/", people_views.program_role_grant, name="people-grant"),
+    path("facilities/<int:facility_pk>/people/", people_views.facility_people, name="facility-people"),
+    path("roles/<int:role_pk>/revoke/", people_views.role_revoke, name="role-revoke"),
+    path("invitations/<int:invitation_pk>/resend/", people_views.invitation_resend, name="invitation-resend"),
+    path("invitations/<int:invitation_pk>/cancel/", people_views.invitation_cancel, name="invitation-cancel"),
+    path("invitation/<str:invitation_token>/", people_views.invitation_accept, name="invitation-accept"),
 ]

@@ -58,6 +58,7 @@ VARIANTS = ("kumagaya", "musashimurayama", "chuo", "matsubara", "iwakuni")
 ACTION_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "submit_application": "利用申込",
+        "change_admins": "管理者の付与・取消",
         "activate_staff": "利用者の利用開始",
         "remove_staff": "利用者の削除",
         "record_consent": "患者同意の記録",
@@ -386,6 +387,14 @@ RULES: tuple[Rule, ...] = (
           lambda p, f: f["admin_count"] if f["admin_count"] > p.max_admins else 0,
           "{p.admin_label}が{x}名指定されています。事業所ごとに{p.max_admins}名とされているので、指定を見直すか"
           "事務局に相談してください。"),
+    # change_admins: the administrator rules hold at all times, not only at application
+    _rule("ROL-ADMIN", "change_admins", "施設に管理者が1人もいなくなる", ["admin_count"],
+          lambda p, f: f["admin_count"] < 1,
+          "この施設の{p.admin_label}がいなくなります。後任の{p.admin_label}を同じ操作で指定してください。"),
+    _rule("ROL-ADMIN-ONE", "change_admins", "施設の管理者が定めの人数と違う", ["admin_count"],
+          lambda p, f: f["admin_count"] if f["admin_count"] > p.max_admins else 0,
+          "{p.admin_label}は事業所ごとに{p.max_admins}名です（{x}名になります）。交代するときは、今の"
+          "{p.admin_label}の取消と後任の指定を同じ操作で行ってください。"),
     _rule("APP-EMAIL-DUP", "submit_application", "メールアドレスが申込の中で重複しているか、すでに使われている",
           ["emails"], _duplicate_emails,
           "メールアドレス {x} が重複しているか、すでに使われています。1人に1つ、本人だけが使うアドレスを登録して"
@@ -580,7 +589,7 @@ PROFILES: Mapping[str, VariantProfile] = MappingProxyType(_profiles)
 # Profile attributes that say whether a rule exists: registration refuses a profile and
 # table that disagree, so the apps (reading the profile) and check() never contradict.
 _RULE_FLAGS = (
-    (("APP-ADMIN-ONE",), "max_admins", lambda p: p.max_admins is not None),
+    (("APP-ADMIN-ONE", "ROL-ADMIN-ONE"), "max_admins", lambda p: p.max_admins is not None),
     (("APP-AREA",), "out_of_area", lambda p: p.out_of_area != "not_written"),
     (("APP-INVITE",), "asks_inviter", lambda p: p.asks_inviter),
     (("STF-PLEDGE", "MBR-PLEDGE"), "staff_pledge_required", lambda p: p.staff_pledge_required),
@@ -746,6 +755,8 @@ _BUILTIN_TABLE = {
     "APP-PLEDGE":        (_b("第6条2"),      _b("第12条1)"),      _,                   _b("第7条"),         _b("第11条")),
     "APP-ADMIN":         (_b("第6条1"),      _b("第13条"),        _b("第四条"),        _b("第11条"),        _b("第15条")),
     "APP-ADMIN-ONE":     (_,                 _,                   _,                   _,                   _w("第15条")),
+    "ROL-ADMIN":         (_b("第6条1"),      _b("第13条"),        _b("第四条"),        _b("第11条"),        _b("第15条")),
+    "ROL-ADMIN-ONE":     (_,                 _,                   _,                   _,                   _b("第15条")),
     "APP-EMAIL-DUP":     (_b("第8条(2)"),    _b("第21条2)"),      _b("留意事項(3)"),   _b("第15条(2)"),     _b("第19条3)")),
     "APP-EMAIL-SHARED":  (_,                 _,                   _,                   _,                   _w("第19条2)")),
     "APP-AREA":          (_,                 _b("第8条"),         _,                   _w("様式1"),         _b("第8条")),

@@ -1,10 +1,10 @@
 """The facilities app's part of the access table (tests/walk.py): programs, the staff ledger, notices."""
 
-from facilities import services
-from facilities.models import NoticeLine, NoticeStatus
+from facilities import people, services
+from facilities.models import Invitation, NoticeLine, NoticeStatus, RoleKind
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
-from tests.factories import StaffFactory
-from tests.walk import FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
+from tests.factories import RoleFactory, StaffFactory, secretariat_of
+from tests.walk import EVERYONE, FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
 
 
 def _notice(s, facility, staff=None):
@@ -47,7 +47,44 @@ def _post(allowed, **kwargs):
     return Access(POST, allowed, status=302, data=_comment, **kwargs)
 
 
+def _role(s, facility):
+    """A coordinator's role at `facility`, for the revoke page."""
+    return s.once(("role", facility.pk), lambda: RoleFactory(kind=RoleKind.COORDINATOR, facility=facility))
+
+
+def _invitation(s, facility):
+    """An invitation to a new coordinator at `facility` (granted by its program's secretariat)."""
+    def make():
+        staff = StaffFactory(facility=facility)
+        role = people.facility_role_grant(
+            facility=facility, by=secretariat_of(facility.program), kind=RoleKind.COORDINATOR, staff=staff,
+            reason="連携リーダーを担当",
+        )
+        return Invitation.objects.get(role=role)
+    return s.once(("invitation", facility.pk), make)
+
+
+def _token(s, facility):
+    """The token of an open invitation (the e-mail's link): a new one each time it is made."""
+    invitation = _invitation(s, facility)
+    return s.once(("token", facility.pk), lambda: _fresh_token(invitation))
+
+
+def _fresh_token(invitation):
+    token = f"walk-invitation-{invitation.pk}"
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=people._digest(token))
+    return token
+
+
 ACCESS = {
+    "facilities:people": Access(GET, SECRETARIAT),
+    "facilities:people-csv": Access(GET, SECRETARIAT),
+    "facilities:people-grant": Access(GET, SECRETARIAT),
+    "facilities:facility-people": Access(GET, MANAGERS),
+    "facilities:role-revoke": Access(GET, MANAGERS),
+    "facilities:invitation-resend": Access(POST, MANAGERS, status=302),
+    "facilities:invitation-cancel": Access(POST, MANAGERS, status=302, data=lambda s: {"reason": "別の人に交代"}),
+    "facilities:invitation-accept": Access(GET, EVERYONE, public="the invited person's link (random token from the e-mail)"),
     "facilities:program-detail": Access(GET, FACILITY),
     "facilities:program-settings": Access(GET, SECRETARIAT),
     "facilities:facility-list": Access(GET, SECRETARIAT),
@@ -80,6 +117,14 @@ ACCESS = {
 }
 
 KWARGS = {
+    "role_pk": Kwarg("facility", own=lambda s: _role(s, s.world.facility_a).pk,
+                     sibling=lambda s: _role(s, s.world.facility_a2).pk,
+                     other=lambda s: _role(s, s.world.facility_b).pk),
+    "invitation_pk": Kwarg("facility", own=lambda s: _invitation(s, s.world.facility_a).pk,
+                           sibling=lambda s: _invitation(s, s.world.facility_a2).pk,
+                           other=lambda s: _invitation(s, s.world.facility_b).pk),
+    "invitation_token": Kwarg("token", own=lambda s: _token(s, s.world.facility_a),
+                              other=lambda s: _token(s, s.world.facility_b)),
     "staff_pk": Kwarg("facility", own=lambda s: s.world.staff_a.pk,
                       sibling=lambda s: s.once("sibling_staff", lambda: StaffFactory(facility=s.world.facility_a2)).pk,
                       other=lambda s: s.world.staff_b.pk),

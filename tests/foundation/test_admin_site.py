@@ -15,6 +15,7 @@ from tests.walk import S, rows, tables
 
 SECRETARIAT_PAGES = {
     "facilities.Program": "facilities:program-settings",
+    "facilities.Role": "facilities:people-grant",
     "facilities.Facility": "facilities:facility-details-edit",  # its status: the facility-life issue
     "facilities.Staff": "facilities:staff-edit",
     "facilities.StaffRemoval": "facilities:staff-remove",
@@ -65,8 +66,7 @@ NOT_THE_SECRETARIATS = {
 # Pages another change of issue 13 brings (people and roles). Move each into SECRETARIAT_PAGES
 # when its page lands.
 AWAITING_PAGES = {
-    "accounts.User": "people page: invite, deactivate (issue 13, people and roles)",
-    "facilities.Role": "granting and revoking roles (issue 13, people and roles)",
+    "accounts.User": "people page: deactivate, reset two-factor (issue 13, people and roles)",
 }
 
 

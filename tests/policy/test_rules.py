@@ -38,10 +38,14 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # MBR-CONSENT, GRP-ARCHIVER and PAT-CARE-CHANGE are new (sharing stops with consent or care),
 # musashimurayama's APP-PLEDGE article is written 第12条1) like its other items, and matsubara's
 # DEV-BYOD rests on the staff pledge 様式4第2条2 (written permission, 必ず), not 第16条(10).
+# ROL-ADMIN and ROL-ADMIN-ONE are new (issue 13): the administrator rules hold at every role change;
+# iwakuni's 第15条 「事業所ごとに必ず１名設置する」 is a block there, not a warning as at application.
 EXPECTED = """
 APP-PLEDGE          | block 第6条2    | block 第12条1)  | -                  | block 第7条        | block 第11条
 APP-ADMIN           | block 第6条1    | block 第13条    | block 第四条       | block 第11条       | block 第15条
 APP-ADMIN-ONE       | -               | -               | -                  | -                  | warn 第15条
+ROL-ADMIN           | block 第6条1    | block 第13条    | block 第四条       | block 第11条       | block 第15条
+ROL-ADMIN-ONE       | -               | -               | -                  | -                  | block 第15条
 APP-EMAIL-DUP       | block 第8条(2)  | block 第21条2)  | block 留意事項(3)  | block 第15条(2)    | block 第19条3)
 APP-EMAIL-SHARED    | -               | -               | -                  | -                  | warn 第19条2)
 APP-AREA            | -               | block 第8条     | -                  | warn 様式1         | block 第8条
@@ -103,6 +107,8 @@ CASES = {
     "APP-PLEDGE": ({"facility_pledge": False}, {"facility_pledge": True}),
     "APP-ADMIN": ({"admin_count": 0}, {"admin_count": 1}),
     "APP-ADMIN-ONE": ({"admin_count": 2}, {"admin_count": 1}),
+    "ROL-ADMIN": ({"admin_count": 0}, {"admin_count": 1}),
+    "ROL-ADMIN-ONE": ({"admin_count": 2}, {"admin_count": 1}),
     "APP-EMAIL-DUP": (
         {"emails": ["sato@clinic.example.jp", " Sato@Clinic.example.jp"]},
         {"emails": ["sato@clinic.example.jp", "ito@clinic.example.jp"], "emails_in_use": ["kato@example.jp"]},

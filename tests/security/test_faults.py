@@ -16,6 +16,7 @@ from consent import services as consent_services
 from consent.models import ConsentTemplate
 from enrollment import services as enrollment_services
 from enrollment.models import ApplicationStatus
+from facilities import people as facility_people
 from facilities import services as facility_services
 from facilities.models import Role, StaffStatus
 from tests.consent.factories import PatientFactory
@@ -62,8 +63,8 @@ def test_an_approval_that_fails_at_its_last_step_leaves_nothing(world, monkeypat
 def test_a_removal_that_fails_at_its_last_step_leaves_nothing(world, monkeypatch, django_capture_on_commit_callbacks):
     staff = StaffFactory(facility=world.facility_a, user=world.coordinator_a)
     # The removal's last write takes the person's portal roles away.
-    monkeypatch.setattr(facility_services, "_save", fail_after(
-        facility_services, "_save", lambda obj, by, **kw: isinstance(obj, Role)))
+    monkeypatch.setattr(facility_people, "_save", fail_after(
+        facility_people, "_save", lambda obj, by, **kw: isinstance(obj, Role)))
     before = dbstate.contents()
     with pytest.raises(Killed), django_capture_on_commit_callbacks(execute=True):
         facility_services.staff_remove(staff=staff, by=world.admin_a, reason="retired",

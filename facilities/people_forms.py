@@ -1,0 +1,74 @@
+"""Forms of the people pages: grant, revoke (with a successor), cancel an invitation, filters."""
+
+from django import forms
+
+from core.forms import NameField, ProseField
+
+from .models import FACILITY_ROLES, PROGRAM_ROLES, RoleKind, Staff, StaffStatus
+
+REASON_HELP = "記録に残ります（例: 4月から連携リーダーを担当、退職のため）。"
+
+
+def _choices(kinds):
+    return [(k.value, k.label) for k in RoleKind if k in kinds]
+
+
+class ProgramRoleForm(forms.Form):
+    kind = forms.ChoiceField(label="役割", choices=_choices(PROGRAM_ROLES))
+    full_name = NameField(label="氏名", max_length=100)
+    email = forms.EmailField(label="メールアドレス", help_text="本人だけが使うアドレス。ログインIDになります。")
+    reason = ProseField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
+
+
+class FacilityRoleForm(forms.Form):
+    kind = forms.ChoiceField(label="役割", choices=_choices(FACILITY_ROLES))
+    staff = forms.ModelChoiceField(
+        label="職員（管理台帳で利用中の人）", queryset=Staff.objects.none(),
+        error_messages={"invalid_choice": "この施設の管理台帳で利用中の職員を選んでください。"},
+    )
+    reason = ProseField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
+
+    def __init__(self, *args, facility, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
+        # Removed lines are offered too, so that choosing one gets the service's clear answer.
+        self.fields["staff"].queryset = Staff.objects.filter(facility=facility).order_by("full_name_kana", "pk")
+        self.fields["staff"].label_from_instance = _staff_label
+
+
+def _staff_label(staff):
+    state = "" if staff.status == StaffStatus.ACTIVE else f"（{staff.get_status_display()}）"
+    return f"{staff.full_name}{state} {staff.email}"
+
+
+class RevokeForm(forms.Form):
+    reason = ProseField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
+    successor = forms.ModelChoiceField(
+        label="後任の管理者", queryset=Staff.objects.none(), required=False,
+        help_text="管理者がいなくなる（または定めの人数を外れる）ときは、同じ操作で後任を指定します。",
+        error_messages={"invalid_choice": "この施設の管理台帳で利用中の職員を選んでください。"},
+    )
+
+    def __init__(self, *args, role, **kwargs):
+        super().__init__(*args, **kwargs)
+        if role.kind == RoleKind.FACILITY_ADMIN:
+            others = Staff.objects.filter(facility=role.facility).exclude(user=role.user)
+            self.fields["successor"].queryset = others.order_by("full_name_kana", "pk")
+            self.fields["successor"].label_from_instance = _staff_label
+        else:
+            del self.fields["successor"]
+
+
+class CancelInvitationForm(forms.Form):
+    reason = ProseField(label="取消の理由", max_length=200)
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label="氏名・メール", required=False)
+    kind = forms.ChoiceField(label="役割", required=False, choices=[("", "すべて"), *RoleKind.choices])
+    state = forms.ChoiceField(
+        label="状態", required=False, choices=[("", "有効な役割のある人"), ("revoked", "取り消された役割のみ"), ("all", "すべて")]
+    )
+    two_factor = forms.ChoiceField(
+        label="二要素認証", required=False, choices=[("", "すべて"), ("on", "設定済み"), ("off", "未設定")]
+    )
