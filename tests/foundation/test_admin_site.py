@@ -24,6 +24,7 @@ SECRETARIAT_PAGES = {
     "facilities.Attendance": "facilities:training-add",
     "facilities.ChangeNotice": "facilities:notice-acknowledge",
     "facilities.NoticeLine": "facilities:staff-add",  # lines follow the ledger's changes
+    "facilities.DetailsChange": "facilities:facility-details-edit",  # recorded by the change; listed at program-changes
     "enrollment.Application": "enrollment:application-approve",
     "enrollment.ApplicationEvent": "enrollment:application-return",  # the application's log, by its actions
     "consent.CareTeam": "consent:care-team-end",
@@ -50,6 +51,7 @@ NOT_THE_SECRETARIATS = {
     "otp_totp.TOTPDevice": "each person sets up their own second factor (accounts:two-factor-setup)",
     "otp_static.StaticDevice": "each person's own backup codes (accounts:security)",
     "facilities.PledgeText": "published from the policy's wording by the pledge services, never typed",
+    "facilities.NoticeFiling": "the copy of a notice as filed, written by notice_file: nobody changes it",
     "consent.AccessLog": "append-only log of who viewed a patient: nobody changes it",
     # The facilities' work, not the secretariat's (the policies give it to them).
     "enrollment.Registrant": "the applicant's people, changed by the applicant (enrollment:correct)",
