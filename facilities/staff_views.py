@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.services import when_and_who
 from core.views import show_errors, show_warnings
 
 from . import pdfs
@@ -107,10 +108,14 @@ def staff_pledge(request, staff_pk):
     form = PledgeForm(request.POST or None, policy=policy) if policy.staff_pledge_required else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            pledge_record(staff=staff, by=request.user, **form.cleaned_data)
+            pledge = pledge_record(staff=staff, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if getattr(pledge, "repeated", False):
+                messages.info(request, f"この誓約書は{when_and_who(pledge.recorded_at, pledge.recorded_by)}"
+                                       "記録しています。二重には記録していません。")
+                return redirect("facilities:staff-detail", staff_pk=staff.pk)
             staff.refresh_from_db()
             done = "利用中になりました。" if staff.status == StaffStatus.ACTIVE else ""
             messages.success(request, f"誓約書を記録しました。{done}")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from consent.care import care_team_add, care_team_end
 from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient
 from consent.services import obtainer_roles
-from core.services import PolicyBlocked, move_status, policy_check, save_with_history
+from core.services import PolicyBlocked, already_done, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
 from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
@@ -103,7 +103,7 @@ def task_confirm(*, task, by, note=""):
     """Someone confirms the task was done in MCS. A confirmed deletion marks the group deleted."""
     task = McsTask.objects.select_for_update().select_related("group").get(pk=task.pk)
     if task.status == TaskStatus.DONE:
-        raise ValidationError("この作業はすでに対応済みになっています。")
+        raise already_done("この作業", task.done_at, task.done_by, "対応済みにしています")
     if task.status == TaskStatus.NOT_NEEDED:
         raise ValidationError(f"この作業は不要になっています（{task.not_needed_reason}）。")
     task.status, task.done_at, task.done_by = TaskStatus.DONE, timezone.now(), by
