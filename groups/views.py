@@ -264,7 +264,8 @@ def member_remove(request, membership_pk):
     act = partial(services.member_remove, membership=membership, by=request.user)
     return _form_page(request, membership.group, MemberRemoveForm(request.POST or None), act,
                       _said(request, f"{name}さんを外しました。MCSでもグループから外してください。"),
-                      title=f"{name}さんをグループから外す", submit="外す", danger=True)
+                      title=f"{name}さんをグループから外す", page_title="メンバーをグループから外す",
+                      submit="外す", danger=True)
 
 
 # --- The group's life --------------------------------------------------------------------
