@@ -21,7 +21,7 @@ from core.services import when_and_who
 from core.views import private_search, show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
-from . import care, pdfs, services
+from . import care, hooks, pdfs, services
 from .access import (
     can_act_for,
     can_register_in,
@@ -159,6 +159,7 @@ def patient_detail(request, patient_pk):
         "is_secretariat": secretariat, "erasure": erasure,
         "has_valid_consent": has_valid, "consent_withdrawn": not has_valid and bool(consents),
         "end_form": CareTeamEndForm(facilities=endable) if endable else None,
+        "links": [link for links in hooks.patient_links.call(patient=patient, user=request.user) for link in links],
     })
 
 

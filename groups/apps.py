@@ -11,9 +11,10 @@ class GroupsConfig(AppConfig):
         from consent import hooks as consent_hooks
         from facilities import hooks as facilities_hooks
 
-        from . import erasure, services
+        from . import erasure, queries, services
 
         facilities_hooks.staff_removed.connect(services.memberships_end_for_removed_staff)
         facilities_hooks.open_memberships.connect(services.open_membership_count)
         consent_hooks.patient_erased.connect(erasure.end_groups_of_erased_patient)
         consent_hooks.sharing_stopped.connect(services.stop_sharing)
+        consent_hooks.patient_links.connect(queries.patient_group_links)

@@ -20,7 +20,7 @@ from facilities.access import get_program_for_user, is_secretariat
 from . import pdfs, queries, reports, reviews
 from .access import can_work_review, get_campaign_for_user, get_review_for_user, log_group
 from .forms import CampaignForm, WorksheetForm
-from .models import Group, GroupReview, ReviewCampaign, ReviewStatus
+from .models import Group, GroupReview, McsTask, ReviewCampaign, ReviewStatus, TaskKind
 
 PAGE_SIZE = 100
 
@@ -159,7 +159,14 @@ def review_worksheet(request, review_pk):
             messages.success(request, "判断を保存しました。全員の判断がそろったら「精査を完了する」を押してください。")
             return redirect("groups:review-worksheet", review_pk=review.pk)
     log_group(request, review.group)
+    created_tasks = []
+    if review.status == ReviewStatus.COMPLETED:
+        # The removals it applied (at completion or when a 要確認 was settled), each a task in MCS.
+        created_tasks = McsTask.objects.filter(
+            kind=TaskKind.REMOVE, membership__decisions__review=review, membership__decisions__applied_at__isnull=False,
+        ).distinct().order_by("pk")
     return render(request, "groups/worksheet.html", {
+        "created_tasks": created_tasks,
         "review": review, "group": review.group, "program": review.group.program,
         "policy": review.group.program.policy, "sheet": sheet, "form": form, "can_work": can_work,
     })

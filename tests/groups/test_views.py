@@ -199,8 +199,16 @@ def test_create_invite_confirm_review_complete_report(client, site_for, variant)
     assert seat.status == MembershipStatus.REMOVED
     again = client.post(reverse("groups:review-complete", args=[review.pk]), follow=True).content.decode()
     assert "完了しています" in again
+    # The completed worksheet links to the MCS task it created; the patient's page to the group.
+    removal = McsTask.objects.get(membership=seat, kind=TaskKind.REMOVE)
+    assert removal.title in again and f"#task-{removal.pk}" in again
+    stale = client.post(sheet, answers, follow=True)  # the worksheet of another tab, sent after completion
+    assert stale.status_code == 200 and "今回の入力は保存していません" in stale.content.decode()
+    patient_page = client.get(reverse("consent:patient-detail", args=[site.patient.pk])).content.decode()
+    assert reverse("groups:group-detail", args=[group.pk]) in patient_page
 
     client.force_login(site.secretariat)
+    assert reverse("groups:group-list", args=[site.program.slug]) in client.get(reverse("home")).content.decode()
     pdf = client.get(reverse("groups:campaign-report-pdf", args=[campaign.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
