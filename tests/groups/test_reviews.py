@@ -304,7 +304,7 @@ def test_the_report_csv_never_lets_a_formula_through(site, client):
     keep_all(review, site.coordinator, **{f"m{seat.pk}": (Decision.UNSURE, '=HYPERLINK("http://x.example","確認")')})
     client.force_login(site.secretariat)
     rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
-    reasons = [r[10] for r in rows[1:] if r[10]]
+    reasons = [r[11] for r in rows[1:] if r[11]]
     assert reasons == ["'=HYPERLINK(\"http://x.example\",\"確認\")"]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 

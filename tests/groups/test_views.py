@@ -2,6 +2,8 @@
 pages. The rungs of every view are in the access table (tests/groups/walk.py)."""
 
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -212,8 +214,9 @@ def test_create_invite_confirm_review_complete_report(client, site_for, variant)
     pdf = client.get(reverse("groups:campaign-report-pdf", args=[campaign.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
-    nurse = [r for r in rows if r[6] == site.nurse.full_name]
-    assert [(r[9], r[10], r[13]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
+    nurse = [r for r in rows if r[7] == site.nurse.full_name]
+    assert [(r[10], r[11], r[15]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
+    assert rows[0][13:15] == ["判断日", "判断日（西暦）"] and re.fullmatch(r"20\d\d/\d\d/\d\d", nurse[0][14])
     dashboard = client.get(reverse("groups:dashboard", args=[site.program.slug])).content.decode()
     assert site.clinic.name in dashboard
 
