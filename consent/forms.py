@@ -14,6 +14,7 @@ from core.forms import (
     PhoneField,
     PostalCodeField,
     ProseField,
+    area_examples,
     printable,
 )
 from core.text import nfkc
@@ -64,6 +65,7 @@ class PatientForm(forms.ModelForm):
         self.fields["primary_doctor"].queryset = current.filter(job=JobType.DOCTOR)
         self.fields["group_leader"].queryset = current
         policy = program.policy
+        area_examples(self, policy)
         if "group_leader" not in policy.consent_obtainer_roles + policy.group_manager_roles:
             del self.fields["group_leader"]
         else:

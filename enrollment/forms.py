@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import text
-from core.forms import KanaField, NameField, PhoneField, PostalCodeField, ProseField
+from core.forms import KanaField, NameField, PhoneField, PostalCodeField, ProseField, area_examples
 from facilities.models import FacilityKind
 
 from . import postal
@@ -64,6 +64,7 @@ class ApplicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.program = program
         policy = program.policy
+        area_examples(self, policy)
         if policy.facility_pledge_text is None:
             for name in ("pledge_agreed", "pledge_signer_name", "pledge_signed_on"):
                 del self.fields[name]
