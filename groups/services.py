@@ -49,8 +49,18 @@ def _locked_group(group):
 
 
 def _require_active(group):
-    if group.status != GroupStatus.ACTIVE:
+    """A page of a group archived or deleted meanwhile (another tab, someone else): says when and by whom."""
+    if group.status == GroupStatus.ACTIVE:
+        return
+    change = None
+    for record in group.history.select_related("history_user").order_by("-history_date")[:50]:
+        if record.status != group.status:
+            break
+        change = record
+    if change is None:
         raise ValidationError(NOT_ACTIVE)
+    raise already_done("このグループ", change.history_date, change.history_user,
+                       f"「{group.get_status_display()}」にしています。{NOT_ACTIVE}")
 
 
 # --- MCS tasks ---------------------------------------------------------------------------
@@ -287,6 +297,7 @@ def group_archive(*, group, by, reason, archived_on):
     archive is the engine's question; invitations still to be made become 不要, and facilities whose
     only link to the patient was this group stop being involved (docs: consent/care.py)."""
     group = _locked_group(group)
+    _require_active(group)
     policy_check(group.program, "archive_group", archive_facts(group=group, user=by))
     if archived_on > timezone.localdate():
         raise ValidationError({"archived_on": "保管日に未来の日付は入れられません。"})

@@ -120,3 +120,21 @@ def test_a_task_done_twice_says_when_and_by_whom(client):
     assert again.status_code == 200 and "対応済みにしています" in said and site.coordinator.full_name in said
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.done_note == "作成済み（MCS）"
+
+
+def test_a_group_archived_meanwhile_says_when_and_by_whom(client):
+    from groups.models import Group, GroupStatus
+    from tests.groups.helpers import make_site
+
+    site = make_site("matsubara")
+    group = site.group()
+    client.force_login(site.creator)
+    url = reverse("groups:group-archive", args=[group.pk])
+    data = {"reason": "死亡のため（家族から連絡）", "archived_on": "2025-04-01"}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)  # the same form, from another tab
+    body = again.content.decode()
+    assert again.status_code == 200 and "「保管」にしています" in body and site.creator.full_name in body
+    assert "権限" not in body
+    assert Group.objects.get(pk=group.pk).status == GroupStatus.ARCHIVED
+    assert Group.objects.get(pk=group.pk).archive_reason == "死亡のため（家族から連絡）"
