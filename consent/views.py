@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
 from core.services import when_and_who
-from core.views import private_search, show_errors, show_warnings
+from core.views import private_search, show_errors, show_repeated, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import care, hooks, pdfs, services
@@ -242,10 +242,7 @@ def consent_create(request, patient_pk):
         except JapaneseFontMissing as error:
             form.add_error(None, str(error))
         else:
-            if getattr(record, "repeated", False):
-                messages.info(request, f"この同意は{when_and_who(record.recorded_at, record.obtained_by)}"
-                                       "記録しています。同じ同意を二重には記録していません。")
-            else:
+            if not show_repeated(request, "この同意", record, record.recorded_at, record.obtained_by):
                 show_warnings(request, record.warnings)
                 messages.success(request, "同意を記録しました。")
             return redirect("consent:consent-detail", consent_pk=record.pk)

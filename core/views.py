@@ -9,12 +9,23 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.services import when_and_who
+
 
 def show_errors(request, error, *, prefix=""):
     """A service's ValidationError as error messages on the next page (one per message), for
     actions that have no form to put it on."""
     for message in error.messages:
         messages.error(request, f"{prefix}{message}")
+
+
+def show_repeated(request, subject, record, at, by):
+    """A record sent twice (a service returned the first one, marked `repeated`): say so, with when
+    and by whom it was recorded. True when it was a repeat (the view then goes to the record)."""
+    if not getattr(record, "repeated", False):
+        return False
+    messages.info(request, f"{subject}は{when_and_who(at, by)}記録しています。二重には記録していません。")
+    return True
 
 
 def show_warnings(request, warnings):

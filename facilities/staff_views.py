@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.services import when_and_who
-from core.views import show_errors, show_warnings
+from core.views import show_errors, show_repeated, show_warnings
 
 from . import pdfs
 from .access import can_manage, get_staff_for_user
@@ -112,9 +111,7 @@ def staff_pledge(request, staff_pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if getattr(pledge, "repeated", False):
-                messages.info(request, f"この誓約書は{when_and_who(pledge.recorded_at, pledge.recorded_by)}"
-                                       "記録しています。二重には記録していません。")
+            if show_repeated(request, "この誓約書", pledge, pledge.recorded_at, pledge.recorded_by):
                 return redirect("facilities:staff-detail", staff_pk=staff.pk)
             staff.refresh_from_db()
             done = "利用中になりました。" if staff.status == StaffStatus.ACTIVE else ""

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.services import when_and_who
+from core.views import show_repeated
 
 from . import pdfs
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
@@ -154,9 +154,8 @@ def training_add(request, facility_pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if getattr(session, "repeated", False):
-                messages.info(request, f"この{session.get_kind_display()}は{when_and_who(session.recorded_at, session.recorded_by)}"
-                                       "記録しています。二重には記録していません。")
+            if show_repeated(request, f"この{session.get_kind_display()}", session, session.recorded_at,
+                             session.recorded_by):
                 return redirect("facilities:training-list", facility_pk=facility.pk)
             messages.success(request, f"{session.get_kind_display()}（{session.attendances.count()}名）を記録しました。")
             return redirect("facilities:training-list", facility_pk=facility.pk)
