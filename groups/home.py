@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.home import Item, Panel
 from core.wareki import wareki
-from facilities.models import Program, role_facility_ids, secretariat_program_ids
+from facilities.models import Program, programs_run_by, role_facility_ids
 
 from .models import AssociationAdmin, Group, GroupReview, McsTask, ReviewStatus
 from .queries import follow_ups_open, next_campaign_on
@@ -23,12 +23,11 @@ def nav(user):
     """患者グループ for people with a facility role; for the secretariat, its programs' groups too
     (the list, from which the dashboard is one click)."""
     facility_programs = list(_facility_programs(user).only("slug", "name"))
-    run = Program.objects.none()
-    if user.is_superuser or secretariat_program_ids(user):
-        run = Program.objects.active().run_by(user).exclude(pk__in=[p.pk for p in facility_programs])
+    mine = {program.pk for program in facility_programs}
+    run = [program for program in programs_run_by(user) if program.pk not in mine]  # the menu's query, shared
     return [
         (f"患者グループ（{program.name}）", reverse("groups:group-list", args=[program.slug]))
-        for program in [*facility_programs, *run.only("slug", "name")]
+        for program in [*facility_programs, *run]
     ]
 
 
