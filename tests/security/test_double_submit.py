@@ -2,7 +2,7 @@
 
 Every POST row of the access table that sends a body, as the first role it allows: the second,
 identical POST answers without an error and without a refusal (a stale page explains itself,
-never 「権限がありません」), and adds no row anywhere but the access log and history of the view.
+never 「権限がありません」), and adds no row anywhere but the access log.
 """
 
 import pytest
