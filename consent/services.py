@@ -234,9 +234,9 @@ def consent_record(
     one recording at a time per patient (the patient's row is locked), and a consent in force of
     the same day and kind is returned as it is, marked `repeated`."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    version = None if is_prior else template or consent_template_current(patient.program)
     same = ConsentRecord.objects.filter(
-        patient=patient, signed_on=signed_on, is_prior=is_prior, withdrawn_on__isnull=True,
-        **({"template": template} if template is not None else {}),
+        patient=patient, signed_on=signed_on, is_prior=is_prior, withdrawn_on__isnull=True, template=version,
     ).defer("pdf_snapshot").select_related("obtained_by").order_by("-pk").first()
     if same is not None:
         same.repeated = True

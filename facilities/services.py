@@ -329,13 +329,13 @@ def pledge_record(*, staff, by, kind, signed_on, existing_pledge=""):
         raise ValidationError("このネットワークでは誓約書を省略できません。")
     if staff.status == StaffStatus.REMOVED:
         raise ValidationError("削除済の職員には記録できません。")
-    # The same pledge sent twice (double click, Back and send again) is recorded once.
+    text = pledge_text_publish(program=staff.program) if kind == PledgeKind.SIGNED else None
+    # The same pledge (on the same wording) sent twice (double click, Back and send again) is recorded once.
     Staff.objects.select_for_update().filter(pk=staff.pk).first()
-    same = staff.pledges.filter(kind=kind, signed_on=signed_on).select_related("recorded_by").first()
+    same = staff.pledges.filter(kind=kind, signed_on=signed_on, text=text).select_related("recorded_by").first()
     if same is not None:
         same.repeated = True
         return same
-    text = pledge_text_publish(program=staff.program) if kind == PledgeKind.SIGNED else None
     pledge = Pledge(
         staff=staff, kind=kind, text=text, signed_on=signed_on,
         existing_pledge=existing_pledge.strip() if kind == PledgeKind.EXEMPT else "", recorded_by=by,
