@@ -9,7 +9,7 @@ from facilities.models import Facility, Program, role_facility_ids
 
 from . import services
 from .care import is_involved
-from .models import ConsentRecord, ConsentTemplate, Patient
+from .models import AccessAction, ConsentRecord, ConsentTemplate, Patient
 
 
 def can_act_for(user, patient, *, current_facility_ids=None):
@@ -63,6 +63,14 @@ def get_template_for_user(user, template_pk, *, secretariat=False):
     if secretariat and not is_secretariat(user, template.program):
         raise PermissionDenied
     return template
+
+
+def log_access_many(request, patient_ids, action=AccessAction.VIEW_LIST):
+    """Record that this request showed these patients (by name) in a list, a dashboard or a group's page."""
+    services.access_log_append_many(
+        user=request.user, patient_ids=patient_ids, action=action,
+        ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
 
 
 def log_access(request, patient, action, consent=None):

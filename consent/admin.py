@@ -1,7 +1,52 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccessLog, CareTeam, ConsentRecord, ConsentTemplate, ErasureRecord, Patient
+from .access import log_access_many
+from .models import AccessAction, AccessLog, CareTeam, ConsentRecord, ConsentTemplate, ErasureRecord, Patient
+
+
+class PatientViewLogged:
+    """An admin page that shows a patient's data is a view of it too: logged like the portal's pages.
+
+    `patient_field`: the way from a row to its patient ("pk" for the patient itself, "patient",
+    "group__patient"). The list logs the patients of the rows on its page; the change and history
+    pages log the one patient.
+    """
+
+    patient_field = "patient"
+
+    def _patient_id(self, obj):
+        *hops, last = self.patient_field.split("__")
+        for hop in hops:
+            obj = getattr(obj, hop, None) if obj is not None else None
+        if obj is None:
+            return None
+        return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
+
+    def _log(self, request, objects):
+        ids = [self._patient_id(obj) for obj in objects]
+        if any(ids):
+            log_access_many(request, ids, AccessAction.VIEW_ADMIN)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            self._log(request, changelist.result_list)
+        return response
+
+    def _log_one(self, request, object_id, response):
+        if response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                self._log(request, [obj])
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._log_one(request, object_id, super().change_view(request, object_id, form_url, extra_context))
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self._log_one(request, object_id, super().history_view(request, object_id, extra_context))
 
 
 class NoDeleteMixin:
@@ -21,7 +66,8 @@ class ReadOnlyMixin(NoDeleteMixin):
 
 
 @admin.register(Patient)
-class PatientAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class PatientAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
+    patient_field = "pk"
     list_display = ("pk", "program", "full_name_kana", "birth_date", "origin_facility", "status")
     list_filter = ("program", "status")
     search_fields = ("kana_key",)
@@ -29,7 +75,7 @@ class PatientAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CareTeam)
-class CareTeamAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class CareTeamAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ("patient", "facility", "reason", "added_at")
     raw_id_fields = ("patient", "facility")
 
@@ -46,7 +92,7 @@ class ConsentTemplateAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class ConsentRecordAdmin(PatientViewLogged, ReadOnlyMixin, SimpleHistoryAdmin):
     # Recording, withdrawal and scans go through the portal's services.
     list_display = ("pk", "patient", "template", "signed_on", "obtained_by", "withdrawn_on")
     list_filter = ("patient__program",)

@@ -14,6 +14,7 @@ from core.forms import (
     PhoneField,
     PostalCodeField,
     ProseField,
+    area_examples,
     printable,
 )
 from core.text import nfkc
@@ -35,7 +36,7 @@ def checked_scan(scan):
 class PatientForm(forms.ModelForm):
     # Asked only when the patient may already be registered (patient_form.html shows it next to
     # the possible duplicates), and kept only when 「別の人として登録する」 was pressed.
-    distinct_reason = NameField(
+    distinct_reason = ProseField(
         label="別の人として登録する理由", required=False, max_length=200,
         help_text="例: 同姓同名・同じ生年月日だが住所と家族が違う別人",
     )
@@ -64,6 +65,7 @@ class PatientForm(forms.ModelForm):
         self.fields["primary_doctor"].queryset = current.filter(job=JobType.DOCTOR)
         self.fields["group_leader"].queryset = current
         policy = program.policy
+        area_examples(self, policy)
         if "group_leader" not in policy.consent_obtainer_roles + policy.group_manager_roles:
             del self.fields["group_leader"]
         else:
@@ -126,7 +128,7 @@ class ConsentForm(forms.Form):
         label="主治医が情報共有を必要と認めた", required=False,
         help_text="訪問診療・往診を受けていない患者は、主治医が必要と認めた場合に限り対象になります。",
     )
-    original_kept_at = forms.CharField(label="原本の保管場所", max_length=200)
+    original_kept_at = ProseField(label="原本の保管場所", max_length=200)
     copy_given = forms.BooleanField(label="同意書の控え（写し）を患者・家族に渡した", required=False)
     is_prior = forms.BooleanField(
         label="ポータル導入前に交わした同意を記録する", required=False,
@@ -196,8 +198,8 @@ class ConsentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     withdrawn_on = PastDateField(label="撤回の申出を受けた日")
-    note = NameField(label="申出の内容", required=False, max_length=300,
-                     help_text="例: 長女から電話で申出。今後の情報共有を希望しない。")
+    note = ProseField(label="申出の内容", required=False, max_length=300,
+                      help_text="例: 長女から電話で申出。今後の情報共有を希望しない。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,8 +214,8 @@ class CareTeamEndForm(forms.Form):
         error_messages={"invalid_choice": "この事業所は今この患者に関わっていません。",
                         "required": "関わりを終える事業所を選んでください。"},
     )
-    note = NameField(label="理由", max_length=200, help_text="例: 訪問看護の契約が終了（本人・家族から連絡）",
-                     error_messages={"required": "理由を入力してください。"})
+    note = ProseField(label="理由", max_length=200, help_text="例: 訪問看護の契約が終了（本人・家族から連絡）",
+                      error_messages={"required": "理由を入力してください。"})
 
     def __init__(self, *args, facilities, **kwargs):
         """`facilities`: those the secretariat may end here (care.endable_facilities), already loaded."""
@@ -241,11 +243,11 @@ class TemplateForm(forms.Form):
     """A draft version, edited as plain text: one clause per line; purposes under 【見出し】 lines."""
 
     preamble = ProseField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
-    clauses = forms.CharField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
-                              help_text="1行に1項目。番号は印刷時に振ります。")
-    purposes = forms.CharField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
-                               help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
-    agreement = NameField(label="同意の文言", max_length=300)
+    clauses = ProseField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
+                         help_text="1行に1項目。番号は印刷時に振ります。")
+    purposes = ProseField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
+                          help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
+    agreement = ProseField(label="同意の文言", max_length=300)
 
     @classmethod
     def initial_for(cls, template):
@@ -286,7 +288,7 @@ class ErasureForm(forms.Form):
     """The secretariat's confirmation of an erasure: when it was asked for, why, and the patient's number."""
 
     requested_on = PastDateField(label="消去の申出を受けた日")
-    reason = forms.CharField(
+    reason = ProseField(
         label="申出の内容・消去の理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="例: 本人から書面で完全削除の申出。氏名・住所などは書かないでください（書いても伏せ字にします）。",
     )

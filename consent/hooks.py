@@ -21,3 +21,8 @@ sharing_stopped = Hook("sharing_stopped", args=("patient", "by", "why"))
 療養中 (死亡, 利用終了, 転院・転居): the patient's information may no longer be shared. Receiver:
 groups.services.stop_sharing, which opens an MCS task to 保管 each active group of the patient for
 the facility that runs it, and returns how many it opened."""
+
+patient_links = Hook("patient_links", args=("patient", "user"))
+"""Called by the patient's page for what other apps hold about the patient that `user` may open:
+each receiver returns [(label, url)]. Receiver: groups.queries.patient_group_links (the patient's
+groups)."""

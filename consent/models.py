@@ -448,6 +448,9 @@ class AccessAction(models.TextChoices):
     VIEW_PDF = "view_pdf", "同意書PDFの表示"
     DOWNLOAD_SCAN = "download_scan", "スキャンのダウンロード"
     CHANGE = "change", "患者情報の変更"
+    VIEW_GROUP = "view_group", "患者グループ・精査表の閲覧"
+    VIEW_LIST = "view_list", "一覧・ダッシュボードでの表示"
+    VIEW_ADMIN = "view_admin", "管理サイトでの閲覧"
 
 
 class AccessLogQuerySet(models.QuerySet):

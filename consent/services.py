@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.services import move_status, policy_check, save_with_history
+from core.services import already_done, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
 from facilities.models import Program, role_facility_ids
 
@@ -228,7 +228,19 @@ def consent_record(
     proxy_relationship="", by_doctor_delegate=False, doctor_deems_necessary=False, original_kept_at,
     copy_given, is_prior=False, scan=None,
 ):
-    """Record a signed consent (or, where the policy accepts it, one obtained before the portal)."""
+    """Record a signed consent (or, where the policy accepts it, one obtained before the portal).
+
+    The same paper sent twice (a double click, Back and send again, two tabs) is recorded once:
+    one recording at a time per patient (the patient's row is locked), and a consent in force of
+    the same day and kind is returned as it is, marked `repeated`."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    version = None if is_prior else template or consent_template_current(patient.program)
+    same = ConsentRecord.objects.filter(
+        patient=patient, signed_on=signed_on, is_prior=is_prior, withdrawn_on__isnull=True, template=version,
+    ).defer("pdf_snapshot").select_related("obtained_by").order_by("-pk").first()
+    if same is not None:
+        same.repeated = True
+        return same
     program = patient.program
     policy = program.policy
     if patient.status != PatientStatus.ACTIVE:
@@ -300,7 +312,7 @@ def consent_withdraw(*, record, by, withdrawn_on, note=""):
     """同意撤回: the record stays, marked withdrawn, with who received the withdrawal and when."""
     record = ConsentRecord.objects.select_for_update().get(pk=record.pk)
     if record.is_withdrawn:
-        raise ValidationError("この同意はすでに撤回されています。")
+        raise already_done("この同意", record.withdrawn_on, record.withdrawal_received_by, "撤回を受け付けています")
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": "撤回日に未来の日付は入れられません。"})
     if withdrawn_on < record.signed_on:
@@ -317,6 +329,14 @@ def consent_withdraw(*, record, by, withdrawn_on, note=""):
 
 
 # --- Access log --------------------------------------------------------------------------
+
+
+def access_log_append_many(*, user, patient_ids, action, ip=None, user_agent=""):
+    """One row per patient a list or dashboard showed (by name), in one statement."""
+    AccessLog.objects.bulk_create([
+        AccessLog(user=user, patient_id=pk, action=action, ip=ip or None, user_agent=user_agent[:200])
+        for pk in sorted(set(patient_ids) - {None})
+    ])
 
 
 def access_log_append(*, user, patient, action, consent=None, ip=None, user_agent="", fields=""):

@@ -17,12 +17,20 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.pdf import JapaneseFontMissing, pdf_response, pdf_view
+from core.services import when_and_who
 from core.uploads import upload_limit
-from core.views import show_errors, show_warnings
+from core.views import private_search, show_errors, show_repeated, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
-from . import care, pdfs, scans, services
-from .access import can_act_for, can_register_in, get_consent_for_user, get_patient_for_user, log_access
+from . import care, hooks, pdfs, scans, services
+from .access import (
+    can_act_for,
+    can_register_in,
+    get_consent_for_user,
+    get_patient_for_user,
+    log_access,
+    log_access_many,
+)
 from .forms import (
     CareTeamEndForm,
     ConsentForm,
@@ -74,7 +82,10 @@ def erasure_of(patient):
 
 def patient_list(request, slug):
     program = get_program_for_user(request.user, slug)
-    search = PatientSearchForm(request.GET or None)
+    response, query = private_search(request, ("kana", "birth_date"))
+    if response:
+        return response
+    search = PatientSearchForm(query or None)
     patients = (
         Patient.objects.visible_to(request.user).filter(program=program).with_consent_state()
         .annotate(is_erased=Exists(ErasureRecord.objects.filter(patient=OuterRef("pk"))))
@@ -82,13 +93,14 @@ def patient_list(request, slug):
     )
     if search.is_valid():
         patients = patients.search(kana=search.cleaned_data["kana"], birth_date=search.cleaned_data["birth_date"])
-    status = request.GET.get("status", "")
+    status = query.get("status", "")
     if status in PatientStatus.values:
         patients = patients.filter(status=status)
-    consent = request.GET.get("consent", "")
+    consent = query.get("consent", "")
     if consent in CONSENT_FILTERS:
         patients = patients.filter(**CONSENT_FILTERS[consent])
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access_many(request, [p.pk for p in page.object_list])
     return render(request, "consent/patient_list.html", {
         "program": program, "page": page, "search": search, "status": status, "statuses": PatientStatus.choices,
         "consent": consent,
@@ -148,6 +160,7 @@ def patient_detail(request, patient_pk):
         "is_secretariat": secretariat, "erasure": erasure,
         "has_valid_consent": has_valid, "consent_withdrawn": not has_valid and bool(consents),
         "end_form": CareTeamEndForm(facilities=endable) if endable else None,
+        "links": [link for links in hooks.patient_links.call(patient=patient, user=request.user) for link in links],
     })
 
 
@@ -231,8 +244,9 @@ def consent_create(request, patient_pk):
         except JapaneseFontMissing as error:
             form.add_error(None, str(error))
         else:
-            show_warnings(request, record.warnings)
-            messages.success(request, "同意を記録しました。")
+            if not show_repeated(request, "この同意", record, record.recorded_at, record.obtained_by):
+                show_warnings(request, record.warnings)
+                messages.success(request, "同意を記録しました。")
             return redirect("consent:consent-detail", consent_pk=record.pk)
     log_access(request, patient, AccessAction.VIEW_PAGE)
     return render(request, "consent/consent_form.html", {
@@ -294,7 +308,8 @@ def consent_scan_attach(request, consent_pk):
 def consent_withdraw(request, consent_pk):
     record = get_consent_for_user(request.user, consent_pk, act=True)
     if record.is_withdrawn:
-        messages.info(request, "この同意はすでに撤回されています。")
+        messages.info(request, f"この同意は{when_and_who(record.withdrawn_on, record.withdrawal_received_by)}"
+                               "撤回を受け付けています。")
         return redirect("consent:consent-detail", consent_pk=record.pk)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

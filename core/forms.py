@@ -155,6 +155,26 @@ class PastDateField(CheckedDateField):
         super().__init__(ahead_days=0, **kwargs)
 
 
+_PHONE_EXAMPLE = re.compile(r"0\d{1,4}-\d{1,4}-\d{3,4}")
+_POSTAL_EXAMPLE = re.compile(r"\d{3}-\d{4}")
+
+
+def area_examples(form, policy):
+    """The examples on postal code, phone and FAX fields come from the network's own area (its
+    policy profile's `example_postal_code`/`example_phone`), never from another city's."""
+    phone = policy.example_phone
+    fax = f"{phone[:-1]}{(int(phone[-1]) + 1) % 10}" if phone else ""
+    for name, example, pattern in (("postal_code", policy.example_postal_code, _POSTAL_EXAMPLE),
+                                   ("phone", phone, _PHONE_EXAMPLE), ("fax", fax, _PHONE_EXAMPLE)):
+        field = form.fields.get(name)
+        if field is None or not example:
+            continue
+        field.help_text = pattern.sub(example, field.help_text) if pattern.search(field.help_text or "") else (
+            f"例: {example}")
+        if "placeholder" in field.widget.attrs:
+            field.widget.attrs["placeholder"] = example
+
+
 def add_service_errors(form, error):
     """A service's ValidationError goes back onto the form, next to the field when the form has it.
 

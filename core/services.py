@@ -9,9 +9,12 @@ the policy and article it rests on; nobody appends the article again.
 """
 
 import dataclasses
+import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from core.wareki import wareki
 from policy.rules import check
 
 
@@ -58,3 +61,19 @@ def move_status(obj, to, allowed, noun):
         label = dict(obj._meta.get_field("status").choices)[to]
         raise ValidationError(f"「{obj.get_status_display()}」の{noun}は「{label}」にできません。")
     obj.status = to
+
+
+def when_and_who(at, by):
+    """「令和7年4月1日 10:05に山田 花子さんが」: what a stale page says about the change it missed."""
+    who = f"{by.full_name}さん" if by is not None and by.full_name else "他の人"
+    if not isinstance(at, datetime.datetime):  # a date only (撤回日)
+        return f"{wareki(at)}に{who}が"
+    local = timezone.localtime(at) if timezone.is_aware(at) else at
+    return f"{wareki(local)} {local:%H:%M}に{who}が"
+
+
+def already_done(subject, at, by, done):
+    """The action was done already (another tab, a double click, Back and send again): a
+    ValidationError that says what happened, when and by whom, e.g. already_done("この作業", at,
+    by, "対応済みにしています"). Views show it and go to the object's page, where the result is."""
+    return ValidationError(f"{subject}は{when_and_who(at, by)}{done}。", code="already_done")

@@ -17,7 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import text
-from core.forms import KanaField, NameField, PastDateField, PhoneField, PostalCodeField
+from core.forms import (
+    KanaField,
+    NameField,
+    PastDateField,
+    PhoneField,
+    PostalCodeField,
+    ProseField,
+    area_examples,
+)
 from facilities.models import FacilityKind
 
 from . import postal
@@ -41,6 +49,7 @@ class ApplicationForm(forms.ModelForm):
             "facility_name": NameField, "facility_name_kana": KanaField, "postal_code": PostalCodeField,
             "address": NameField, "phone": PhoneField, "fax": PhoneField, "pledge_signer_name": NameField,
             "pledge_signed_on": PastDateField,
+            "contact_name": NameField, "out_of_area_reason": ProseField, "invited_by": ProseField,
         }
         labels = {"pledge_agreed": "上の誓約書の内容に同意します"}
         help_texts = {
@@ -70,6 +79,7 @@ class ApplicationForm(forms.ModelForm):
         self.program = program
         self.fields["submission_key"].initial = secrets.token_urlsafe(24)
         policy = program.policy
+        area_examples(self, policy)
         if policy.facility_pledge_text is None:
             for name in ("pledge_agreed", "pledge_signer_name", "pledge_signed_on"):
                 del self.fields[name]
@@ -197,7 +207,7 @@ def with_extra_row(data):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(
+    comment = ProseField(
         label="差戻しの内容（申込者に伝わります）", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
     deadline = forms.DateField(label="再提出の期限", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -214,13 +224,13 @@ class ReturnForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
+    reason = ProseField(
         label="却下の理由（申込者に伝わります）", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = ProseField(
         label="取下げの理由（任意）", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
     )
 

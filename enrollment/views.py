@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core import wareki
-from core.csv import csv_response
+from core.csv import DateColumn, TextColumn, csv_response
 from core.views import show_errors
 from facilities.access import get_program_for_user
 from facilities.models import Facility, FacilityKind, StaffStatus
@@ -181,8 +180,8 @@ def application_document(request, slug, application_pk, document):
 
 
 LEDGER_HEADER = (
-    "施設番号", "施設名", "施設名カナ", "施設の種類", "郵便番号", "住所", "電話番号", "FAX番号", "状態", "承認日",
-    "承認日（和暦）", "利用中の職員数",
+    "施設番号", "施設名", "施設名カナ", "施設の種類", TextColumn("郵便番号"), "住所", TextColumn("電話番号"),
+    TextColumn("FAX番号"), "状態", DateColumn("承認日"), "利用中の職員数",
 )
 
 
@@ -192,7 +191,7 @@ def _ledger_row(facility, kinds, statuses):
         facility["number"], facility["name"], facility["name_kana"], kinds.get(facility["kind"], facility["kind"]),
         facility["postal_code"], facility["address"], facility["phone"], facility["fax"],
         statuses.get(facility["status"], facility["status"]),
-        approved_on.isoformat() if approved_on else "", wareki.wareki(approved_on), facility["active_staff"],
+        approved_on, facility["active_staff"],
     )
 
 

@@ -2,14 +2,13 @@
 
 from django.utils import timezone
 
-from core.csv import csv_response
-from core.wareki import wareki
+from core.csv import DateColumn, csv_response
 
 from .models import PledgeKind
 
 HEADER = (
-    "氏名", "カナ", "性別", "職種", "登録メールアドレス（MCS ID）", "MCS管理者", "状態", "誓約書", "誓約書の日付",
-    "最終の研修・教育", "利用前研修", "利用開始日", "利用終了日", "削除の理由",
+    "氏名", "カナ", "性別", "職種", "登録メールアドレス（MCS ID）", "MCS管理者", "状態", "誓約書", DateColumn("誓約書の日付"),
+    DateColumn("最終の研修・教育"), "利用前研修", DateColumn("利用開始日"), DateColumn("利用終了日"), "削除の理由",
 )
 FACILITY_HEADER = ("施設番号", "施設名")
 
@@ -18,8 +17,8 @@ def _row(s):
     removal = getattr(s, "removal", None) if s.status == "removed" else None
     return (
         s.full_name, s.full_name_kana, s.gender, s.get_job_display(), s.email, "○" if s.is_admin else "",
-        s.get_status_display(), PledgeKind(s.pledge_kind).label if s.pledge_kind else "", wareki(s.pledge_on),
-        wareki(s.last_training_on), "済" if s.training_done else "", wareki(s.started_on), wareki(s.ended_on),
+        s.get_status_display(), PledgeKind(s.pledge_kind).label if s.pledge_kind else "", s.pledge_on,
+        s.last_training_on, "済" if s.training_done else "", s.started_on, s.ended_on,
         removal.get_reason_display() if removal else "",
     )
 

@@ -174,7 +174,7 @@ class RemovalForm(forms.Form):
 class PledgeForm(forms.Form):
     kind = forms.ChoiceField(label="記録すること", choices=PledgeKind.choices, widget=forms.RadioSelect)
     signed_on = PastDateField(label="署名日", help_text="省略のときは、既存の誓約書の日付")
-    existing_pledge = forms.CharField(
+    existing_pledge = ProseField(
         label="既存の誓約書", required=False, max_length=200,
         help_text="省略するときだけ。例: 入職時の守秘義務に関する誓約書",
     )
@@ -197,11 +197,11 @@ class PledgeForm(forms.Form):
 class TrainingForm(forms.Form):
     kind = forms.ChoiceField(label="種類", choices=TrainingKind.choices, widget=forms.RadioSelect)
     held_on = PastDateField(label="実施日")
-    title = NameField(label="内容", required=False, max_length=200, help_text="例: 個人情報保護とIT機器の取扱い")
+    title = ProseField(label="内容", required=False, max_length=200, help_text="例: 個人情報保護とIT機器の取扱い")
     staff = forms.ModelMultipleChoiceField(
         label="受講した職員", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = ProseField(label="メモ", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, staff_queryset, policy, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,7 +269,7 @@ def _line_date(field, change, facility, staff):
 
 
 class CorrectionForm(forms.Form):
-    comment = forms.CharField(
+    comment = ProseField(
         label="直してほしいところ", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 

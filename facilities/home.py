@@ -15,6 +15,7 @@ from .models import (
     RoleKind,
     Staff,
     StaffStatus,
+    programs_run_by,
     role_facility_ids,
 )
 
@@ -24,7 +25,7 @@ PENDING_SHOWN = 5
 
 def nav(user):
     items = []
-    for program in Program.objects.active().run_by(user).only("slug", "name", "variant"):
+    for program in programs_run_by(user):
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
         items.append((f"{program.name} 登録事項の変更", reverse("facilities:program-changes", args=[program.slug])))
         if program.policy.change_notice_required:

@@ -151,6 +151,16 @@ class Program(models.Model):
         return any(m and m in address for m in self.area_municipalities)
 
 
+def programs_run_by(user):
+    """The active programs whose secretariat the user belongs to (all for a superuser), for the
+    menus: loaded once per request (cached on the user object), whichever app's menu asks first."""
+    cached = getattr(user, "_portal_programs_run_by", None)
+    if cached is None:
+        cached = list(Program.objects.active().run_by(user).only("pk", "slug", "name", "variant"))
+        user._portal_programs_run_by = cached
+    return cached
+
+
 class FacilityKind(models.TextChoices):
     HOSPITAL = "hospital", "病院"
     CLINIC = "clinic", "診療所"

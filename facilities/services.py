@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.services import PolicyBlocked, policy_check
+from core.services import PolicyBlocked, already_done, policy_check
 from core.services import move_status as _move
 from core.services import save_with_history as _save
 
@@ -359,6 +359,12 @@ def pledge_record(*, staff, by, kind, signed_on, existing_pledge=""):
     if staff.status == StaffStatus.REMOVED:
         raise ValidationError("削除済の職員には記録できません。")
     text = pledge_text_publish(program=staff.program) if kind == PledgeKind.SIGNED else None
+    # The same pledge (on the same wording) sent twice (double click, Back and send again) is recorded once.
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
+    same = staff.pledges.filter(kind=kind, signed_on=signed_on, text=text).select_related("recorded_by").first()
+    if same is not None:
+        same.repeated = True
+        return same
     pledge = Pledge(
         staff=staff, kind=kind, text=text, signed_on=signed_on,
         existing_pledge=existing_pledge.strip() if kind == PledgeKind.EXEMPT else "", recorded_by=by,
@@ -377,6 +383,14 @@ def training_record(*, facility, by, kind, held_on, staff, title="", note=""):
     strangers = [s for s in staff if s.facility_id != facility.pk or s.status == StaffStatus.REMOVED]
     if strangers:
         raise ValidationError({"staff": ["この施設の職員（削除済を除く）だけを選んでください。"]})
+    # The same session sent twice (double click, Back and send again) is recorded once.
+    Facility.objects.select_for_update().filter(pk=facility.pk).first()
+    wanted = {s.pk for s in staff}
+    for same in TrainingSession.objects.filter(facility=facility, kind=kind, held_on=held_on, title=title,
+                                               note=note).select_related("recorded_by"):
+        if set(same.attendances.values_list("staff_id", flat=True)) == wanted:
+            same.repeated = True
+            return same
     session = _save(TrainingSession(facility=facility, kind=kind, held_on=held_on, title=title, note=note,
                                     recorded_by=by), by)
     for person in staff:
@@ -420,6 +434,10 @@ def notice_file(*, notice, by):
     """The facility files its notice; removals waiting for it are completed in the same transaction."""
     notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
     first_filing = notice.status == NoticeStatus.DRAFT
+    if notice.status == NoticeStatus.FILED:
+        raise already_done("この変更届", notice.filed_at, notice.filed_by, "提出しています")
+    if notice.status == NoticeStatus.ACKNOWLEDGED:
+        raise already_done("この変更届", notice.decided_at, notice.decided_by, "確認済みにしています")
     _move(notice, NoticeStatus.FILED, NOTICE_TRANSITIONS, "変更届")
     lines = list(notice.lines.select_related("staff__removal", "record"))
     if not lines:
@@ -454,6 +472,8 @@ def _facility_admin_emails(facility):
 
 def _decide(notice, by, to, comment=""):
     notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
+    if notice.status in (NoticeStatus.ACKNOWLEDGED, NoticeStatus.CORRECTION):
+        raise already_done("この変更届", notice.decided_at, notice.decided_by, f"「{notice.get_status_display()}」にしています")
     _move(notice, to, NOTICE_TRANSITIONS, "変更届")
     notice.decided_at, notice.decided_by, notice.comment = timezone.now(), by, comment
     _save(notice, by)

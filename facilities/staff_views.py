@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.views import show_errors, show_warnings
+from core.views import show_errors, show_repeated, show_warnings
 
 from . import pdfs
 from .access import can_manage, get_staff_for_user
@@ -109,10 +109,12 @@ def staff_pledge(request, staff_pk):
     form = PledgeForm(request.POST or None, policy=policy) if policy.staff_pledge_required else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            pledge_record(staff=staff, by=request.user, **form.cleaned_data)
+            pledge = pledge_record(staff=staff, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if show_repeated(request, "この誓約書", pledge, pledge.recorded_at, pledge.recorded_by):
+                return redirect("facilities:staff-detail", staff_pk=staff.pk)
             staff.refresh_from_db()
             done = "利用中になりました。" if staff.status == StaffStatus.ACTIVE else ""
             messages.success(request, f"誓約書を記録しました。{done}")

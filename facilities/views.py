@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.forms import add_service_errors
+from core.views import show_repeated
 
 from . import pdfs
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
@@ -216,6 +217,9 @@ def training_add(request, facility_pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if show_repeated(request, f"この{session.get_kind_display()}", session, session.recorded_at,
+                             session.recorded_by):
+                return redirect("facilities:training-list", facility_pk=facility.pk)
             messages.success(request, f"{session.get_kind_display()}（{session.attendances.count()}名）を記録しました。")
             return redirect("facilities:training-list", facility_pk=facility.pk)
     return render(request, "facilities/training_form.html", {"facility": facility, "form": form})

@@ -10,6 +10,8 @@ Who may do what:
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from consent.access import log_access_many
+from consent.models import AccessAction
 from facilities.access import is_secretariat
 from facilities.models import RoleKind, role_facility_ids, secretariat_program_ids
 
@@ -50,8 +52,6 @@ def can_confirm_task(user, task):
     if user.is_superuser or task.program_id in secretariat_program_ids(user):
         return True
     return not task.for_secretariat and task.facility_id in role_facility_ids(user)
-
-
 
 
 def get_group_for_user(user, group_pk, *, manage=False):
@@ -109,3 +109,9 @@ def get_review_for_user(user, review_pk, *, work=False):
     if work and not can_work_review(user, review):
         raise PermissionDenied
     return review
+
+
+def log_group(request, group):
+    """A page about a patient's group (its name is the patient's): logged as a view of the patient."""
+    if group.patient_id:
+        log_access_many(request, [group.patient_id], AccessAction.VIEW_GROUP)

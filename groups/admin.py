@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from consent.admin import PatientViewLogged
+
 from .models import AssociationAdmin, Group, GroupReview, McsTask, MemberDecision, Membership, ReviewCampaign
 
 
@@ -11,7 +13,7 @@ class NoDeleteMixin:
 
 
 @admin.register(Group)
-class GroupAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class GroupAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ("pk", "program", "kind", "origin_facility", "leader", "status", "last_reviewed_on")
     list_filter = ("program", "kind", "status")
     raw_id_fields = ("patient", "origin_facility", "leader", "created_by")
@@ -19,7 +21,8 @@ class GroupAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class MembershipAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
+    patient_field = "group__patient"
     list_display = ("pk", "group", "member_kind", "staff", "person_name", "status", "invited_on", "ended_on")
     list_filter = ("status", "member_kind", "group__program")
     raw_id_fields = ("group", "staff", "invited_by", "ended_by")
@@ -27,11 +30,12 @@ class MembershipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(McsTask)
-class McsTaskAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class McsTaskAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
+    patient_field = "group__patient"  # the titles name the patient
     list_display = ("pk", "program", "kind", "title", "facility", "for_secretariat", "status", "created_at")
     list_filter = ("program", "kind", "status", "for_secretariat")
     raw_id_fields = ("group", "membership", "facility", "created_by", "done_by")
-    list_select_related = ("program", "facility")
+    list_select_related = ("program", "facility", "group")
 
 
 @admin.register(AssociationAdmin)
@@ -48,7 +52,8 @@ class ReviewCampaignAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(GroupReview)
-class GroupReviewAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class GroupReviewAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
+    patient_field = "group__patient"
     list_display = ("pk", "campaign", "group", "reviewer", "status", "completed_at", "removed_count")
     list_filter = ("status", "campaign__program")
     raw_id_fields = ("campaign", "group", "reviewer", "completed_by")
@@ -56,7 +61,9 @@ class GroupReviewAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(MemberDecision)
-class MemberDecisionAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class MemberDecisionAdmin(PatientViewLogged, NoDeleteMixin, SimpleHistoryAdmin):
+    patient_field = "membership__group__patient"
     list_display = ("pk", "review", "membership", "decision", "decided_by", "decided_at", "applied_at")
     list_filter = ("decision",)
     raw_id_fields = ("review", "membership", "decided_by")
+    list_select_related = ("review", "membership__group", "decided_by")

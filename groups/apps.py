@@ -11,10 +11,11 @@ class GroupsConfig(AppConfig):
         from consent import hooks as consent_hooks
         from facilities import hooks as facilities_hooks
 
-        from . import admin_notice, erasure, services
+        from . import admin_notice, erasure, queries, services
 
         facilities_hooks.staff_removed.connect(services.memberships_end_for_removed_staff)
         facilities_hooks.open_memberships.connect(services.open_membership_count)
         facilities_hooks.admin_changed.connect(admin_notice.admin_changed)
         consent_hooks.patient_erased.connect(erasure.end_groups_of_erased_patient)
         consent_hooks.sharing_stopped.connect(services.stop_sharing)
+        consent_hooks.patient_links.connect(queries.patient_group_links)

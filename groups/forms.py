@@ -52,7 +52,7 @@ class GroupCreateForm(forms.Form):
 
     kind = forms.ChoiceField(label="種類", widget=forms.RadioSelect)
     patient = PatientChoiceField(label="患者", queryset=Patient.objects.none(), required=False)
-    title = NameField(label="グループ名（自由グループ）", max_length=100, required=False)
+    title = ProseField(label="グループ名（自由グループ）", max_length=100, required=False)
     leader = StaffChoiceField(label="リーダー（MCSでグループを管理し、定期精査をする人）", queryset=Staff.objects.none())
     by_doctor_delegate = forms.BooleanField(label="主治医の指示を受けて作成する", required=False)
 
@@ -168,7 +168,7 @@ REMOVAL_REASONS = [
 
 class MemberRemoveForm(forms.Form):
     reason = forms.ChoiceField(label="理由", choices=REMOVAL_REASONS, widget=forms.RadioSelect)
-    note = NameField(label="補足", max_length=200, required=False)
+    note = ProseField(label="補足", max_length=200, required=False)
     ended_on = PastDateField(label="解除日", initial=timezone.localdate)
 
     def __init__(self, *args, membership=None, **kwargs):
@@ -184,7 +184,7 @@ class MemberRemoveForm(forms.Form):
 
 
 class ArchiveForm(forms.Form):
-    reason = NameField(label="保管の理由", max_length=200, help_text="例: 死亡のため、利用終了のため")
+    reason = ProseField(label="保管の理由", max_length=200, help_text="例: 死亡のため、利用終了のため")
     archived_on = PastDateField(label="保管日", initial=timezone.localdate)
 
     def __init__(self, *args, group=None, **kwargs):
@@ -235,7 +235,7 @@ class FollowUpForm(forms.Form):
 
 
 class TaskConfirmForm(forms.Form):
-    note = NameField(label="メモ", max_length=200, required=False)
+    note = ProseField(label="メモ", max_length=200, required=False)
 
 
 class AssociationAdminForm(forms.Form):
@@ -259,7 +259,7 @@ class AdminNoticeGroupForm(forms.Form):
 
 
 class CampaignForm(forms.Form):
-    title = NameField(label="名称", max_length=100, required=False, help_text="空欄なら開始日から付けます。")
+    title = ProseField(label="名称", max_length=100, required=False, help_text="空欄なら開始日から付けます。")
     scope = forms.ChoiceField(label="対象", widget=forms.RadioSelect)
     facility = forms.ModelChoiceField(label="事業所（1つの事業所のとき）", queryset=Facility.objects.none(),
                                       required=False)
@@ -305,7 +305,7 @@ class WorksheetForm(forms.Form):
                 label=row.membership.display_name, choices=choices, required=False,
                 initial=decision.decision if decision else "",
             )
-            self.fields[f"reason_{pk}"] = NameField(
+            self.fields[f"reason_{pk}"] = ProseField(
                 label="理由", max_length=200, required=False, initial=decision.reason if decision else "",
             )
             row.decision_field, row.reason_field = self[f"decision_{pk}"], self[f"reason_{pk}"]

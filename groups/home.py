@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.home import Item, Panel
 from core.wareki import wareki
-from facilities.models import Program, role_facility_ids
+from facilities.models import Program, programs_run_by, role_facility_ids
 
 from .models import AssociationAdmin, Group, GroupReview, McsTask, ReviewStatus
 from .queries import follow_ups_open, next_campaign_on
@@ -20,11 +20,14 @@ def _facility_programs(user):
 
 
 def nav(user):
-    """患者グループ for people with a facility role. The secretariat reaches the groups' dashboard from
-    its home panel, so its pages pay no extra query for this menu (as consent does)."""
+    """患者グループ for people with a facility role; for the secretariat, its programs' groups too
+    (the list, from which the dashboard is one click)."""
+    facility_programs = list(_facility_programs(user).only("slug", "name"))
+    mine = {program.pk for program in facility_programs}
+    run = [program for program in programs_run_by(user) if program.pk not in mine]  # the menu's query, shared
     return [
         (f"患者グループ（{program.name}）", reverse("groups:group-list", args=[program.slug]))
-        for program in _facility_programs(user).only("slug", "name")
+        for program in [*facility_programs, *run]
     ]
 
 

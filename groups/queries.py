@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from consent.models import ConsentRecord
@@ -324,3 +325,10 @@ def sharing_facts(group):
     if group.patient_id is None:
         return {"kind": group.kind}
     return {"kind": group.kind, "consent": consent_state(group.patient), "patient_status": group.patient.status}
+
+
+def patient_group_links(*, patient, user):
+    """The patient's groups `user` may open, for the patient's page: [(label, url)]."""
+    groups = Group.objects.visible_to(user).filter(patient=patient).order_by("-created_on", "-pk")
+    return [(f"患者グループ 番号{group.pk}（{group.get_status_display()}）",
+             reverse("groups:group-detail", args=[group.pk])) for group in groups]

@@ -8,14 +8,15 @@ were kept or removed, not who the patient is. Staff are named: they are what is 
 from collections import Counter
 from dataclasses import dataclass
 
+from core.csv import DateColumn
 from core.wareki import wareki
 
 from .models import OPEN_STATUSES, GroupReview, MemberDecision, Membership, ReviewStatus
 
 UNANSWERED = "未回答"
 CSV_HEADER = (
-    "定期精査", "グループ", "連携元事業所", "精査した人", "精査の状態", "完了日", "メンバー", "所属事業所", "職種",
-    "判断", "理由", "判断した人", "判断日", "解除の反映",
+    "定期精査", "グループ", "連携元事業所", "精査した人", "精査の状態", DateColumn("完了日"), "メンバー", "所属事業所",
+    "職種", "判断", "理由", "判断した人", DateColumn("判断日"), "解除の反映",
 )
 
 
@@ -29,6 +30,7 @@ class DecisionLine:
     decided_by: str
     decided_on: str
     applied: bool
+    decided_at: object = None
 
 
 def _date(moment):
@@ -46,6 +48,7 @@ def _line(membership, decision):
         decided_by=decision.decided_by.full_name if decision else "",
         decided_on=_date(decision.decided_at) if decision else "",
         applied=bool(decision and decision.applied_at),
+        decided_at=decision.decided_at if decision else None,
     )
 
 
@@ -95,13 +98,13 @@ def report_rows(*, campaign=None, review=None):
     for item, rows in report_lines(campaign=campaign, review=review):
         head = [
             item.campaign.title, item.group.code, item.group.origin_facility.name, item.reviewer.full_name,
-            item.get_status_display(), _date(item.completed_at),
+            item.get_status_display(), item.completed_at,
         ]
         if not rows:
             yield [*head, "", "", "", "", "", "", "", ""]
         for line in rows:
             yield [
                 *head, line.member, line.facility, line.job, line.decision, line.reason, line.decided_by,
-                line.decided_on, "済" if line.applied else "",
+                line.decided_at, "済" if line.applied else "",
             ]
 

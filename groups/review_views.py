@@ -9,16 +9,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from consent.access import log_access_many
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.pdf import pdf_view
+from core.services import already_done
 from core.views import show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, queries, reports, reviews
-from .access import can_work_review, get_campaign_for_user, get_review_for_user
+from .access import can_work_review, get_campaign_for_user, get_review_for_user, log_group
 from .forms import CampaignForm, WorksheetForm
-from .models import Group, GroupReview, ReviewCampaign, ReviewStatus
+from .models import Group, GroupReview, McsTask, ReviewCampaign, ReviewStatus, TaskKind
 
 PAGE_SIZE = 100
 
@@ -104,6 +106,7 @@ def campaign_detail(request, campaign_pk):
         .annotate(decided=Count("decisions")).order_by("group__origin_facility__number", "group_id")
     )
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access_many(request, [review.group.patient_id for review in page.object_list])
     return render(request, "groups/campaign_detail.html", {
         "campaign": campaign, "program": campaign.program, "page": page, "status": status,
         "statuses": ReviewStatus.choices, "counts": _status_counts(mine),
@@ -135,6 +138,11 @@ def _csv_response(**which):
 def review_worksheet(request, review_pk):
     """The reviewer's worksheet: every member, what the portal knows, a decision and reason each."""
     review = get_review_for_user(request.user, review_pk)
+    if request.method == "POST" and review.status == ReviewStatus.COMPLETED:
+        # Completed in another tab or by someone else meanwhile: say so, never 「権限がありません」.
+        show_errors(request, already_done("この精査", review.completed_at, review.completed_by,
+                                          "完了しています。今回の入力は保存していません"))
+        return redirect("groups:review-worksheet", review_pk=review.pk)
     can_work = can_work_review(request.user, review) and review.status != ReviewStatus.COMPLETED
     if request.method == "POST" and not can_work:
         raise PermissionDenied
@@ -150,7 +158,15 @@ def review_worksheet(request, review_pk):
         else:
             messages.success(request, "判断を保存しました。全員の判断がそろったら「精査を完了する」を押してください。")
             return redirect("groups:review-worksheet", review_pk=review.pk)
+    log_group(request, review.group)
+    created_tasks = []
+    if review.status == ReviewStatus.COMPLETED:
+        # The removals it applied (at completion or when a 要確認 was settled), each a task in MCS.
+        created_tasks = McsTask.objects.filter(
+            kind=TaskKind.REMOVE, membership__decisions__review=review, membership__decisions__applied_at__isnull=False,
+        ).distinct().order_by("pk")
     return render(request, "groups/worksheet.html", {
+        "created_tasks": created_tasks,
         "review": review, "group": review.group, "program": review.group.program,
         "policy": review.group.program.policy, "sheet": sheet, "form": form, "can_work": can_work,
     })

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core.services import move_status, policy_check, save_with_history
+from core.services import already_done, move_status, policy_check, save_with_history
 from core.wareki import wareki
 from facilities.models import Program
 
@@ -36,7 +36,6 @@ from .queries import member_rows, review_facts
 from .services import membership_end
 
 BATCH = 2000
-ALREADY_COMPLETED = "この精査は{when}に{who}さんが完了しています。解除はそのときに反映済みです。"
 
 
 def campaign_groups(*, program, scope, by=None, facility=None, today=None):
@@ -99,9 +98,8 @@ def _locked_review(review):
 
 def _require_unfinished(review):
     if review.status == ReviewStatus.COMPLETED:
-        when = timezone.localtime(review.completed_at).strftime("%Y-%m-%d %H:%M")
-        who = review.completed_by.full_name if review.completed_by else "他の人"
-        raise ValidationError(ALREADY_COMPLETED.format(when=when, who=who))
+        raise already_done("この精査", review.completed_at, review.completed_by,
+                           "完了しています。解除はそのときに反映済みです")
 
 
 @transaction.atomic
@@ -184,10 +182,8 @@ def follow_up_settle(*, decision, by, settled_as, reason):
         pk=decision.pk
     )
     if decision.settled_at is not None:
-        raise ValidationError(
-            f"この要確認は{timezone.localtime(decision.settled_at):%Y年%m月%d日}に{decision.settled_by}さんが"
-            f"「{decision.get_settled_as_display()}」で確認済みです。"
-        )
+        raise already_done("この要確認", decision.settled_at, decision.settled_by,
+                           f"「{decision.get_settled_as_display()}」で確認済みです")
     if decision.decision != Decision.UNSURE or decision.review.status != ReviewStatus.COMPLETED:
         raise ValidationError("完了した精査の「要確認」だけを確認できます。")
     if settled_as not in (Decision.KEEP, Decision.REMOVE):

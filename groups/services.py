@@ -15,7 +15,7 @@ from django.utils import timezone
 from consent.care import care_team_add, care_team_end
 from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient
 from consent.services import obtainer_roles
-from core.services import PolicyBlocked, move_status, policy_check, save_with_history
+from core.services import PolicyBlocked, already_done, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
 from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
@@ -49,8 +49,18 @@ def _locked_group(group):
 
 
 def _require_active(group):
-    if group.status != GroupStatus.ACTIVE:
+    """A page of a group archived or deleted meanwhile (another tab, someone else): says when and by whom."""
+    if group.status == GroupStatus.ACTIVE:
+        return
+    change = None
+    for record in group.history.select_related("history_user").order_by("-history_date")[:50]:
+        if record.status != group.status:
+            break
+        change = record
+    if change is None:
         raise ValidationError(NOT_ACTIVE)
+    raise already_done("このグループ", change.history_date, change.history_user,
+                       f"「{group.get_status_display()}」にしています。{NOT_ACTIVE}")
 
 
 # --- MCS tasks ---------------------------------------------------------------------------
@@ -105,7 +115,7 @@ def task_confirm(*, task, by, note=""):
     """Someone confirms the task was done in MCS. A confirmed deletion marks the group deleted."""
     task = McsTask.objects.select_for_update().select_related("group").get(pk=task.pk)
     if task.status == TaskStatus.DONE:
-        raise ValidationError("この作業はすでに対応済みになっています。")
+        raise already_done("この作業", task.done_at, task.done_by, "対応済みにしています")
     if task.status == TaskStatus.NOT_NEEDED:
         raise ValidationError(f"この作業は不要になっています（{task.not_needed_reason}）。")
     task.status, task.done_at, task.done_by = TaskStatus.DONE, timezone.now(), by
@@ -291,6 +301,7 @@ def group_archive(*, group, by, reason, archived_on):
     archive is the engine's question; invitations still to be made become 不要, and facilities whose
     only link to the patient was this group stop being involved (docs: consent/care.py)."""
     group = _locked_group(group)
+    _require_active(group)
     policy_check(group.program, "archive_group", archive_facts(group=group, user=by))
     if archived_on > timezone.localdate():
         raise ValidationError({"archived_on": "保管日に未来の日付は入れられません。"})

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from consent.access import log_access_many
 from core.forms import add_service_errors
-from core.views import show_errors, show_warnings
+from core.views import private_search, show_errors, show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
@@ -26,6 +27,7 @@ from .access import (
     get_group_for_user,
     get_membership_for_user,
     get_task_for_user,
+    log_group,
 )
 from .forms import (
     AdminNoticeGroupForm,
@@ -72,11 +74,14 @@ LIST_FILTERS = {
 
 def group_list(request, slug):
     program = get_program_for_user(request.user, slug)
-    shown = request.GET.get("show", "active")
+    response, query = private_search(request, ("q",))
+    if response:
+        return response
+    shown = query.get("show", "active")
     shown = shown if shown in LIST_FILTERS else "active"
     groups = Group.objects.visible_to(request.user).filter(program=program).with_state()
     groups = LIST_FILTERS[shown][1](groups, program)
-    q = request.GET.get("q", "").strip()
+    q = query.get("q", "").strip()
     if q:
         reading = q.replace(" ", "")
         groups = groups.filter(
@@ -88,6 +93,7 @@ def group_list(request, slug):
         open_members=Count("memberships", filter=Q(memberships__status__in=OPEN_STATUSES))
     ).order_by("-created_at", "-pk")
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access_many(request, [g.patient_id for g in page.object_list])
     return render(request, "groups/group_list.html", {
         "program": program, "page": page, "shown": shown,
         "filters": [(key, label) for key, (label, _) in LIST_FILTERS.items()],
@@ -127,6 +133,7 @@ def group_detail(request, group_pk):
     follow_ups = queries.follow_ups_open().filter(membership__group=group).select_related(
         "membership__staff__facility", "review__campaign", "decided_by"
     )
+    log_group(request, group)
     return render(request, "groups/group_detail.html", {
         "group": group, "program": program, "policy": program.policy, "rows": rows,
         "sharing_stopped": queries.sharing_stopped(group),
@@ -181,6 +188,7 @@ def member_add(request, group_pk):
         .with_ledger().select_related("facility").order_by("facility__number", "full_name_kana", "pk")
     )
     page = Paginator(search.filter(staff), PAGE_SIZE).get_page(request.GET.get("page"))
+    log_group(request, group)
     return render(request, "groups/member_add.html", {
         "group": group, "program": program, "search": search, "page": page, "policy": program.policy,
     })
@@ -197,6 +205,7 @@ def _form_page(request, group, form, act, done, **page):
         else:
             done(result)
             return redirect("groups:group-detail", group_pk=group.pk)
+    log_group(request, group)
     return render(request, "groups/form_page.html", {"group": group, "form": form, **page})
 
 
@@ -256,7 +265,8 @@ def member_remove(request, membership_pk):
     act = partial(services.member_remove, membership=membership, by=request.user)
     return _form_page(request, membership.group, MemberRemoveForm(request.POST or None, membership=membership), act,
                       _said(request, f"{name}さんを外しました。MCSでもグループから外してください。"),
-                      title=f"{name}さんをグループから外す", submit="外す", danger=True)
+                      title=f"{name}さんをグループから外す", page_title="メンバーをグループから外す",
+                      submit="外す", danger=True)
 
 
 # --- The group's life --------------------------------------------------------------------
@@ -337,6 +347,7 @@ def task_list(request, slug):
     tasks = tasks.select_related("program", "group__patient", "facility", "done_by").in_mcs_order()
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _confirmable(request.user, page.object_list)
+    log_access_many(request, [task.group.patient_id for task in page.object_list])  # titles name the patient
     return render(request, "groups/task_list.html", {
         "program": program, "page": page, "shown": shown, "form": TaskConfirmForm(),
     })
@@ -445,6 +456,9 @@ def _dashboard(request, program, facility):
     board = queries.dashboard(program, today=timezone.localdate(), facility=facility)
     board["tasks"] = _confirmable(request.user, board["tasks"])
     board["page"] = Paginator(board.pop("lines"), FACILITIES_PER_PAGE).get_page(request.GET.get("page"))
+    shown = [g.patient_id for name in ("to_archive", "no_consent", "overdue") for g in board[name]]
+    shown += [r.group.patient_id for r in board["escalated"]] + [t.group.patient_id for t in board["tasks"]]
+    log_access_many(request, shown)
     return render(request, "groups/dashboard.html", {
         "program": program, "policy": program.policy, "facility": facility, **board,
     })

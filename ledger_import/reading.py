@@ -383,7 +383,8 @@ def _cell_text(value, key):
     typed = str(value)
     if typed[:1] == "'" and typed[1:2] in ("=", "+", "-", "@"):
         typed = typed[1:]
-    return typed
+    kept = re.fullmatch(r'="([0-9+\- ]*)"', typed)  # core.csv.as_text: a phone kept as text for Excel
+    return kept.group(1) if kept else typed
 
 
 def _field(key):

@@ -84,6 +84,9 @@ class IncidentForm(forms.Form):
             self.add_error("occurred_on", "発生日は発覚日より前の日付にしてください。")
         return data
 
+# The assessment's free-text answers: printed on the report and exported.
+PROSE = ("data_items", "cause", "secondary_harm", "person_response", "publication", "prevention", "other_notes")
+
 
 class AssessForm(forms.ModelForm):
     """The items of the PPC's report form (漏えい等報告), and whether a report is due."""
@@ -96,20 +99,11 @@ class AssessForm(forms.ModelForm):
             "sensitive_data", "malicious", "affected_count", "affected_patient_numbers", "data_items", "cause",
             "secondary_harm", "person_response", "publication", "prevention", "other_notes",
         )
-        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
-            "data_items", "cause", "secondary_harm", "person_response", "publication", "prevention", "other_notes",
-        )}
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in PROSE}
+        field_classes = dict.fromkeys(PROSE, ProseField)
 
     def clean_affected_patient_numbers(self):
         return patient_numbers(self.cleaned_data["affected_patient_numbers"])
-
-    def clean(self):
-        data = super().clean()
-        for name in ("data_items", "cause", "secondary_harm", "person_response", "publication", "prevention",
-                     "other_notes"):
-            if data.get(name):
-                ProseField().validate(data[name])
-        return data
 
     def service_kwargs(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -202,7 +196,7 @@ class FacilitiesField(forms.ModelMultipleChoiceField):
 
 
 class NoticeForm(forms.Form):
-    title = NameField(label="件名", max_length=100)
+    title = ProseField(label="件名", max_length=100)
     body = ProseField(label="本文", widget=forms.Textarea(attrs={"rows": 8}))
     to_all = forms.BooleanField(label="利用中のすべての施設の管理者へ送る", required=False, initial=True)
     facilities = FacilitiesField(label="宛先の施設（すべてへ送らないとき）", queryset=Facility.objects.none(),
@@ -293,7 +287,7 @@ class DecideForm(forms.Form):
 
 
 class DisasterForm(forms.Form):
-    title = NameField(label="災害の名称（例: ○○地震）", max_length=100)
+    title = ProseField(label="災害の名称（例: ○○地震）", max_length=100)
 
 
 class SecondaryUseForm(forms.Form):

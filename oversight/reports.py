@@ -2,14 +2,14 @@
 
 from django.db.models import Count, Q
 
-from core.wareki import wareki
+from core.csv import DateColumn
 
 from .models import IncidentKind, IncidentQuerySet, IncidentStatus
 
 CSV_HEADER = (
-    "受付番号", "施設番号", "施設", "種類", "状態", "発覚日", "発生日", "影響人数", "患者番号", "要配慮個人情報",
-    "不正の目的", "速報の期限", "速報をした日", "確報の期限", "確報をした日", "本人通知の目安", "本人に通知した日",
-    "完了日",
+    "受付番号", "施設番号", "施設", "種類", "状態", DateColumn("発覚日"), DateColumn("発生日"), "影響人数", "患者番号",
+    "要配慮個人情報", "不正の目的", DateColumn("速報の期限"), DateColumn("速報をした日"), DateColumn("確報の期限"),
+    DateColumn("確報をした日"), DateColumn("本人通知の目安"), DateColumn("本人に通知した日"), DateColumn("完了日"),
 )
 
 
@@ -17,10 +17,10 @@ def csv_rows(incidents):
     for i in incidents.select_related("program", "facility").order_by("discovered_on", "pk").iterator(chunk_size=500):
         yield (
             i.number, i.facility.number, i.facility.name, i.get_kind_display(), i.get_status_display(),
-            wareki(i.discovered_on), wareki(i.occurred_on), i.affected_count, i.affected_patient_numbers,
+            i.discovered_on, i.occurred_on, i.affected_count, i.affected_patient_numbers,
             "あり" if i.sensitive_data else "なし", "あり" if i.malicious else "なし",
-            wareki(i.prompt_due_on), wareki(i.prompt_done_on), wareki(i.final_due_on), wareki(i.final_done_on),
-            wareki(i.person_due_on), wareki(i.person_done_on), wareki(i.closed_at),
+            i.prompt_due_on, i.prompt_done_on, i.final_due_on, i.final_done_on,
+            i.person_due_on, i.person_done_on, i.closed_at,
         )
 
 

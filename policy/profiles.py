@@ -163,6 +163,9 @@ class VariantProfile:
     archive_label: str = ""
     details_change_on_notice: bool = False
     details_change_article: str = ""
+    # Examples on the forms (郵便番号, 電話番号) from the network's own area, not another city's.
+    example_postal_code: str = ""
+    example_phone: str = ""
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -313,6 +316,8 @@ KUMAGAYA = VariantProfile(
     byod_written_approval=False,
     byod_same_safeguards=True,
     disaster_article="",
+    example_postal_code="360-0001",
+    example_phone="048-123-4567",
 )
 
 MUSASHIMURAYAMA = VariantProfile(
@@ -395,6 +400,8 @@ MUSASHIMURAYAMA = VariantProfile(
     byod_written_approval=True,
     byod_same_safeguards=False,
     disaster_article="第27条",
+    example_postal_code="208-0001",
+    example_phone="042-123-4567",
 )
 
 CHUO = VariantProfile(
@@ -464,6 +471,8 @@ CHUO = VariantProfile(
     byod_written_approval=False,
     byod_same_safeguards=False,
     disaster_article="",
+    example_postal_code="104-0061",
+    example_phone="03-1234-5678",
 )
 
 MATSUBARA = VariantProfile(
@@ -569,6 +578,8 @@ MATSUBARA = VariantProfile(
     byod_written_approval=True,
     byod_same_safeguards=False,
     disaster_article="",
+    example_postal_code="580-0001",
+    example_phone="072-123-4567",
 )
 
 IWAKUNI = VariantProfile(
@@ -651,6 +662,8 @@ IWAKUNI = VariantProfile(
     byod_written_approval=True,
     byod_same_safeguards=False,
     disaster_article="第25条",
+    example_postal_code="740-0001",
+    example_phone="0827-12-3456",
 )
 
 BUILTIN = (KUMAGAYA, MUSASHIMURAYAMA, CHUO, MATSUBARA, IWAKUNI)

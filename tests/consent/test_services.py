@@ -228,7 +228,7 @@ def test_withdrawal_marks_the_record_and_keeps_it(site_for):
     consent.refresh_from_db()
     assert consent.is_withdrawn and consent.withdrawal_received_by == site.coordinator
     assert consent.pdf_snapshot  # nothing of the record is lost
-    with pytest.raises(ValidationError, match="すでに撤回"):
+    with pytest.raises(ValidationError, match="撤回を受け付けています"):
         services.consent_withdraw(record=consent, by=site.coordinator, withdrawn_on=datetime.date(2025, 6, 2))
 
 

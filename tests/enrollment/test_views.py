@@ -193,7 +193,7 @@ def test_ledger_csv_streams_utf8_with_bom_for_excel(client, world):
     assert lines[0].startswith("施設番号,施設名,施設名カナ,施設の種類")
     assert len(lines) == 1 + 1200 + 3  # header, the batch, facility_a, facility_a2 and T-0003
     injected = next(line for line in lines if line.startswith("T-0003"))
-    assert "'=HYPERLINK" in injected and "2025-04-01" in injected and "令和7年4月1日" in injected
+    assert "'=HYPERLINK" in injected and "令和7年4月1日,2025/04/01" in injected
     row_a = next(line for line in lines if line.startswith(world.facility_a.number))
     assert row_a.endswith(",2")  # two active staff: the world's and the one above
     assert not any(line.startswith(f"{world.facility_b.number},") for line in lines)

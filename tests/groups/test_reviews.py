@@ -107,11 +107,12 @@ def test_a_review_over_many_groups_is_started_worked_completed_and_reported(
     rows = list(csv.reader(io.StringIO(_report_csv(campaign=campaign).lstrip("\ufeff"))))
     assert _report_csv(campaign=campaign).startswith("\ufeff")
     assert rows[0][0] == "定期精査" and len(rows) > 15
-    removed = [r for r in rows if r[9] == "解除"]
+    removed = [r for r in rows if r[10] == "解除"]
     assert removed == [[campaign.title, groups[0].code, site.clinic.name, site.leader.full_name, "完了",
-                        removed[0][5], site.nurse.full_name, site.nursing.name, "看護師", "解除", "訪問看護が終了",
-                        site.coordinator.full_name, removed[0][12], "済"]]
-    assert any(r[9] == "未回答" for r in rows)  # unfinished reviews list their members as not answered
+                        removed[0][5], removed[0][6], site.nurse.full_name, site.nursing.name, "看護師", "解除",
+                        "訪問看護が終了", site.coordinator.full_name, removed[0][13], removed[0][14], "済"]]
+    assert removed[0][5].startswith("令和") and removed[0][6].startswith("20")  # 和暦 and a sortable date
+    assert any(r[10] == "未回答" for r in rows)  # unfinished reviews list their members as not answered
     one_csv = list(csv.reader(io.StringIO(_report_csv(review=review).lstrip("\ufeff"))))
     assert len(one_csv) == 1 + review.group.memberships.count() and one_csv[1][1] == groups[0].code
 
@@ -304,7 +305,7 @@ def test_the_report_csv_never_lets_a_formula_through(site, client):
     keep_all(review, site.coordinator, **{f"m{seat.pk}": (Decision.UNSURE, '=HYPERLINK("http://x.example","確認")')})
     client.force_login(site.secretariat)
     rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
-    reasons = [r[10] for r in rows[1:] if r[10]]
+    reasons = [r[11] for r in rows[1:] if r[11]]
     assert reasons == ["'=HYPERLINK(\"http://x.example\",\"確認\")"]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 

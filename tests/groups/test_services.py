@@ -445,7 +445,7 @@ def test_a_task_is_confirmed_once_with_who_and_when(site):
     done = services.task_confirm(task=task, by=site.coordinator, note="作成済み")
     assert (done.status, done.done_by, done.done_note) == (TaskStatus.DONE, site.coordinator, "作成済み")
     assert done.done_at is not None
-    with pytest.raises(ValidationError, match="すでに対応済み"):
+    with pytest.raises(ValidationError, match="対応済みにしています"):
         services.task_confirm(task=task, by=site.coordinator)
 
 

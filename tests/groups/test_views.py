@@ -2,6 +2,8 @@
 pages. The rungs of every view are in the access table (tests/groups/walk.py)."""
 
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -199,13 +201,22 @@ def test_create_invite_confirm_review_complete_report(client, site_for, variant)
     assert seat.status == MembershipStatus.REMOVED
     again = client.post(reverse("groups:review-complete", args=[review.pk]), follow=True).content.decode()
     assert "完了しています" in again
+    # The completed worksheet links to the MCS task it created; the patient's page to the group.
+    removal = McsTask.objects.get(membership=seat, kind=TaskKind.REMOVE)
+    assert removal.title in again and f"#task-{removal.pk}" in again
+    stale = client.post(sheet, answers, follow=True)  # the worksheet of another tab, sent after completion
+    assert stale.status_code == 200 and "今回の入力は保存していません" in stale.content.decode()
+    patient_page = client.get(reverse("consent:patient-detail", args=[site.patient.pk])).content.decode()
+    assert reverse("groups:group-detail", args=[group.pk]) in patient_page
 
     client.force_login(site.secretariat)
+    assert reverse("groups:group-list", args=[site.program.slug]) in client.get(reverse("home")).content.decode()
     pdf = client.get(reverse("groups:campaign-report-pdf", args=[campaign.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     rows = csv_rows(client.get(reverse("groups:campaign-report-csv", args=[campaign.pk])))
-    nurse = [r for r in rows if r[6] == site.nurse.full_name]
-    assert [(r[9], r[10], r[13]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
+    nurse = [r for r in rows if r[7] == site.nurse.full_name]
+    assert [(r[10], r[11], r[15]) for r in nurse] == [("解除", "訪問看護の終了", "済")]
+    assert rows[0][13:15] == ["判断日", "判断日（西暦）"] and re.fullmatch(r"20\d\d/\d\d/\d\d", nurse[0][14])
     dashboard = client.get(reverse("groups:dashboard", args=[site.program.slug])).content.decode()
     assert site.clinic.name in dashboard
 

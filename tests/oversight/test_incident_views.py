@@ -119,7 +119,8 @@ def test_summary_counts_and_csv(client, world):
     assert [i for i, _ in overdue.context["rows"]] == [late]
     rows = csv_rows(client.get(reverse("oversight:incident-csv", args=[world.program_a.slug])))
     assert rows[0][0] == "受付番号" and len(rows) == 4
-    assert rows[1][0] == late.number and rows[1][11].startswith("令和")
+    assert rows[1][0] == late.number and rows[1][13].startswith("令和")
+    assert rows[0][13:15] == ["速報の期限", "速報の期限（西暦）"] and rows[1][14] == f"{late.prompt_due_on:%Y/%m/%d}"
 
 
 def test_a_coordinator_lists_only_their_facility(client, world):

@@ -137,7 +137,10 @@ def test_the_consent_form_takes_any_junk(client, world, data):
     assert list(AccessLog.objects.order_by("pk").values_list())[: len(log)] == log
     if response.status_code == 302:
         record = ConsentRecord.objects.order_by("-pk").first()
-        assert ConsentRecord.objects.count() == count + 1 and bytes(record.pdf_snapshot).startswith(b"%PDF")
+        assert bytes(record.pdf_snapshot).startswith(b"%PDF")
+        # A new record; or, the same paper again (Hypothesis reuses the patient), the first one and no second.
+        assert ConsentRecord.objects.count() == count + 1 or (
+            ConsentRecord.objects.count() == count and response.url.endswith(f"/consents/{record.pk}/"))
         return
     assert response.status_code == 200
     assert dbstate.changed_tables(before, dbstate.contents(skip=(*dbstate.VOLATILE, LOG))) == []

@@ -1,0 +1,26 @@
+"""Japanese slips in what users read (「印刷するして」 was one): none of the known kinds anywhere in the
+templates, the e-mails and the Python modules that hold UI text."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SLIPS = re.compile(r"するして|しますして|ますます|ですです|。。|、、|をを|がが|にに(?!ち)|ください。ください")
+PLACES = ("templates", "accounts", "consent", "core", "enrollment", "facilities", "groups", "oversight",
+          "ledger_import", "policy", "config")
+
+
+def test_no_known_slip_in_what_users_read():
+    found = []
+    for place in PLACES:
+        for path in (ROOT / place).rglob("*"):
+            if path.suffix not in (".html", ".txt", ".py") or "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if SLIPS.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_check_sees_the_slip_it_was_written_for():
+    assert SLIPS.search("申込書を印刷するしてください") and not SLIPS.search("印刷してください")
