@@ -376,6 +376,7 @@ class RemovalReason(models.TextChoices):
     RETIRED = "retired", "退職"
     TRANSFERRED = "transferred", "異動"
     UNASSIGNED = "unassigned", "担当外れ"
+    FACILITY_WITHDRAWN = "withdrawn", "施設の退会"
 
 
 class DeviceReturn(models.TextChoices):
@@ -694,3 +695,8 @@ class NoticeLine(models.Model):
 
     def __str__(self):
         return f"{self.get_change_display()}: {self.staff.full_name}"
+
+
+# Suspension and withdrawal live in their own module (facilities/life_models.py); importing them
+# here registers them with the app.
+from .life_models import Suspension, Withdrawal  # noqa: E402, F401

@@ -18,6 +18,7 @@ from consent.services import obtainer_roles
 from core.services import PolicyBlocked, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
+from facilities.life_models import suspension_facts
 from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
 
 from .models import (
@@ -126,6 +127,7 @@ def member_facts(staff):
         "member_facility_approved": person.facility.status == FacilityStatus.ACTIVE,
         "member_pledge": person.pledge_kind or "none",
         "member_training_done": bool(person.training_done),
+        **suspension_facts(facility=person.facility, staff=person, today=timezone.localdate()),
     }
 
 
