@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from consent.access import log_access
+from consent.models import AccessAction
 from core.forms import add_service_errors
 from core.pdf import pdf_view, render_pdf
 from core.views import show_errors
@@ -139,6 +141,8 @@ def facility_withdraw(request, facility_pk):
             messages.success(request, f"{facility.name}の退会を記録しました。職員{withdrawal.staff_removed}名を削除し、"
                                       f"MCSでのスタッフ解除の作業を{withdrawal.release_tasks}件作りました。")
             return redirect("groups:facility-life", facility_pk=facility.pk)
+    for patient in patients:  # the checklist names them: each view is logged as any patient page is
+        log_access(request, patient, AccessAction.VIEW_PAGE)
     staff = Staff.objects.current().filter(facility=facility).order_by("full_name_kana", "pk")
     seats = Membership.objects.open().filter(staff__facility=facility)
     return render(request, "groups/facility_withdraw.html", {

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from consent.models import AccessAction, AccessLog
 from core.wareki import wareki
 from facilities import life
 from facilities.models import FacilityStatus, StaffStatus, Suspension, Withdrawal
@@ -125,6 +126,7 @@ def test_the_withdrawal_checklist_hands_a_patient_over_and_prints_the_record(cli
     page = client.get(url).content.decode()
     assert f"患者番号{site.patient.pk}" in page and f"{site.nursing.name}に引き継ぐ" in page
     assert pending.full_name in page and "公開している参加施設の一覧" in page
+    assert AccessLog.objects.filter(patient=site.patient, user=site.secretariat, action=AccessAction.VIEW_PAGE).exists()
 
     data = {"withdrawn_on": TODAY.isoformat(), "reason": "閉院のため", "devices": "returned", "confirm": "on"}
     page = client.post(url, data).content.decode()  # no choice for the patient
