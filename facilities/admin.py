@@ -13,7 +13,9 @@ from .models import (
     Role,
     Staff,
     StaffRemoval,
+    Suspension,
     TrainingSession,
+    Withdrawal,
 )
 
 
@@ -136,3 +138,21 @@ class NoticeLineAdmin(RecordAdmin):
     list_display = ["notice", "staff", "change", "changed_on"]
     list_filter = ["change"]
     raw_id_fields = ["notice", "staff"]
+
+
+# Suspension and withdrawal (facilities/life_models.py): read in the admin; recorded from the portal's
+# pages (groups/life_views.py), which run the cascade the admin would skip.
+@admin.register(Suspension)
+class SuspensionAdmin(SimpleHistoryAdmin):
+    list_display = ["facility", "staff", "starts_on", "ends_on", "lifted_on"]
+    list_filter = ["program"]
+    list_select_related = ["facility", "staff"]
+    readonly_fields = ["created_by", "lifted_by", "memberships_listed"]
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(SimpleHistoryAdmin):
+    list_display = ["facility", "withdrawn_on", "staff_removed", "release_tasks"]
+    list_filter = ["program"]
+    list_select_related = ["facility"]
+    readonly_fields = ["recorded_by", "patients", "warnings"]
