@@ -51,6 +51,13 @@ def may_suspend_staff(user, facility):
     return bool(article) and facility.pk in role_facility_ids(user, RoleKind.FACILITY_ADMIN)
 
 
+def may_decide(user, *, facility, staff):
+    """Whether the user may start or lift a suspension of `staff` (None: the whole facility)."""
+    if staff is None:
+        return is_secretariat(user, facility.program)
+    return may_suspend_staff(user, facility)
+
+
 def default_article(user, facility):
     """The article a suspension cites unless the user writes another."""
     policy = facility.program.policy
@@ -60,6 +67,16 @@ def default_article(user, facility):
 
 
 # --- Suspension ------------------------------------------------------------------------
+
+
+def lock_people_then_facility(facility, *, staff=None):
+    """Lock the facility's people (or one of them), then the facility, in the order an invitation
+    takes them (groups.services locks the person; its care-team row then points at the facility),
+    so the two wait for each other and never deadlock, and an invitation either sees a suspension
+    or is listed by it. The facility's lock is FOR NO KEY UPDATE: rows pointing at it need not wait."""
+    people = Staff.objects.select_for_update().filter(facility_id=facility.pk)
+    list((people.filter(pk=staff.pk) if staff is not None else people).values_list("pk", flat=True))
+    Facility.objects.select_for_update(no_key=True).filter(pk=facility.pk).values_list("pk", flat=True).first()
 
 
 def _checked_dates(facility, starts_on, ends_on):
@@ -83,13 +100,14 @@ def suspension_start(*, facility, by, reason, article, starts_on, ends_on=None, 
     MBR-SUSPENDED and ROLE-SUSPENDED); every membership they hold is listed with an MCS task to
     restrict it (hooks.suspension_started). A facility's status becomes 利用停止.
     """
-    facility = Facility.objects.select_for_update().select_related("program").get(pk=facility.pk)
-    if staff is None and not is_secretariat(by, facility.program):
-        raise ValidationError("施設全体の利用停止は事務局だけが記録できます。")
+    lock_people_then_facility(facility, staff=staff)
+    facility = Facility.objects.select_related("program").get(pk=facility.pk)
+    if not may_decide(by, facility=facility, staff=staff):
+        raise ValidationError(
+            "施設全体の利用停止は事務局だけが記録できます。" if staff is None else "この利用者の利用停止を記録する権限がありません。"
+        )
     if staff is not None:
-        if not may_suspend_staff(by, facility):
-            raise ValidationError("この利用者の利用停止を記録する権限がありません。")
-        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        staff = Staff.objects.get(pk=staff.pk)
         if staff.facility_id != facility.pk or staff.status == StaffStatus.REMOVED:
             raise ValidationError({"staff": "この施設の台帳にいる（削除済でない）職員を選んでください。"})
     if facility.status == FacilityStatus.WITHDRAWN:
@@ -123,9 +141,7 @@ def suspension_lift(*, suspension, by, lifted_on, note):
     restriction tasks still open are no longer needed."""
     suspension = Suspension.objects.select_for_update().select_related("facility__program").get(pk=suspension.pk)
     facility = suspension.facility
-    if suspension.staff_id is None and not is_secretariat(by, facility.program):
-        raise ValidationError("施設全体の利用停止は事務局だけが解除できます。")
-    if suspension.staff_id is not None and not may_suspend_staff(by, facility):
+    if not may_decide(by, facility=facility, staff=suspension.staff):
         raise ValidationError("この利用停止を解除する権限がありません。")
     if suspension.is_lifted:
         raise ValidationError("この利用停止はすでに解除されています。")
@@ -143,7 +159,7 @@ def suspension_lift(*, suspension, by, lifted_on, note):
     suspension.lift_note = note
     save_with_history(suspension, by, validate_constraints=False)
     if suspension.staff_id is None and facility.status == FacilityStatus.SUSPENDED:
-        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        facility = Facility.objects.select_for_update(no_key=True).get(pk=facility.pk)
         move_status(facility, FacilityStatus.ACTIVE, FACILITY_TRANSITIONS, "施設")
         save_with_history(facility, by)
     hooks.suspension_lifted.call(suspension=suspension, by=by)
@@ -182,7 +198,8 @@ def facility_withdraw(*, facility, by, withdrawn_on, reason, devices=DeviceRetur
     `patients` is what the caller (groups.withdrawal) did with the facility's patients, kept on
     the record. The secretariat only.
     """
-    facility = Facility.objects.select_for_update().select_related("program").get(pk=facility.pk)
+    lock_people_then_facility(facility)
+    facility = Facility.objects.select_related("program").get(pk=facility.pk)
     if not is_secretariat(by, facility.program):
         raise ValidationError("退会の手続きは事務局だけが行えます。")
     if facility.status == FacilityStatus.WITHDRAWN:

@@ -16,7 +16,7 @@ from core.forms import add_service_errors
 from core.pdf import pdf_view, render_pdf
 from core.views import show_errors
 from facilities.access import can_manage, get_facility_for_user, is_secretariat
-from facilities.life import default_article, may_suspend_staff, suspension_lift, suspension_start
+from facilities.life import default_article, may_decide, may_suspend_staff, suspension_lift, suspension_start
 from facilities.models import Facility, FacilityStatus, Staff, Suspension, Withdrawal
 
 from .life_forms import LiftForm, SuspensionForm, WithdrawalForm
@@ -34,8 +34,7 @@ def _get_suspension_for_user(user, pk, *, lift=False):
     facility = suspension.facility
     if not can_manage(user, facility):
         raise PermissionDenied
-    allowed = is_secretariat(user, facility.program) if suspension.staff_id is None else may_suspend_staff(user, facility)
-    if lift and not allowed:
+    if lift and not may_decide(user, facility=facility, staff=suspension.staff):
         raise PermissionDenied
     return suspension
 
@@ -90,8 +89,7 @@ def suspension_detail(request, suspension_pk):
     """The suspension, the memberships it concerns (still open) and the MCS tasks to restrict them."""
     suspension = _get_suspension_for_user(request.user, suspension_pk)
     facility = suspension.facility
-    allowed = is_secretariat(request.user, facility.program) if suspension.staff_id is None else (
-        may_suspend_staff(request.user, facility))
+    allowed = may_decide(request.user, facility=facility, staff=suspension.staff)
     tasks = restriction_tasks(suspension).select_related("group__patient", "facility", "done_by", "program")
     return render(request, "groups/suspension_detail.html", {
         "suspension": suspension, "facility": facility,

@@ -19,7 +19,7 @@ from core.services import PolicyBlocked, move_status, policy_check, save_with_hi
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
 from facilities.life_models import suspension_facts
-from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
+from facilities.models import FacilityStatus, Program, RoleKind, Staff, StaffStatus, role_facility_ids
 
 from .models import (
     GROUP_TRANSITIONS,
@@ -395,6 +395,9 @@ def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
         raise ValidationError("このネットワークの職員だけを招待できます。")
     if group.memberships.open().filter(staff=staff).exists():
         raise ValidationError(ALREADY_MEMBER)
+    # The person's row is the lock a suspension takes too (facilities.life): an invitation and a
+    # suspension of the same person happen one after the other, never both unseen.
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
     warnings = policy_check(group.program, "add_member", {**member_facts(staff), **sharing_facts(group)})
     today = timezone.localdate()
     membership = Membership(

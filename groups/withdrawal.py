@@ -14,7 +14,7 @@ from django.db import transaction
 from consent.models import Patient
 from consent.services import patient_update
 from core.services import save_with_history
-from facilities.life import facility_withdraw
+from facilities.life import facility_withdraw, lock_people_then_facility
 from facilities.models import Facility, FacilityStatus, StaffStatus
 
 from .models import Group, GroupStatus, McsTask, TaskKind
@@ -73,7 +73,8 @@ def _archive(patient, *, facility, by, archived_on):
 def facility_withdraw_with_patients(*, facility, by, withdrawn_on, reason, devices, choices):
     """The withdrawal checklist in one transaction. `choices` maps each patient's pk to a facility
     to hand over to, or to ARCHIVE; every patient of the facility needs one."""
-    facility = Facility.objects.select_for_update().select_related("program").get(pk=facility.pk)
+    lock_people_then_facility(facility)
+    facility = Facility.objects.select_related("program").get(pk=facility.pk)
     targets = {f.pk: f for f in hand_over_targets(facility)}
     patients = list(patients_of(facility).select_related("primary_doctor", "group_leader"))
     missing = [p for p in patients if p.pk not in choices]

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from consent.models import CareTeam, CareTeamReason
 from core.services import PolicyBlocked
@@ -277,3 +278,34 @@ def test_a_suspended_facility_may_withdraw_and_its_suspension_ends_with_it(site)
     assert site.nursing.status == FacilityStatus.WITHDRAWN
     with pytest.raises(ValidationError, match="退会した施設"):
         _suspend(site)
+
+
+# --- The database's own refusals (tests/security/test_constraints.py lists every uniqueness) ---
+
+
+def _suspension_row(site, staff=None):
+    return Suspension.objects.create(program=site.program, facility=site.nursing, staff=staff, reason="不正",
+                                     article="第10条", starts_on=TODAY, created_by=site.secretariat)
+
+
+CONSTRAINTS = {
+    "suspension_one_open_per_facility": lambda site: [_suspension_row(site), _suspension_row(site)],
+    "suspension_one_open_per_staff": lambda site: [_suspension_row(site, site.nurse) for _ in range(2)],
+    "facilities.Withdrawal.facility": lambda site: [
+        Withdrawal.objects.create(program=site.program, facility=site.nursing, withdrawn_on=TODAY, reason="閉院",
+                                  recorded_by=site.secretariat) for _ in range(2)],
+}
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+@pytest.mark.parametrize("name", sorted(CONSTRAINTS))
+def test_the_database_refuses_a_second_open_suspension_or_withdrawal(site, name):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CONSTRAINTS[name](site)
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+def test_a_lifted_suspension_leaves_room_for_a_new_one(site):
+    first = _suspend(site, staff=site.nurse)
+    life.suspension_lift(suspension=first, by=site.secretariat, lifted_on=TODAY, note="改善")
+    assert _suspend(site, staff=site.nurse).pk != first.pk
