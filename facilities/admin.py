@@ -15,7 +15,9 @@ from .models import (
     Role,
     Staff,
     StaffRemoval,
+    Suspension,
     TrainingSession,
+    Withdrawal,
 )
 
 
@@ -157,3 +159,23 @@ class NoticeFilingAdmin(RecordAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None  # what was filed stays as it was filed
+
+
+
+
+# Suspension and withdrawal (facilities/life_models.py): read in the admin; recorded from the portal's
+# pages (groups/life_views.py), which run the cascade the admin would skip.
+@admin.register(Suspension)
+class SuspensionAdmin(SimpleHistoryAdmin):
+    list_display = ["facility", "staff", "starts_on", "ends_on", "lifted_on"]
+    list_filter = ["program"]
+    list_select_related = ["facility", "staff"]
+    readonly_fields = ["created_by", "lifted_by", "memberships_listed"]
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(SimpleHistoryAdmin):
+    list_display = ["facility", "withdrawn_on", "staff_removed", "release_tasks"]
+    list_filter = ["program"]
+    list_select_related = ["facility"]
+    readonly_fields = ["recorded_by", "patients", "warnings"]

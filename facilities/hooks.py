@@ -26,3 +26,17 @@ back). Receiver: groups.admin_notice.admin_changed, which keeps the network's MC
 facility administrators (施設管理者連絡網) true: it reads the saved ledger, so a spurious call
 changes nothing. Called by facility_admin_grant, staff_update (is_admin changed),
 staff_try_activate (an administrator starts) and staff_remove."""
+
+suspension_started = Hook("suspension_started", args=("suspension", "by"))
+"""Receiver: groups.suspension.restrict_memberships, which opens an MCS task to stop each open
+membership of the suspended person (or of every person of the suspended facility); returns how
+many memberships it listed. Called by facilities.life.suspension_start in its transaction."""
+
+suspension_lifted = Hook("suspension_lifted", args=("suspension", "by"))
+"""Receiver: groups.suspension.restrictions_not_needed, which closes the restriction tasks still
+open as 不要 (the person may take part again); returns how many it closed."""
+
+facility_withdrawn = Hook("facility_withdrawn", args=("facility", "staff", "by"))
+"""Receiver: groups.withdrawal.release_tasks_open, which opens one MCS task per account of the
+withdrawing facility's removed `staff` (スタッフ解除, which the facility must do itself in MCS);
+returns how many it opened. Called by facilities.life.facility_withdraw in its transaction."""

@@ -429,6 +429,7 @@ class RemovalReason(models.TextChoices):
     RETIRED = "retired", "退職"
     TRANSFERRED = "transferred", "異動"
     UNASSIGNED = "unassigned", "担当外れ"
+    FACILITY_WITHDRAWN = "withdrawn", "施設の退会"
 
 
 class DeviceReturn(models.TextChoices):
@@ -912,3 +913,10 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "期限切れ"
         return "未使用"
+
+
+
+
+# Suspension and withdrawal live in their own module (facilities/life_models.py); importing them
+# here registers them with the app.
+from .life_models import Suspension, Withdrawal  # noqa: E402, F401

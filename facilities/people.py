@@ -32,6 +32,7 @@ from .models import (
     Facility,
     FacilityStatus,
     Invitation,
+    RemovalReason,
     Role,
     RoleKind,
     Staff,
@@ -249,8 +250,19 @@ def roles_end_for_removed_staff(*, staff, by, reason):
     roles = list(Role.objects.select_for_update().filter(user_id=staff.user_id, facility=facility, is_active=True))
     for role in roles:
         _end(role, by=by, reason=reason)
-    if any(r.kind == RoleKind.FACILITY_ADMIN for r in roles):
+    # A facility that withdraws loses every administrator on purpose (facilities.life.facility_withdraw).
+    withdrawing = getattr(getattr(staff, "removal", None), "reason", None) == RemovalReason.FACILITY_WITHDRAWN
+    if not withdrawing and any(r.kind == RoleKind.FACILITY_ADMIN for r in roles):
         _check_admins(facility, _active_admins(facility).count())
+    return len(roles)
+
+
+def roles_end_at_withdrawal(*, facility, by, reason):
+    """Every role still active at a withdrawing facility ends, recorded like a revocation
+    (who, when, why; open invitations cancelled). Called by facilities.life.facility_withdraw."""
+    roles = list(Role.objects.select_for_update().filter(facility=facility, is_active=True))
+    for role in roles:
+        _end(role, by=by, reason=reason)
     return len(roles)
 
 

@@ -19,6 +19,7 @@ from core.services import save_with_history as _save
 from . import emails, hooks, people
 from .forms import FacilityForm, ProgramSettingsForm
 from .ledger import activation_blocks, notice_comes_first, pledge_text_for_print, staff_with_ledger
+from .life_models import suspension_facts
 from .models import (
     NOTICE_DUE_DAYS,
     NOTICE_SENT,
@@ -136,7 +137,10 @@ def facility_update(*, facility, by, **changes):
 def facility_admin_grant(*, staff, by):
     """Make a staff member an administrator of their facility: their portal login (reused when the
     address already has one, else made without a password, which the invitation's link sets) and
-    an active FACILITY_ADMIN role. Returns the login."""
+    an active FACILITY_ADMIN role. Returns the login. Nobody suspended (or of a suspended facility)
+    is given a role (ROLE-SUSPENDED)."""
+    today = timezone.localdate()
+    policy_check(staff.program, "grant_role", suspension_facts(facility=staff.facility, staff=staff, today=today))
     user = staff.user or User.objects.filter(email__iexact=staff.email).first()
     if user is None:
         user = User.objects.create_user(

@@ -246,6 +246,7 @@ class EndReason(models.TextChoices):
     RETIRED = "retired", "退職"
     TRANSFERRED = "transferred", "異動"
     UNASSIGNED = "unassigned", "担当外れ"
+    WITHDRAWN = "withdrawn", "施設の退会"
     REVIEW = "review", "定期精査で解除"
     PATIENT_ERASED = "patient_erased", "患者情報の削除"
     GROUP_DELETED = "group_deleted", "グループの削除"
@@ -364,6 +365,8 @@ class TaskKind(models.TextChoices):
     RESTORE = "restore", "保管から戻す"
     DELETE = "delete", "グループを削除"
     LEADER = "leader", "管理者を変更"
+    RESTRICT = "restrict", "利用停止中の人の参加を止める"
+    RELEASE = "release", "スタッフ解除"
 
 
 class TaskStatus(models.TextChoices):
@@ -374,7 +377,7 @@ class TaskStatus(models.TextChoices):
 
 # The order in which MCS needs things done on one day: a group exists before anyone is invited.
 TASK_STEPS = (TaskKind.CREATE, TaskKind.RESTORE, TaskKind.LEADER, TaskKind.INVITE, TaskKind.REMOVE,
-              TaskKind.ARCHIVE, TaskKind.DELETE)
+              TaskKind.RESTRICT, TaskKind.ARCHIVE, TaskKind.DELETE, TaskKind.RELEASE)
 
 
 class McsTaskQuerySet(models.QuerySet):
@@ -410,7 +413,13 @@ class McsTask(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="mcs_tasks", verbose_name="ネットワーク"
     )
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="tasks", verbose_name="グループ")
+    # Empty for a task about an account rather than a group (スタッフ解除 when a facility withdraws).
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name="グループ"
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="mcs_tasks", verbose_name="対象の職員"
+    )
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name="メンバー"
     )
@@ -452,6 +461,9 @@ class McsTask(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(facility__isnull=False) | Q(for_secretariat=True), name="mcstask_has_assignee"
+            ),
+            models.CheckConstraint(
+                condition=Q(group__isnull=False) | Q(staff__isnull=False), name="mcstask_about_group_or_staff"
             ),
             models.UniqueConstraint(
                 fields=["group"], condition=Q(kind="delete", status="open"), name="mcstask_one_open_deletion"

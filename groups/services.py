@@ -18,7 +18,8 @@ from consent.services import obtainer_roles
 from core.services import PolicyBlocked, already_done, move_status, policy_check, save_with_history
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
-from facilities.models import FacilityStatus, Program, RoleKind, StaffStatus, role_facility_ids
+from facilities.life_models import suspension_facts
+from facilities.models import FacilityStatus, Program, RoleKind, Staff, StaffStatus, role_facility_ids
 
 from .models import (
     GROUP_TRANSITIONS,
@@ -138,6 +139,7 @@ def member_facts(staff):
         "member_facility_approved": person.facility.status == FacilityStatus.ACTIVE,
         "member_pledge": person.pledge_kind or "none",
         "member_training_done": bool(person.training_done),
+        **suspension_facts(facility=person.facility, staff=person, today=timezone.localdate()),
     }
 
 
@@ -408,6 +410,9 @@ def _add_staff(*, group, staff, by, accepted=False, association_admin=False):
         raise ValidationError("このネットワークの職員だけを招待できます。")
     if group.memberships.open().filter(staff=staff).exists():
         raise ValidationError(ALREADY_MEMBER)
+    # The person's row is the lock a suspension takes too (facilities.life): an invitation and a
+    # suspension of the same person happen one after the other, never both unseen.
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
     warnings = policy_check(group.program, "add_member", {**member_facts(staff), **sharing_facts(group)})
     today = timezone.localdate()
     membership = Membership(

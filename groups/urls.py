@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import review_views, views
+from . import life_views, review_views, views
 
 app_name = "groups"
 
@@ -38,4 +38,11 @@ urlpatterns = [
     path("reviews/<int:review_pk>/complete/", review_views.review_complete, name="review-complete"),
     path("reviews/<int:review_pk>/report.pdf", review_views.review_report_pdf, name="review-report-pdf"),
     path("reviews/<int:review_pk>/report.csv", review_views.review_report_csv, name="review-report-csv"),
+    # A facility's suspension and withdrawal (groups/life_views.py).
+    path("facilities/<int:facility_pk>/life/", life_views.facility_life, name="facility-life"),
+    path("facilities/<int:facility_pk>/suspend/", life_views.suspension_add, name="suspension-add"),
+    path("facilities/<int:facility_pk>/withdraw/", life_views.facility_withdraw, name="facility-withdraw"),
+    path("suspensions/<int:suspension_pk>/", life_views.suspension_detail, name="suspension-detail"),
+    path("suspensions/<int:suspension_pk>/lift/", life_views.suspension_lift_view, name="suspension-lift"),
+    path("withdrawals/<int:withdrawal_pk>/record.pdf", life_views.withdrawal_pdf, name="withdrawal-pdf"),
 ]

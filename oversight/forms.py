@@ -166,7 +166,10 @@ class GuidanceForm(forms.Form):
     given_on = PastDateField(label="実施日")
     given_by_body = NameField(label="行った機関", max_length=100)
     content = ProseField(label="内容（何について、どのように注意・指導したか）", widget=forms.Textarea(attrs={"rows": 5}))
-    restriction_until = forms.DateField(label="利用制限の終了予定日（利用制限のとき）", required=False, widget=DateInput)
+    restriction_until = forms.DateField(
+        label="利用制限の終了予定日（利用制限のとき）", required=False, widget=DateInput,
+        help_text="利用制限を記録すると、対象の人（空欄なら施設全体）の利用停止も記録されます。解除は利用停止の画面で行います。",
+    )
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

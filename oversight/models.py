@@ -14,7 +14,15 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from facilities.models import Facility, Program, RoleKind, Staff, role_facility_ids, secretariat_program_ids
+from facilities.models import (
+    Facility,
+    Program,
+    RoleKind,
+    Staff,
+    Suspension,
+    role_facility_ids,
+    secretariat_program_ids,
+)
 
 from . import clock
 
@@ -286,6 +294,10 @@ class Guidance(models.Model):
     given_by_body = models.CharField("行った機関", max_length=100)
     content = models.TextField("内容")
     restriction_until = models.DateField("利用制限の終了予定日", null=True, blank=True)
+    suspension = models.ForeignKey(
+        Suspension, on_delete=models.PROTECT, null=True, blank=True, related_name="guidance",
+        verbose_name="利用制限による利用停止",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記録した人"
     )
@@ -302,6 +314,10 @@ class Guidance(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="restriction") | Q(restriction_until__isnull=True),
                 name="guidance_until_only_for_restriction",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="restriction") | Q(suspension__isnull=True),
+                name="guidance_suspension_only_for_restriction",
             ),
         ]
 

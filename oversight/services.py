@@ -11,7 +11,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.services import move_status, policy_check, save_with_history
-from facilities.models import Facility, FacilityStatus, RoleKind, Staff, role_facility_ids
+from facilities.life import suspension_start
+from facilities.models import Facility, FacilityStatus, RoleKind, Staff, Suspension, role_facility_ids
 
 from . import clock, emails
 from .models import (
@@ -167,10 +168,24 @@ def incident_reopen(*, incident, by, note):
 # --- Guidance and restriction -------------------------------------------------------------
 
 
+def _restriction_suspension(*, program, by, facility, staff, given_on, content, restriction_until):
+    open_ = Suspension.objects.not_lifted().filter(facility=facility, staff=staff)
+    existing = open_.first()
+    if existing is not None:
+        return existing
+    return suspension_start(
+        facility=facility, staff=staff, by=by, reason=content, article=program.policy.suspension_article,
+        starts_on=given_on, ends_on=restriction_until,
+    )
+
+
 @transaction.atomic
 def guidance_record(*, program, by, facility, kind, given_on, content, given_by_body, staff=None, incident=None,
                     restriction_until=None):
-    """Record guidance given to a user or a facility; the facility's administrators are told."""
+    """Record guidance given to a user or a facility; the facility's administrators are told.
+
+    A restriction (利用制限) is a suspension of the person or facility (facilities.life): it starts
+    one, or links the one already in force, so that the engine stops new memberships and roles."""
     if facility.program_id != program.pk:
         raise ValidationError({"facility": "このネットワークの施設を選んでください。"})
     if staff is not None and staff.facility_id != facility.pk:
@@ -181,9 +196,16 @@ def guidance_record(*, program, by, facility, kind, given_on, content, given_by_
         restriction_until = None
     elif restriction_until is not None and restriction_until < given_on:
         raise ValidationError({"restriction_until": "終了予定日は実施日より後にしてください。"})
+    suspension = None
+    if kind == GuidanceKind.RESTRICTION:
+        suspension = _restriction_suspension(
+            program=program, by=by, facility=facility, staff=staff, given_on=given_on, content=content,
+            restriction_until=restriction_until,
+        )
     guidance = save_with_history(Guidance(
         program=program, facility=facility, staff=staff, incident=incident, kind=kind, given_on=given_on,
         given_by_body=given_by_body, content=content, restriction_until=restriction_until, recorded_by=by,
+        suspension=suspension,
     ), by)
     if incident is not None:
         _log(incident, by, ActionKind.OTHER, done_on=given_on, note=f"{guidance.get_kind_display()}を記録しました。")

@@ -97,6 +97,11 @@ class VariantProfile:
     Oversight: `guidance_body` (who may caution or guide a user, 注意・指導) and
     `guidance_article` (the article that says so; "" where the text is silent and the
     secretariat acts as the network's operator).
+
+    Suspension: `admin_restricts_staff_article` is the article that gives the facility's MCS管理者
+    the power to restrict or forbid one user's use (「利用を制限もしくは禁止する権限」); "" where
+    the text gives it to nobody but the secretariat. `suspension_article` is what a suspension by
+    the secretariat cites by default: the guidance article, else the article on approving use.
     """
 
     key: str
@@ -166,6 +171,8 @@ class VariantProfile:
     # Examples on the forms (郵便番号, 電話番号) from the network's own area, not another city's.
     example_postal_code: str = ""
     example_phone: str = ""
+    admin_restricts_staff_article: str = ""
+    suspension_article: str = ""
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -318,6 +325,7 @@ KUMAGAYA = VariantProfile(
     disaster_article="",
     example_postal_code="360-0001",
     example_phone="048-123-4567",
+    suspension_article="第6条",
 )
 
 MUSASHIMURAYAMA = VariantProfile(
@@ -368,6 +376,7 @@ MUSASHIMURAYAMA = VariantProfile(
     archive_rule="患者が亡くなった場合は、主治医が適切な時期に患者タイムラインを保管リストへ移します。",
     archive_roles=("primary_doctor",),
     archive_label="主治医",
+    suspension_article="第11条",
     deletion_via_secretariat=True,
     password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
     password_binding=False,
@@ -450,6 +459,8 @@ CHUO = VariantProfile(
     "移します。",
     archive_roles=("group_leader",),
     archive_label="患者グループ連携リーダー",
+    admin_restricts_staff_article="留意事項(1)",
+    suspension_article="第三条",
     deletion_via_secretariat=False,
     password_rule="定めはありません（IDやパスワードを本人以外に使わせないこと）。",
     password_binding=False,
@@ -525,6 +536,8 @@ MATSUBARA = VariantProfile(
     "移します。",
     archive_roles=("facility_admin",),
     archive_label="m@tsuネット管理者",
+    admin_restricts_staff_article="留意事項(2)",
+    suspension_article="第7条",
     deletion_via_secretariat=False,
     password_rule="英字と数字を混ぜて8文字以上にし、最長で2か月に1回は必ず変更することが推奨されています。",
     password_binding=False,
@@ -630,6 +643,8 @@ IWAKUNI = VariantProfile(
     archive_rule="事業所として担当しなくなった患者のグループは、MCS管理者が保管機能で速やかに保管庫へ移します。",
     archive_roles=("facility_admin",),
     archive_label="MCS管理者",
+    admin_restricts_staff_article="留意事項(2)",
+    suspension_article="第10条",
     deletion_via_secretariat=False,
     password_rule="英字と数字を混ぜて8文字以上にし、数か月に1回は必ず変更することが推奨されています。",
     password_binding=False,

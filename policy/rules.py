@@ -71,6 +71,7 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType(
         "register_device": "IT機器の登録・持ち出し",
         "secondary_use": "内容の二次利用",
         "request_deletion": "内容の完全削除の依頼",
+        "grant_role": "役割（MCS管理者など）の付与",
     }
 )
 ACTIONS = tuple(ACTION_LABELS)
@@ -162,6 +163,8 @@ _FACTS: Mapping[str, object] = {
     "document_from_other_facility": bool,
     "via_secretariat": bool,
     "by_secretariat": bool,
+    "facility_suspended": bool,
+    "staff_suspended": bool,
 }
 _ROLE_FACTS = tuple(f"by_{role}" for role in ROLES)
 # Public, read-only: each fact's type (bool, int, str, STRS, or a tuple of allowed values).
@@ -307,6 +310,17 @@ def _member_inactive(p, f):
     return f["member_kind"] == "staff" and (
         f.get("member_active") is False or f.get("member_facility_approved") is False
     )
+
+
+def _suspended(p, f):
+    if f.get("staff_suspended"):
+        return "この人は利用停止中です。"
+    if f.get("facility_suspended"):
+        return "この人の所属事業所は利用停止中です。"
+    return ""
+
+
+_SUSPENSION_FACTS = ("staff_suspended", "facility_suspended")
 
 
 def _review_overdue(p, f):
@@ -503,6 +517,8 @@ RULES: tuple[Rule, ...] = (
           ["kind", "consent"], _consent_missing,
           "{x}この患者の情報を新しいメンバーと共有することはできません。",
           reads=("patient_status",)),
+    _rule("MBR-SUSPENDED", "add_member", "招待する職員またはその所属事業所が利用停止中", [], _suspended,
+          "{x}停止が解除されるまで、新しくグループに招待できません。", any_of=_SUSPENSION_FACTS),
     # archive_group
     _rule("GRP-ARCHIVER", "archive_group", "グループを保管に移す立場にない", [], _may_not_archive,
           "患者グループを保管に移すのは{p.archive_label}です。{p.archive_label}に依頼してください。",
@@ -562,6 +578,9 @@ RULES: tuple[Rule, ...] = (
           ["via_secretariat"], lambda p, f: not f["via_secretariat"],
           "患者・家族から完全削除の希望があったときは、{p.secretariat}に削除を依頼してください。ポータルから"
           "直接は削除できません。"),
+    # grant_role
+    _rule("ROLE-SUSPENDED", "grant_role", "役割を付与する職員またはその所属事業所が利用停止中", [], _suspended,
+          "{x}停止が解除されるまで、新しい役割は付与できません。", any_of=_SUSPENSION_FACTS),
 )
 # fmt: on
 
@@ -784,6 +803,7 @@ _BUILTIN_TABLE = {
     "MBR-FAMILY":        (_b("第5条(3)"),    _,                   _,                   _,                   _),
     "MBR-STAFF-ONLY":    (_,                 _,                   _b("留意事項(2)"),   _b("留意事項(1)"),   _b("留意事項(1)")),
     "MBR-CONSENT":       (_b("第4条"),       _b("第19条"),        _b("第九条"),        _b("第10条"),        _b("第14条")),
+    "MBR-SUSPENDED":     (_b("第6条"),       _b("第11条"),        _b("第三条"),        _b("第7条"),         _b("第10条")),
     "GRP-ARCHIVER":      (_,                 _b("第16条6)"),      _b("留意事項(2)"),   _b("留意事項(2)"),   _b("留意事項(2)")),
     "PAT-CARE-CHANGE":   (_b("第5条"),       _b("第16条2)"),      _b("第七条"),        _b("第8条"),         _b("第12条")),
     "AUD-DUE":           (_,                 _,                   _w("留意事項(2)"),   _w("留意事項(1)"),   _w("留意事項(1)")),
@@ -798,6 +818,7 @@ _BUILTIN_TABLE = {
     "SEC-PERMISSION":    (_,                 _b("第23条"),        _,                   _,                   _b("第21条")),
     "SEC-OTHER-DOC":     (_,                 _b("第23条"),        _,                   _,                   _b("第21条")),
     "DEL-VIA-SECRETARIAT": (_,               _b("第16条7)"),      _,                   _,                   _),
+    "ROLE-SUSPENDED":    (_b("第6条"),       _b("第11条"),        _b("第三条"),        _b("第7条"),         _b("第10条")),
 }  # fmt: skip
 
 assert tuple(p.key for p in BUILTIN) == VARIANTS and list(_BUILTIN_TABLE) == [r.id for r in RULES]

@@ -297,3 +297,22 @@ def test_the_database_keeps_one_group_per_network():
         another()
     Group.objects.filter(pk=group.pk).update(status="deleted", deleted_on=TODAY)
     assert another().pk
+
+
+@pytest.mark.parametrize("variant", WITH_GROUP)
+def test_a_suspended_facility_s_administrator_leaves_the_group_and_comes_back_when_lifted(variant):
+    from facilities import life
+
+    site = make_site(variant)
+    clinic_admin = admin(site.clinic)
+    group, _ = register(site)
+    assert seats(group)[clinic_admin.pk] == MembershipStatus.INVITED
+
+    suspension = life.suspension_start(
+        facility=site.clinic, by=site.secretariat, reason="患者の情報を目的外に転送した",
+        article=site.policy.suspension_article, starts_on=TODAY,
+    )
+    assert clinic_admin.pk not in seats(group)
+
+    life.suspension_lift(suspension=suspension, by=site.secretariat, lifted_on=TODAY, note="指導を受けて改善を確認")
+    assert seats(group)[clinic_admin.pk] == MembershipStatus.INVITED

@@ -9,6 +9,9 @@ them, made only for the rows that name them:
 The walk's roles lead no group, which the campaign rows rely on.
 """
 
+import datetime
+
+from facilities.models import Suspension, Withdrawal
 from groups.models import MembershipStatus, TaskKind
 from tests.factories import FacilityFactory, StaffFactory, admin_of, coordinator_of
 from tests.groups.factories import (
@@ -18,7 +21,7 @@ from tests.groups.factories import (
     MembershipFactory,
     follow_up,
 )
-from tests.walk import CARE, FACILITY, GET, POST, SECRETARIAT, Access, Kwarg
+from tests.walk import CARE, FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
 
 
 def _at(s, facility):
@@ -69,6 +72,29 @@ def _sibling(kind):
 
 def _other(kind):
     return lambda s: _at(s, s.world.facility_b)[kind].pk
+
+
+def _suspension(s, facility):
+    """A suspension of the whole facility, in force (made once; lifted again by the lift row's ready)."""
+    return s.once(("suspension", facility.pk), lambda: Suspension.objects.create(
+        program=facility.program, facility=facility, reason="不適切な投稿", article="第11条",
+        starts_on=datetime.date(2026, 4, 1), created_by=s.world.secretariat_a))
+
+
+def _unlifted(s):
+    suspension = _suspension(s, s.world.facility_a)
+    Suspension.objects.filter(pk=suspension.pk).update(lifted_on=None, lifted_at=None, lifted_by=None, lift_note="")
+
+
+def _lift(s):
+    return {"lifted_on": "2026-04-02", "note": "指導により改善を確認"}
+
+
+def _withdrawal(s, facility):
+    """A withdrawal record of the facility (the record only: the walk's roles keep their facility)."""
+    return s.once(("withdrawal", facility.pk), lambda: Withdrawal.objects.create(
+        program=facility.program, facility=facility, withdrawn_on=datetime.date(2026, 4, 1), reason="閉院",
+        recorded_by=s.world.secretariat_a))
 
 
 PEOPLE = {
@@ -123,6 +149,14 @@ ACCESS = {
     "groups:review-complete": Access(POST, CARE, status=302, people={"member_admin": 403}),
     "groups:review-report-pdf": Access(GET, FACILITY, people={"member_coordinator": 403}),
     "groups:review-report-csv": Access(GET, FACILITY, people={"member_coordinator": 403}),
+    # A facility's suspension and withdrawal: program A (musashimurayama) gives the power to suspend
+    # to the secretariat only (no 「利用を制限もしくは禁止する権限」 for the MCS管理者).
+    "groups:facility-life": Access(GET, MANAGERS),
+    "groups:suspension-add": Access(GET, SECRETARIAT),
+    "groups:facility-withdraw": Access(GET, SECRETARIAT),
+    "groups:suspension-detail": Access(GET, MANAGERS),
+    "groups:suspension-lift": Access(POST, SECRETARIAT, status=302, data=_lift, ready=_unlifted),
+    "groups:withdrawal-pdf": Access(GET, SECRETARIAT),
 }
 
 KWARGS = {
@@ -135,4 +169,10 @@ KWARGS = {
     "campaign_pk": Kwarg("program", own=lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
                          other=lambda s: _at(s, s.world.facility_b)["review"].campaign_id),
     "decision_pk": Kwarg("facility", own=_own("decision"), sibling=_sibling("decision"), other=_other("decision")),
+    "suspension_pk": Kwarg("facility", own=lambda s: _suspension(s, s.world.facility_a).pk,
+                           sibling=lambda s: _suspension(s, s.world.facility_a2).pk,
+                           other=lambda s: _suspension(s, s.world.facility_b).pk),
+    "withdrawal_pk": Kwarg("facility", own=lambda s: _withdrawal(s, s.world.facility_a).pk,
+                           sibling=lambda s: _withdrawal(s, s.world.facility_a2).pk,
+                           other=lambda s: _withdrawal(s, s.world.facility_b).pk),
 }

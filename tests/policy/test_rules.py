@@ -40,6 +40,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # DEV-BYOD rests on the staff pledge 様式4第2条2 (written permission, 必ず), not 第16条(10).
 # ROL-ADMIN and ROL-ADMIN-ONE are new (issue 13): the administrator rules hold at every role change;
 # iwakuni's 第15条 「事業所ごとに必ず１名設置する」 is a block there, not a warning as at application.
+# MBR-SUSPENDED and ROLE-SUSPENDED are new (issue 15: nobody suspended joins a group or gets a role).
 EXPECTED = """
 APP-PLEDGE          | block 第6条2    | block 第12条1)  | -                  | block 第7条        | block 第11条
 APP-ADMIN           | block 第6条1    | block 第13条    | block 第四条       | block 第11条       | block 第15条
@@ -73,6 +74,7 @@ MBR-TRAINING        | -               | block 第12条3)  | -                  |
 MBR-FAMILY          | block 第5条(3)  | -               | -                  | -                  | -
 MBR-STAFF-ONLY      | -               | -               | block 留意事項(2)  | block 留意事項(1)  | block 留意事項(1)
 MBR-CONSENT         | block 第4条     | block 第19条    | block 第九条       | block 第10条       | block 第14条
+MBR-SUSPENDED       | block 第6条     | block 第11条    | block 第三条       | block 第7条        | block 第10条
 GRP-ARCHIVER        | -               | block 第16条6)  | block 留意事項(2)  | block 留意事項(2)  | block 留意事項(2)
 PAT-CARE-CHANGE     | block 第5条     | block 第16条2)  | block 第七条       | block 第8条        | block 第12条
 AUD-DUE             | -               | -               | warn 留意事項(2)   | warn 留意事項(1)   | warn 留意事項(1)
@@ -87,6 +89,7 @@ SEC-NO-COPY         | block 第9条(5)  | -               | -                  |
 SEC-PERMISSION      | -               | block 第23条    | -                  | -                  | block 第21条
 SEC-OTHER-DOC       | -               | block 第23条    | -                  | -                  | block 第21条
 DEL-VIA-SECRETARIAT | -               | block 第16条7)  | -                  | -                  | -
+ROLE-SUSPENDED      | block 第6条     | block 第11条    | block 第三条       | block 第7条        | block 第10条
 """
 
 
@@ -172,6 +175,10 @@ CASES = {
         {"member_kind": "staff", "kind": "patient", "consent": "withdrawn"},
         {"member_kind": "staff", "kind": "patient", "consent": "signed", "patient_status": "active"},
     ),
+    "MBR-SUSPENDED": (
+        {"member_kind": "staff", "staff_suspended": False, "facility_suspended": True},
+        {"member_kind": "staff", "staff_suspended": False, "facility_suspended": False},
+    ),
     "GRP-ARCHIVER": (
         {"by_origin_facility": False},
         lambda p: {f"by_{role}": True for role in p.archive_roles or ("primary_doctor",)},
@@ -207,6 +214,7 @@ CASES = {
     ),
     "SEC-OTHER-DOC": ({"document_from_other_facility": True}, {"document_from_other_facility": False}),
     "DEL-VIA-SECRETARIAT": ({"via_secretariat": False}, {"via_secretariat": True}),
+    "ROLE-SUSPENDED": ({"staff_suspended": True}, {"staff_suspended": False, "facility_suspended": False}),
 }
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 CELLS = [(rule.id, variant) for rule, entries in rule_table() for variant in entries]
