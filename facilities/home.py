@@ -2,11 +2,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.home import Item, Panel
+from core.wareki import wareki
 
 from .ledger import mark_missing
 from .models import (
     ChangeNotice,
     Facility,
+    FacilityConfirmation,
     FacilityStatus,
     NoticeStatus,
     Program,
@@ -26,6 +28,7 @@ def nav(user):
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
         if program.policy.change_notice_required:
             items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
+        items.append((f"{program.name} 継続確認", reverse("facilities:confirmation-campaigns", args=[program.slug])))
     for facility in Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name"):
         items.append((f"{facility.name} 管理台帳", reverse("facilities:facility-detail", args=[facility.pk])))
     return items
@@ -86,4 +89,18 @@ def panels(user):
     admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
     for facility in Facility.objects.filter(pk__in=admin_of).select_related("program"):
         result.append(_facility_admin_panel(facility, today))
+    awaiting = FacilityConfirmation.objects.awaiting().filter(facility_id__in=admin_of)
+    for confirmation in awaiting.select_related("campaign", "facility").order_by("campaign__due_on", "pk"):
+        result.append(_confirmation_panel(confirmation))
     return result
+
+
+def _confirmation_panel(confirmation):
+    """The facility's administrators are asked to confirm the ledger until they have answered."""
+    campaign, facility = confirmation.campaign, confirmation.facility
+    url = reverse("facilities:confirmation-answer", args=[confirmation.pk])
+    return Panel(
+        title="継続確認のお願い",
+        items=(Item(f"{facility.name}: {campaign.title}（{wareki(campaign.due_on)}まで）", None, url, alert=True),),
+        note="管理台帳の職員が今も在籍しているか、MCS管理者・メールアドレスとあわせて確かめて回答してください。",
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notice_views, staff_views, views
+from . import confirmation_views, notice_views, staff_views, views
 
 app_name = "facilities"
 
@@ -31,4 +31,15 @@ urlpatterns = [
         "notices/<int:notice_pk>/request-correction/", notice_views.notice_request_correction_view,
         name="notice-request-correction",
     ),
+]
+
+# The yearly confirmation (継続確認): the secretariat's campaigns, each facility's answer.
+urlpatterns += [
+    path("programs/<slug:slug>/confirmations/", confirmation_views.campaign_list, name="confirmation-campaigns"),
+    path("confirmations/<int:yearly_campaign_pk>/", confirmation_views.campaign_detail, name="confirmation-campaign"),
+    path("confirmations/<int:yearly_campaign_pk>/remind/", confirmation_views.campaign_remind_view,
+         name="confirmation-remind"),
+    path("confirmations/<int:yearly_campaign_pk>/answers.csv", confirmation_views.campaign_csv, name="confirmation-csv"),
+    path("confirmation-answers/<int:confirmation_pk>/", confirmation_views.confirmation_answer,
+         name="confirmation-answer"),
 ]

@@ -1,7 +1,9 @@
 """The facilities app's part of the access table (tests/walk.py): programs, the staff ledger, notices."""
 
+import datetime
+
 from facilities import services
-from facilities.models import NoticeStatus
+from facilities.models import ConfirmationCampaign, FacilityConfirmation, NoticeStatus
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import StaffFactory
 from tests.walk import FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
@@ -32,6 +34,20 @@ def _comment(s):
     return {"comment": "職種を確認してください"}
 
 
+def _campaign(s, program):
+    """A yearly confirmation campaign of the program, open, due in a month (one per program)."""
+    return s.once(("campaign", program.pk), lambda: ConfirmationCampaign.objects.create(
+        program=program, title="令和8年度 継続確認", due_on=datetime.date.today() + datetime.timedelta(days=30),
+    ))
+
+
+def _confirmation(s, facility):
+    """The facility's confirmation in its program's campaign, unanswered."""
+    return s.once(("confirmation", facility.pk), lambda: FacilityConfirmation.objects.create(
+        campaign=_campaign(s, facility.program), facility=facility,
+    ))
+
+
 def _post(allowed, **kwargs):
     return Access(POST, allowed, status=302, data=_comment, **kwargs)
 
@@ -59,6 +75,11 @@ ACCESS = {
     "facilities:notice-file": _post(MANAGERS),
     "facilities:notice-acknowledge": _post(SECRETARIAT, ready=_filed),
     "facilities:notice-request-correction": _post(SECRETARIAT, ready=_filed),
+    "facilities:confirmation-campaigns": Access(GET, SECRETARIAT),
+    "facilities:confirmation-campaign": Access(GET, SECRETARIAT),
+    "facilities:confirmation-remind": Access(POST, SECRETARIAT, status=302),
+    "facilities:confirmation-csv": Access(GET, SECRETARIAT),
+    "facilities:confirmation-answer": Access(GET, MANAGERS),
 }
 
 KWARGS = {
@@ -68,4 +89,9 @@ KWARGS = {
     "notice_pk": Kwarg("facility", own=lambda s: _own_notice(s).pk,
                        sibling=lambda s: _notice(s, s.world.facility_a2).pk,
                        other=lambda s: _notice(s, s.world.facility_b).pk),
+    "yearly_campaign_pk": Kwarg("program", own=lambda s: _campaign(s, s.world.program_a).pk,
+                         other=lambda s: _campaign(s, s.world.program_b).pk),
+    "confirmation_pk": Kwarg("facility", own=lambda s: _confirmation(s, s.world.facility_a).pk,
+                             sibling=lambda s: _confirmation(s, s.world.facility_a2).pk,
+                             other=lambda s: _confirmation(s, s.world.facility_b).pk),
 }
