@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.services import PolicyBlocked
@@ -14,6 +15,7 @@ from facilities.confirmation import StaffAnswer
 from facilities.models import (
     ChangeKind,
     ConfirmationAnswer,
+    ConfirmationCampaign,
     ConfirmationReminder,
     DeviceReturn,
     FacilityConfirmation,
@@ -258,3 +260,32 @@ def test_a_closed_campaign_is_never_due(world):
     _started_days_ago(campaign, 30)
     start(world, title="次の継続確認")
     assert not svc.confirmation_reminders_due(TODAY).filter(campaign=campaign).exists()
+
+
+# --- The database's own guards (made directly: no service, no full_clean) -----------------------
+
+
+def _answer(confirmation, staff, **kwargs):
+    data = {"email": staff.email, "was_admin": False, "still_employed": True, "still_admin": False,
+            "email_personal": True}
+    data.update(kwargs)
+    return ConfirmationAnswer.objects.create(confirmation=confirmation, staff=staff, **data)
+
+
+DUPLICATES = {
+    "confirmationcampaign_one_open": lambda w, c: ConfirmationCampaign.objects.create(
+        program=w.program_a, title="二つめ", due_on=TODAY),
+    "confirmation_once_per_facility": lambda w, c: FacilityConfirmation.objects.create(
+        campaign=c.campaign, facility=c.facility),
+    "confirmationreminder_once_a_day": lambda w, c: [
+        ConfirmationReminder.objects.create(confirmation=c, sent_on=TODAY, recipients=1) for _ in range(2)],
+    "confirmationanswer_once_per_staff": lambda w, c: [_answer(c, w.staff_a) for _ in range(2)],
+    "confirmationanswer_leaver_or_stayer": lambda w, c: _answer(c, w.staff_a, still_employed=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DUPLICATES))
+def test_the_database_refuses_what_the_services_never_do(world, name):
+    confirmation = mine(start(world), world)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DUPLICATES[name](world, confirmation)
