@@ -1,4 +1,5 @@
-"""Scoped getters: the one way a view fetches a program, facility, staff member or notice for a user.
+"""Scoped getters: the one way a view fetches a program, facility, staff member, notice or
+yearly confirmation for a user.
 
 Outsiders (another program or facility) get 404, so they learn nothing about what
 exists; insiders without the needed role get 403.
@@ -9,7 +10,9 @@ from django.shortcuts import get_object_or_404
 
 from .models import (
     ChangeNotice,
+    ConfirmationCampaign,
     Facility,
+    FacilityConfirmation,
     Invitation,
     NoticeLine,
     Program,
@@ -99,3 +102,27 @@ def get_invitation_for_user(user, pk, *, manage=False):
     if manage and not may_grant(user, program=role.program, kind=role.kind, facility=role.facility):
         raise PermissionDenied
     return invitation
+
+
+def get_campaign_for_user(user, pk):
+    """A yearly confirmation campaign: the secretariat's; anyone else of the program gets 403."""
+    campaign = get_object_or_404(
+        ConfirmationCampaign.objects.filter(program__in=Program.objects.visible_to(user)).select_related("program"),
+        pk=pk,
+    )
+    if not is_secretariat(user, campaign.program):
+        raise PermissionDenied
+    return campaign
+
+
+def get_confirmation_for_user(user, pk):
+    """One facility's yearly confirmation, for those who may change its ledger (who answer it)."""
+    confirmation = get_object_or_404(
+        FacilityConfirmation.objects.visible_to(user).select_related(
+            "campaign__program", "facility__program", "submitted_by"
+        ),
+        pk=pk,
+    )
+    if not can_manage(user, confirmation.facility):
+        raise PermissionDenied
+    return confirmation

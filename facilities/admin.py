@@ -5,8 +5,12 @@ from .forms import FacilityForm
 from .models import (
     Attendance,
     ChangeNotice,
+    ConfirmationAnswer,
+    ConfirmationCampaign,
+    ConfirmationReminder,
     DetailsChange,
     Facility,
+    FacilityConfirmation,
     NoticeFiling,
     NoticeLine,
     Pledge,
@@ -179,3 +183,32 @@ class WithdrawalAdmin(SimpleHistoryAdmin):
     list_filter = ["program"]
     list_select_related = ["facility"]
     readonly_fields = ["recorded_by", "patients", "warnings"]
+
+
+@admin.register(ConfirmationCampaign)
+class ConfirmationCampaignAdmin(RecordAdmin):
+    list_display = ["program", "title", "due_on", "started_at", "closed_at"]
+    list_filter = ["program"]
+    raw_id_fields = ["started_by"]
+
+
+class ConfirmationAnswerInline(RecordInline):
+    model = ConfirmationAnswer
+
+
+@admin.register(FacilityConfirmation)
+class FacilityConfirmationAdmin(RecordAdmin):
+    list_display = ["campaign", "facility", "submitted_at", "submitted_by"]
+    list_filter = ["campaign__program"]
+    raw_id_fields = ["campaign", "facility", "submitted_by"]
+    inlines = [ConfirmationAnswerInline]
+    list_select_related = ["campaign", "facility", "submitted_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # an answer is a record: never edited
+
+
+@admin.register(ConfirmationReminder)
+class ConfirmationReminderAdmin(RecordAdmin):
+    list_display = ["confirmation", "sent_on", "sent_by", "recipients"]
+    raw_id_fields = ["confirmation", "sent_by"]

@@ -1,4 +1,5 @@
-"""The staff ledger's e-mails: change notices filed, acknowledged, sent back for correction.
+"""The staff ledger's e-mails: change notices filed, acknowledged, sent back for correction;
+the yearly confirmation asked for and reminded.
 
 Sent after the commit through core.emails; text in templates/facilities/email/.
 """
@@ -24,3 +25,20 @@ def notice_acknowledged(notice, recipients):
 
 def notice_correction(notice, recipients):
     emails.send("facilities/email/notice_correction", _context(notice), recipients)
+
+
+def _confirmation_context(confirmation):
+    return {
+        "confirmation": confirmation, "campaign": confirmation.campaign, "facility": confirmation.facility,
+        "program": confirmation.campaign.program,
+        "url": emails.absolute_url("facilities:confirmation-answer", confirmation.pk),
+    }
+
+
+def confirmation_requested(confirmation, recipients):
+    """A facility's administrators are asked to confirm their ledger (継続確認)."""
+    emails.send("facilities/email/confirmation_requested", _confirmation_context(confirmation), recipients)
+
+
+def confirmation_reminder(confirmation, recipients):
+    emails.send("facilities/email/confirmation_reminder", _confirmation_context(confirmation), recipients)

@@ -3,11 +3,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.home import Item, Panel
+from core.wareki import wareki
 
 from .ledger import mark_missing
 from .models import (
     ChangeNotice,
     Facility,
+    FacilityConfirmation,
     FacilityStatus,
     NoticeStatus,
     Program,
@@ -31,6 +33,7 @@ def nav(user):
         if program.policy.change_notice_required:
             items.append((f"{program.name} 変更届", reverse("facilities:notice-inbox", args=[program.slug])))
         items.append((f"{program.name} 利用者と役割", reverse("facilities:people", args=[program.slug])))
+        items.append((f"{program.name} 継続確認", reverse("facilities:confirmation-campaigns", args=[program.slug])))
     # Which of them the user administers, in the same query (the menu is on every page).
     administers = Role.objects.active().filter(user=user, facility=OuterRef("pk"), kind=RoleKind.FACILITY_ADMIN)
     mine = Facility.objects.filter(pk__in=role_facility_ids(user)).only("pk", "name")
@@ -96,4 +99,18 @@ def panels(user):
     admin_of = role_facility_ids(user, RoleKind.FACILITY_ADMIN)
     for facility in Facility.objects.filter(pk__in=admin_of).select_related("program"):
         result.append(_facility_admin_panel(facility, today))
+    awaiting = FacilityConfirmation.objects.awaiting().filter(facility_id__in=admin_of)
+    for confirmation in awaiting.select_related("campaign", "facility").order_by("campaign__due_on", "pk"):
+        result.append(_confirmation_panel(confirmation))
     return result
+
+
+def _confirmation_panel(confirmation):
+    """The facility's administrators are asked to confirm the ledger until they have answered."""
+    campaign, facility = confirmation.campaign, confirmation.facility
+    url = reverse("facilities:confirmation-answer", args=[confirmation.pk])
+    return Panel(
+        title="継続確認のお願い",
+        items=(Item(f"{facility.name}: {campaign.title}（{wareki(campaign.due_on)}まで）", None, url, alert=True),),
+        note="管理台帳の職員が今も在籍しているか、MCS管理者・メールアドレスとあわせて確かめて回答してください。",
+    )

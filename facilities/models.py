@@ -917,6 +917,168 @@ class Invitation(models.Model):
 
 
 
+# --- Yearly confirmation (継続確認): each facility confirms its ledger once a year ------------
+
+
+class ConfirmationCampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(program_id__in=secretariat_program_ids(user))
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class ConfirmationCampaign(models.Model):
+    """The secretariat asks every active facility of its program to confirm its ledger by a date.
+
+    A program has one open campaign at a time: starting the next closes the previous one, whose
+    unanswered confirmations stay recorded as unanswered.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="confirmation_campaigns", verbose_name="ネットワーク"
+    )
+    title = models.CharField("名称", max_length=100)
+    due_on = models.DateField("回答期限")
+    started_at = models.DateTimeField("開始日時", auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="開始した人",
+    )
+    closed_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ConfirmationCampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "継続確認"
+        verbose_name_plural = "継続確認"
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(closed_at__isnull=True), name="confirmationcampaign_one_open"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program.name} {self.title}"
+
+
+class FacilityConfirmationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _role_scope(user)
+        return self.filter(Q(campaign__program_id__in=programs) | Q(facility_id__in=facilities))
+
+    def unanswered(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def awaiting(self):
+        """Asked in an open campaign and not yet answered: what the facility still owes."""
+        return self.unanswered().filter(campaign__closed_at__isnull=True)
+
+
+class FacilityConfirmation(models.Model):
+    """One facility's answer to a campaign: who confirmed the ledger and when. Never deleted."""
+
+    campaign = models.ForeignKey(
+        ConfirmationCampaign, on_delete=models.PROTECT, related_name="confirmations", verbose_name="継続確認"
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="confirmations", verbose_name="施設"
+    )
+    submitted_at = models.DateTimeField("回答日時", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="回答した人",
+    )
+
+    history = HistoricalRecords()
+    objects = FacilityConfirmationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "施設の継続確認"
+        verbose_name_plural = "施設の継続確認"
+        ordering = ["campaign", "facility"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "facility"], name="confirmation_once_per_facility"),
+        ]
+
+    def __str__(self):
+        return f"{self.facility.name}: {self.campaign.title}"
+
+
+class ConfirmationAnswer(models.Model):
+    """What the administrator said about one line of the ledger, as it stood when they answered."""
+
+    confirmation = models.ForeignKey(
+        FacilityConfirmation, on_delete=models.PROTECT, related_name="answers", verbose_name="施設の継続確認"
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="confirmation_answers",
+                              verbose_name="職員")
+    email = models.EmailField("確認したメールアドレス", max_length=254)
+    was_admin = models.BooleanField("回答前のMCS管理者")
+    still_employed = models.BooleanField("在籍している")
+    still_admin = models.BooleanField("MCS管理者を続ける", null=True, blank=True)
+    email_personal = models.BooleanField("本人だけが使うメールアドレス", null=True, blank=True)
+    left_reason = models.CharField("離れた理由", max_length=20, choices=RemovalReason.choices, blank=True)
+    left_on = models.DateField("離れた日", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "継続確認の回答"
+        verbose_name_plural = "継続確認の回答"
+        ordering = ["confirmation", "staff__full_name_kana", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["confirmation", "staff"], name="confirmationanswer_once_per_staff"),
+            # A leaver says why and when; someone staying answers the other two questions.
+            models.CheckConstraint(
+                condition=Q(still_employed=False, left_on__isnull=False) & ~Q(left_reason="")
+                | Q(still_employed=True, still_admin__isnull=False, email_personal__isnull=False, left_on__isnull=True),
+                name="confirmationanswer_leaver_or_stayer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.full_name}: {'在籍' if self.still_employed else '離職'}"
+
+
+class ConfirmationReminder(models.Model):
+    """A reminder sent to a facility that has not answered: at most one a day."""
+
+    confirmation = models.ForeignKey(
+        FacilityConfirmation, on_delete=models.PROTECT, related_name="reminders", verbose_name="施設の継続確認"
+    )
+    sent_on = models.DateField("送った日")
+    sent_at = models.DateTimeField("送った日時", auto_now_add=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="送った人（空: 自動）",
+    )
+    recipients = models.PositiveIntegerField("宛先の数")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "継続確認の催促"
+        verbose_name_plural = "継続確認の催促"
+        ordering = ["-sent_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["confirmation", "sent_on"], name="confirmationreminder_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.confirmation}: {self.sent_on}"
+
+
 # Suspension and withdrawal live in their own module (facilities/life_models.py); importing them
 # here registers them with the app.
 from .life_models import Suspension, Withdrawal  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, notice_views, people_views, staff_views, views
+from . import change_views, confirmation_views, notice_views, people_views, staff_views, views
 
 app_name = "facilities"
 
@@ -49,4 +49,15 @@ urlpatterns += [
     path("invitations/<int:invitation_pk>/resend/", people_views.invitation_resend, name="invitation-resend"),
     path("invitations/<int:invitation_pk>/cancel/", people_views.invitation_cancel, name="invitation-cancel"),
     path("invitation/<str:invitation_token>/", people_views.invitation_accept, name="invitation-accept"),
+]
+
+# The yearly confirmation (継続確認): the secretariat's campaigns, each facility's answer.
+urlpatterns += [
+    path("programs/<slug:slug>/confirmations/", confirmation_views.campaign_list, name="confirmation-campaigns"),
+    path("confirmations/<int:yearly_campaign_pk>/", confirmation_views.campaign_detail, name="confirmation-campaign"),
+    path("confirmations/<int:yearly_campaign_pk>/remind/", confirmation_views.campaign_remind_view,
+         name="confirmation-remind"),
+    path("confirmations/<int:yearly_campaign_pk>/answers.csv", confirmation_views.campaign_csv, name="confirmation-csv"),
+    path("confirmation-answers/<int:confirmation_pk>/", confirmation_views.confirmation_answer,
+         name="confirmation-answer"),
 ]

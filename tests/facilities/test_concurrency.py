@@ -100,3 +100,35 @@ def test_simultaneous_changes_share_one_draft_notice():
     assert all(isinstance(r, Staff) for r in results.values()), results
     draft = ChangeNotice.objects.get(facility=world.facility_a, status=NoticeStatus.DRAFT)
     assert draft.lines.count() == 2
+
+
+def test_two_presses_of_the_confirmation_record_one_answer():
+    from facilities import confirmation
+    from facilities.models import ConfirmationAnswer
+
+    world = make_world(lazy=True)
+    boss = Staff.objects.create(facility=world.facility_a, full_name="管理", job="nurse", email="boss@example.jp",
+                                user=world.admin_a, is_admin=True, status="active")
+    leaver = Staff.objects.create(facility=world.facility_a, full_name="退職", job="nurse", email="gone@example.jp",
+                                  status="active")
+    campaign = confirmation.campaign_start(program=world.program_a, by=world.secretariat_a, title="継続確認",
+                                           due_on=TODAY + datetime.timedelta(days=30))
+    answers = {
+        boss.pk: confirmation.StaffAnswer(still_employed=True, still_admin=True, email_personal=True),
+        leaver.pk: confirmation.StaffAnswer(still_employed=False, left_reason=RemovalReason.RETIRED, left_on=TODAY,
+                                            devices=DeviceReturn.RETURNED),
+    }
+    barrier, results = threading.Barrier(2), {}
+
+    def press():
+        barrier.wait(5)
+        return confirmation.confirmation_submit(
+            confirmation=campaign.confirmations.get(), by=world.admin_a, answers=answers
+        )
+
+    threads = [in_thread(press, results, n) for n in range(2)]
+    for thread in threads:
+        thread.join(15)
+    outcomes = sorted(type(r).__name__ for r in results.values())
+    assert outcomes == ["AlreadyAnswered", "FacilityConfirmation"]
+    assert ConfirmationAnswer.objects.count() == 2 and StaffRemoval.objects.filter(staff=leaver).count() == 1

@@ -1,7 +1,16 @@
 """The facilities app's part of the access table (tests/walk.py): programs, the staff ledger, notices."""
 
+import datetime
+
 from facilities import people, services
-from facilities.models import Invitation, NoticeLine, NoticeStatus, RoleKind
+from facilities.models import (
+    ConfirmationCampaign,
+    FacilityConfirmation,
+    Invitation,
+    NoticeLine,
+    NoticeStatus,
+    RoleKind,
+)
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import RoleFactory, StaffFactory, secretariat_of
 from tests.walk import EVERYONE, FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
@@ -41,6 +50,20 @@ def _line_back(s):
 
 def _comment(s):
     return {"comment": "職種を確認してください"}
+
+
+def _campaign(s, program):
+    """A yearly confirmation campaign of the program, open, due in a month (one per program)."""
+    return s.once(("campaign", program.pk), lambda: ConfirmationCampaign.objects.create(
+        program=program, title="令和8年度 継続確認", due_on=datetime.date.today() + datetime.timedelta(days=30),
+    ))
+
+
+def _confirmation(s, facility):
+    """The facility's confirmation in its program's campaign, unanswered."""
+    return s.once(("confirmation", facility.pk), lambda: FacilityConfirmation.objects.create(
+        campaign=_campaign(s, facility.program), facility=facility,
+    ))
 
 
 def _post(allowed, **kwargs):
@@ -114,6 +137,11 @@ ACCESS = {
     "facilities:notice-line-add": Access(GET, MANAGERS),
     "facilities:notice-line-edit": Access(GET, MANAGERS),
     "facilities:notice-line-drop": Access(POST, MANAGERS, status=302, ready=_line_back),
+    "facilities:confirmation-campaigns": Access(GET, SECRETARIAT),
+    "facilities:confirmation-campaign": Access(GET, SECRETARIAT),
+    "facilities:confirmation-remind": Access(POST, SECRETARIAT, status=302),
+    "facilities:confirmation-csv": Access(GET, SECRETARIAT),
+    "facilities:confirmation-answer": Access(GET, MANAGERS),
 }
 
 KWARGS = {
@@ -134,4 +162,9 @@ KWARGS = {
     "line_pk": Kwarg("facility", own=_own_line,
                      sibling=lambda s: _notice(s, s.world.facility_a2).lines.get().pk,
                      other=lambda s: _notice(s, s.world.facility_b).lines.get().pk),
+    "yearly_campaign_pk": Kwarg("program", own=lambda s: _campaign(s, s.world.program_a).pk,
+                         other=lambda s: _campaign(s, s.world.program_b).pk),
+    "confirmation_pk": Kwarg("facility", own=lambda s: _confirmation(s, s.world.facility_a).pk,
+                             sibling=lambda s: _confirmation(s, s.world.facility_a2).pk,
+                             other=lambda s: _confirmation(s, s.world.facility_b).pk),
 }

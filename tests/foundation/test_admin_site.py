@@ -24,6 +24,10 @@ SECRETARIAT_PAGES = {
     "facilities.Attendance": "facilities:training-add",
     "facilities.ChangeNotice": "facilities:notice-acknowledge",
     "facilities.NoticeLine": "facilities:staff-add",  # lines follow the ledger's changes
+    "facilities.ConfirmationCampaign": "facilities:confirmation-campaigns",
+    "facilities.ConfirmationReminder": "facilities:confirmation-remind",
+    "facilities.Suspension": "groups:suspension-add",
+    "facilities.Withdrawal": "groups:facility-withdraw",
     "facilities.DetailsChange": "facilities:facility-details-edit",  # recorded by the change; listed at program-changes
     "enrollment.Application": "enrollment:application-approve",
     "enrollment.ApplicationEvent": "enrollment:application-return",  # the application's log, by its actions
@@ -56,6 +60,7 @@ NOT_THE_SECRETARIATS = {
     # The facilities' work, not the secretariat's (the policies give it to them).
     "enrollment.Registrant": "the applicant's people, changed by the applicant (enrollment:correct)",
     "consent.Patient": "registered by the facility that cares for the patient (consent:patient-update)",
+    "facilities.FacilityConfirmation": "answered by the facility's administrator (facilities:confirmation-answer)",
     "consent.ConsentRecord": "recorded by the facility that obtained the consent (consent:consent-create)",
     "groups.Membership": "the group's facility invites and removes members (groups:member-add)",
     "groups.GroupReview": "the group's leader reviews it (groups:review-worksheet)",

@@ -1,0 +1,195 @@
+"""Yearly confirmation (継続確認): the secretariat asks every active facility to confirm its ledger.
+
+Each facility's MCS管理者 answers for every active line at once (still there, still an
+administrator, e-mail still their own); a leaver's removal starts through the ledger's own
+`staff_request_removal` (at once, or on the change notice where the policy wants it first), a
+changed administrator flag through `facility_admin_grant` / `staff_update`. One transaction per
+answer; an answer is never changed or deleted. Reminders go at most once a day per facility,
+pressed by the secretariat or sent by the scheduled reminders command
+(`send_due_confirmation_reminders`).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from core.services import PolicyBlocked
+from core.services import save_with_history as _save
+
+from . import emails
+from .models import (
+    ConfirmationAnswer,
+    ConfirmationCampaign,
+    ConfirmationReminder,
+    Facility,
+    FacilityConfirmation,
+    Program,
+    Staff,
+)
+from .services import _facility_admin_emails, facility_admin_grant, staff_request_removal, staff_update
+
+# A facility that has not answered hears again a week after the campaign began or after its
+# last reminder: the portal's choice, the policies do not ask for a yearly confirmation at all.
+REMINDER_INTERVAL_DAYS = 7
+
+LEDGER_CHANGED = "回答中に台帳が変わりました（職員の追加や削除）。ページを開き直して、もう一度確認してください。"
+NO_ADMIN_LEFT = "MCS管理者が1人もいなくなります。続けて在籍する人のうち、少なくとも1人をMCS管理者にしてください。"
+
+
+class AlreadyAnswered(ValidationError):
+    """The facility's answer is already recorded (a second press of the button, say)."""
+
+    def __init__(self):
+        super().__init__("この継続確認はすでに回答済みです。")
+
+
+@dataclass(frozen=True)
+class StaffAnswer:
+    """The answer for one active line. A leaver (still_employed=False) gives the removal's details."""
+
+    still_employed: bool
+    still_admin: bool | None = None
+    email_personal: bool | None = None
+    left_reason: str = ""
+    left_on: datetime.date | None = None
+    devices: str = ""
+
+
+@transaction.atomic
+def campaign_start(*, program, by, title, due_on):
+    """Open a campaign: one confirmation per active facility, whose administrators are asked by
+    e-mail. A campaign still open in the program is closed first (its unanswered ones stay so)."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": ["名称を入れてください。"]})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": ["回答期限には今日以降の日付を入れてください。"]})
+    now = timezone.now()
+    for previous in ConfirmationCampaign.objects.select_for_update().filter(program=program).open():
+        previous.closed_at = now
+        _save(previous, by)
+    campaign = _save(ConfirmationCampaign(program=program, title=title, due_on=due_on, started_by=by), by)
+    for facility in Facility.objects.filter(program=program).approved().order_by("number"):
+        confirmation = _save(FacilityConfirmation(campaign=campaign, facility=facility), by)
+        emails.confirmation_requested(confirmation, _facility_admin_emails(facility))
+    return campaign
+
+
+def lines_to_confirm(facility):
+    """The lines a facility confirms: its active staff, in the ledger's order."""
+    return Staff.objects.filter(facility=facility).active().order_by("full_name_kana", "pk")
+
+
+def _check_admins_remain(staff, answers):
+    stays_admin = [
+        person for person in staff
+        if answers[person.pk].still_employed and answers[person.pk].still_admin
+    ]
+    if staff and not stays_admin:
+        raise ValidationError(NO_ADMIN_LEFT)
+
+
+@transaction.atomic
+def confirmation_submit(*, confirmation, by, answers):
+    """Record the facility's answer for every active line (`answers`: {staff pk: StaffAnswer}) and
+    act on it: leavers' removals start, administrator flags follow. All or nothing.
+
+    Raises AlreadyAnswered when the answer is already recorded, so a double submit changes nothing.
+    """
+    confirmation = (
+        FacilityConfirmation.objects.select_for_update()
+        .select_related("campaign", "facility__program")
+        .get(pk=confirmation.pk)
+    )
+    if confirmation.submitted_at is not None:
+        raise AlreadyAnswered
+    if confirmation.campaign.closed_at is not None:
+        raise ValidationError("この継続確認は締め切られました（新しい継続確認が始まっています）。")
+    staff = list(lines_to_confirm(confirmation.facility).select_for_update())
+    if {person.pk for person in staff} != set(answers):
+        raise ValidationError(LEDGER_CHANGED)
+    _check_admins_remain(staff, answers)
+
+    for person in staff:
+        answer = answers[person.pk]
+        record = ConfirmationAnswer(
+            confirmation=confirmation, staff=person, email=person.email, was_admin=person.is_admin,
+            still_employed=answer.still_employed,
+        )
+        if answer.still_employed:
+            record.still_admin, record.email_personal = bool(answer.still_admin), bool(answer.email_personal)
+        else:
+            record.left_reason, record.left_on = answer.left_reason, answer.left_on
+        _save(record, by)
+        if not answer.still_employed:
+            try:
+                staff_request_removal(
+                    staff=person, by=by, reason=answer.left_reason, effective_date=answer.left_on,
+                    devices_returned=answer.devices,
+                )
+            except PolicyBlocked as exc:
+                raise PolicyBlocked(exc.violations, prefix=f"{person.full_name}さん: ") from exc
+            except ValidationError as exc:
+                raise ValidationError([f"{person.full_name}さん: {m}" for m in exc.messages]) from exc
+        elif answer.still_admin and not person.is_admin:
+            facility_admin_grant(staff=person, by=by)
+        elif not answer.still_admin and person.is_admin:
+            staff_update(staff=person, by=by, is_admin=False)
+
+    confirmation.submitted_at, confirmation.submitted_by = timezone.now(), by
+    _save(confirmation, by)
+    return confirmation
+
+
+# --- Reminders ---------------------------------------------------------------------------
+
+
+def _remind(confirmations, by, today):
+    """Send one reminder to each confirmation not yet reminded today; the number sent."""
+    sent = 0
+    reminded_today = ConfirmationReminder.objects.filter(sent_on=today).values("confirmation_id")
+    for confirmation in confirmations.exclude(pk__in=reminded_today).select_related("campaign", "facility"):
+        recipients = _facility_admin_emails(confirmation.facility)
+        reminder = ConfirmationReminder(
+            confirmation=confirmation, sent_on=today, sent_by=by, recipients=len(recipients)
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a reminder sent a moment ago by someone else
+                _save(reminder, by, validate_constraints=False)
+        except IntegrityError:
+            continue
+        emails.confirmation_reminder(confirmation, recipients)
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def campaign_remind(*, campaign, by, today=None):
+    """The campaign page's 催促 button: every facility that has not answered, once a day."""
+    if campaign.closed_at is not None:
+        raise ValidationError("締め切られた継続確認の催促は送れません。")
+    return _remind(campaign.confirmations.unanswered(), by, today or timezone.localdate())
+
+
+def confirmation_reminders_due(today):
+    """Unanswered confirmations of open campaigns that should hear again today: their campaign
+    began, and their last reminder was sent, at least REMINDER_INTERVAL_DAYS ago."""
+    cutoff = today - datetime.timedelta(days=REMINDER_INTERVAL_DAYS)
+    return (
+        FacilityConfirmation.objects.awaiting()
+        .filter(campaign__started_at__date__lte=cutoff)
+        .annotate(last_reminded=Max("reminders__sent_on"))
+        .filter(Q(last_reminded__isnull=True) | Q(last_reminded__lte=cutoff))
+    )
+
+
+@transaction.atomic
+def send_due_confirmation_reminders(*, today):
+    """For the scheduled reminders command: send every reminder due today; the number sent."""
+    due = FacilityConfirmation.objects.filter(pk__in=confirmation_reminders_due(today).values("pk"))
+    return _remind(due, None, today)

@@ -1,0 +1,80 @@
+"""Forms of the yearly confirmation: the secretariat's campaign, and one small form per ledger line."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from core.forms import DateInput, NameField, PastDateField
+
+from .confirmation import StaffAnswer
+from .models import DeviceReturn, RemovalReason
+
+STAYS, LEFT = "stays", "left"
+YES_NO = [("yes", "はい"), ("no", "いいえ")]
+
+
+class CampaignForm(forms.Form):
+    title = NameField(label="名称", max_length=100, help_text="例: 令和8年度 継続確認")
+    due_on = forms.DateField(label="回答期限", widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["due_on"].initial = today + datetime.timedelta(days=30)
+        # 年度 starts in April: from January to March the year's campaign is the previous 年度's.
+        fiscal = today.year - (1 if today.month < 4 else 0)
+        self.fields["title"].initial = f"令和{fiscal - 2018}年度 継続確認"
+
+
+class StaffAnswerForm(forms.Form):
+    """The answer for one line; prefixed with the staff's pk, so one page holds them all."""
+
+    employed = forms.ChoiceField(
+        label="在籍", choices=[(STAYS, "今も在籍している"), (LEFT, "退職・異動した（削除する）")],
+        widget=forms.RadioSelect,
+    )
+    still_admin = forms.BooleanField(label="MCS管理者を続ける", required=False)
+    email_personal = forms.ChoiceField(
+        label="登録メールアドレスは今も本人だけが使う個人のアドレスか", choices=YES_NO, widget=forms.RadioSelect,
+        required=False,
+    )
+    left_reason = forms.ChoiceField(
+        label="理由", choices=RemovalReason.choices, widget=forms.RadioSelect, required=False
+    )
+    left_on = PastDateField(label="離れた日（退職・異動の日）", required=False)
+    devices = forms.ChoiceField(
+        label="貸与したIT機器", choices=DeviceReturn.choices, widget=forms.RadioSelect, required=False
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, prefix=f"s{staff.pk}", **kwargs)
+        self.staff = staff
+        self.fields["employed"].initial = STAYS
+        self.fields["still_admin"].initial = staff.is_admin
+        self.fields["email_personal"].initial = "yes"
+        self.fields["email_personal"].shown_required = True  # for everyone who stays
+
+    def clean(self):
+        data = super().clean()
+        if data.get("employed") == LEFT:
+            for name in ("left_reason", "left_on", "devices"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, f"退職・異動した人は「{self.fields[name].label}」を選んでください。")
+            started = self.staff.started_on
+            if data.get("left_on") and started and data["left_on"] < started:
+                self.add_error("left_on", "利用開始日より前の日付は入れられません。")
+        elif data.get("employed") == STAYS and not data.get("email_personal"):
+            self.add_error("email_personal", "「はい」か「いいえ」を選んでください。")
+        return data
+
+    def answer(self):
+        data = self.cleaned_data
+        if data["employed"] == LEFT:
+            return StaffAnswer(
+                still_employed=False, left_reason=data["left_reason"], left_on=data["left_on"],
+                devices=data["devices"],
+            )
+        return StaffAnswer(
+            still_employed=True, still_admin=data["still_admin"], email_personal=data["email_personal"] == "yes"
+        )
