@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.services import PolicyBlocked
 from core.services import save_with_history as _save
 
-from . import emails
+from . import emails, people
 from .models import (
     ConfirmationAnswer,
     ConfirmationCampaign,
@@ -140,6 +140,9 @@ def confirmation_submit(*, confirmation, by, answers):
             facility_admin_grant(staff=person, by=by)
         elif not answer.still_admin and person.is_admin:
             staff_update(staff=person, by=by, is_admin=False)
+            people.admin_role_end(staff=person, by=by, reason="継続確認で管理者から外れた")
+    # The administrator rules as the answer leaves them (one at least; exactly one where the policy says).
+    people.admins_check(confirmation.facility)
 
     confirmation.submitted_at, confirmation.submitted_by = timezone.now(), by
     _save(confirmation, by)

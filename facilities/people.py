@@ -257,6 +257,21 @@ def roles_end_for_removed_staff(*, staff, by, reason):
     return len(roles)
 
 
+def admin_role_end(*, staff, by, reason):
+    """The ledger says `staff` is no longer an administrator: their FACILITY_ADMIN role ends too
+    (recorded like a revocation). The caller asks the administrator rules (admins_check) after."""
+    roles = Role.objects.select_for_update().filter(
+        user_id=staff.user_id, facility_id=staff.facility_id, kind=RoleKind.FACILITY_ADMIN, is_active=True
+    ) if staff.user_id else Role.objects.none()
+    for role in roles:
+        _end(role, by=by, reason=reason)
+
+
+def admins_check(facility):
+    """Ask the engine about the facility's administrators as they now are (ROL-ADMIN, ROL-ADMIN-ONE)."""
+    _check_admins(facility, _active_admins(facility).count())
+
+
 def roles_end_at_withdrawal(*, facility, by, reason):
     """Every role still active at a withdrawing facility ends, recorded like a revocation
     (who, when, why; open invitations cancelled). Called by facilities.life.facility_withdraw."""

@@ -178,6 +178,9 @@ def test_administrator_flags_follow_through_the_staff_services(world):
     boss.refresh_from_db()
     nurse.refresh_from_db()
     assert not boss.is_admin
+    # The portal role follows the ledger: the one who stepped down no longer administers the facility.
+    ended = Role.objects.get(user=world.admin_a, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN)
+    assert not ended.is_active and ended.revoked_by == world.admin_a and "継続確認" in ended.revoke_reason
     assert nurse.is_admin and Role.objects.filter(
         user=nurse.user, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN, is_active=True
     ).exists()
