@@ -19,6 +19,7 @@ SECRETARIAT_PAGES = {
     "accounts.User": "facilities:account-deactivate",  # and account-two-factor-reset, account-reactivate
     "facilities.Facility": "facilities:facility-details-edit",  # its status: the facility-life issue
     "facilities.Staff": "facilities:staff-edit",
+    "facilities.DetailsChange": "facilities:facility-details-edit",  # kept by the details-change pages
     "facilities.StaffRemoval": "facilities:staff-remove",
     "facilities.Pledge": "facilities:staff-pledge",
     "facilities.TrainingSession": "facilities:training-add",
@@ -50,6 +51,7 @@ NOT_THE_SECRETARIATS = {
     "axes.AccessFailureLog": "the login throttle's own bookkeeping",
     "otp_totp.TOTPDevice": "each person sets up their own second factor (accounts:two-factor-setup)",
     "otp_static.StaticDevice": "each person's own backup codes (accounts:security)",
+    "facilities.NoticeFiling": "append-only copy of each filing of a notice, kept by facilities:notice-file",
     "facilities.PledgeText": "published from the policy's wording by the pledge services, never typed",
     "consent.AccessLog": "append-only log of who viewed a patient: nobody changes it",
     # The facilities' work, not the secretariat's (the policies give it to them).
