@@ -51,6 +51,15 @@ def user_deactivate(*, user):
     return user
 
 
+@transaction.atomic
+def user_reactivate(*, user):
+    """Let a stopped account log in again."""
+    user.is_active = True
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["is_active"])
+    return user
+
+
 # --- Two-factor -----------------------------------------------------------------------------
 
 
@@ -111,6 +120,11 @@ def backup_codes_regenerate(*, user):
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def has_two_factor(user):
+    """Whether any second factor (an app or backup codes) is stored for the user."""
+    return TOTPDevice.objects.filter(user=user).exists() or StaticDevice.objects.filter(user=user).exists()
 
 
 @transaction.atomic

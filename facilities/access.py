@@ -8,6 +8,8 @@ exists; insiders without the needed role get 403.
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
+
 from .models import (
     ChangeNotice,
     ConfirmationCampaign,
@@ -126,3 +128,13 @@ def get_confirmation_for_user(user, pk):
     if not can_manage(user, confirmation.facility):
         raise PermissionDenied
     return confirmation
+
+
+def get_account_for_user(user, slug, pk):
+    """(program, login) for the secretariat's account pages: a login that holds or held a role in
+    the program; only full secretariat rights act (the read-only member gets 403 already here)."""
+    program = get_program_for_user(user, slug, secretariat=True)
+    account = get_object_or_404(User.objects.filter(roles__program=program).distinct(), pk=pk)
+    if not may_grant(user, program=program, kind=RoleKind.SECRETARIAT):
+        raise PermissionDenied
+    return program, account

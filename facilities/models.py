@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from policy.rules import PROFILES, profile
@@ -1077,6 +1078,41 @@ class ConfirmationReminder(models.Model):
 
     def __str__(self):
         return f"{self.confirmation}: {self.sent_on}"
+
+
+class AccountActionKind(models.TextChoices):
+    TWO_FACTOR_RESET = "two_factor_reset", "二要素認証のリセット"
+    DEACTIVATE = "deactivate", "利用停止"
+    REACTIVATE = "reactivate", "利用再開"
+
+
+class AccountAction(models.Model):
+    """What the secretariat did to a person's login, with who, when and why (docs/decisions/0013).
+
+    The login itself (accounts.User) is never deleted; these rows are appended, never changed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_actions", verbose_name="利用者"
+    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+", verbose_name="ネットワーク")
+    kind = models.CharField("操作", max_length=20, choices=AccountActionKind.choices)
+    reason = models.TextField("理由")
+    at = models.DateTimeField("日時", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="操作した人",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "アカウント操作"
+        verbose_name_plural = "アカウント操作"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user.full_name}: {self.get_kind_display()}"
 
 
 # Suspension and withdrawal live in their own module (facilities/life_models.py); importing them

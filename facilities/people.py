@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import services as accounts
 from accounts.models import User
 from core import emails
 from core.services import policy_check
@@ -29,9 +30,12 @@ from policy.rules import check
 from .models import (
     FACILITY_ROLES,
     PROGRAM_ROLES,
+    AccountAction,
+    AccountActionKind,
     Facility,
     FacilityStatus,
     Invitation,
+    Program,
     RemovalReason,
     Role,
     RoleKind,
@@ -281,6 +285,92 @@ def roles_end_at_withdrawal(*, facility, by, reason):
     return len(roles)
 
 
+# --- Accounts: two-factor reset, deactivation, reactivation --------------------------------------
+
+OTHER_NETWORK = (
+    "{name}さんのアカウントはほかのネットワークでも使われています。"
+    "このネットワークの事務局だけでは操作できません。ポータルの運用担当者に連絡してください。"
+)
+
+
+def account_refusal(by, *, program, user):
+    """Why the program's secretariat may not act on `user`'s login ("" when it may).
+
+    A login is one person's across programs: the secretariat acts only on one whose active roles
+    are all in its program, never on its own (their own security page is theirs) nor on an
+    operator's (staff or superuser)."""
+    if not _writes_for_program(by, program):
+        return NOT_ALLOWED
+    if user.pk == by.pk:
+        return "自分のアカウントはここでは操作できません（二要素認証はアカウントのセキュリティ画面から設定し直せます）。"
+    if user.is_staff or user.is_superuser:
+        return "運用担当者のアカウントはここでは操作できません。"
+    if Role.objects.filter(user=user, is_active=True).exclude(program=program).exists():
+        return OTHER_NETWORK.format(name=user.full_name)
+    if not Role.objects.filter(user=user, program=program).exists():
+        return "このネットワークで役割を持ったことのない人です。"
+    return ""
+
+
+def _locked_login(*, program, user, by):
+    """The login, locked (a double submit waits and then finds the work done), if `by` may act on it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    refusal = account_refusal(by, program=program, user=user)
+    if refusal:
+        raise ValidationError(refusal)
+    return user
+
+
+def _record(*, program, user, by, kind, reason):
+    _save(AccountAction(user=user, program=program, kind=kind, reason=_reason(reason), by=by), by)
+    user._history_user = by  # the login's own history names who stopped or restarted it
+
+
+@transaction.atomic
+def account_two_factor_reset(*, program, user, by, reason):
+    """A lost phone: every device is forgotten and the person sets two-factor up at the next login."""
+    user = _locked_login(program=program, user=user, by=by)
+    if not accounts.has_two_factor(user):
+        raise ValidationError(f"{user.full_name}さんの二要素認証はすでにリセットされています（未設定）。")
+    _record(program=program, user=user, by=by, kind=AccountActionKind.TWO_FACTOR_RESET, reason=reason)
+    accounts.two_factor_reset(user=user)
+    return user
+
+
+def _last_secretariat(program, user):
+    mine = Role.objects.filter(program=program, kind=RoleKind.SECRETARIAT, is_active=True)
+    return mine.filter(user=user).exists() and not mine.filter(user__is_active=True).exclude(user=user).exists()
+
+
+@transaction.atomic
+def account_deactivate(*, program, user, by, reason):
+    """Stop the login (its sessions end at their next request); roles and records stay.
+
+    The network keeps one active secretariat member: the program row is locked while they are
+    counted, so two members stopping each other at once are counted one after the other."""
+    Program.objects.select_for_update().get(pk=program.pk)
+    user = _locked_login(program=program, user=user, by=by)
+    if not user.is_active:
+        raise ValidationError(f"{user.full_name}さんのアカウントはすでに停止されています。")
+    if _last_secretariat(program, user):
+        raise ValidationError(
+            f"{user.full_name}さんはこのネットワークで最後の事務局メンバーです。"
+            "ネットワークには事務局が1人は必要です。先にほかの人を事務局にしてから停止してください。"
+        )
+    _record(program=program, user=user, by=by, kind=AccountActionKind.DEACTIVATE, reason=reason)
+    return accounts.user_deactivate(user=user)
+
+
+@transaction.atomic
+def account_reactivate(*, program, user, by, reason):
+    """Let a stopped login in again (its password and two-factor are as they were)."""
+    user = _locked_login(program=program, user=user, by=by)
+    if user.is_active:
+        raise ValidationError(f"{user.full_name}さんのアカウントはすでに有効です。")
+    _record(program=program, user=user, by=by, kind=AccountActionKind.REACTIVATE, reason=reason)
+    return accounts.user_reactivate(user=user)
+
+
 # --- Invitations ------------------------------------------------------------------------------
 
 
@@ -398,15 +488,20 @@ def invitation_accept(*, invitation, form):
 
 
 def people_of_program(program):
-    """Everyone who holds or held a role in the program, with their roles, 2FA state and last login.
+    """Everyone who holds or held a role in the program, with their roles, 2FA state, last login and
+    the secretariat's account actions (newest first).
 
-    Two queries whatever the number of people: the users (2FA as a subquery) and their roles.
+    Three queries whatever the number of people: the users (2FA as a subquery), their roles, the actions.
     """
     roles = Role.objects.filter(program=program).select_related("facility").order_by("-is_active", "kind", "pk")
+    actions = AccountAction.objects.filter(program=program).select_related("by")
     return (
         User.objects.filter(roles__program=program).distinct()
         .annotate(has_2fa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
-        .prefetch_related(Prefetch("roles", queryset=roles, to_attr="program_roles"))
+        .prefetch_related(
+            Prefetch("roles", queryset=roles, to_attr="program_roles"),
+            Prefetch("account_actions", queryset=actions, to_attr="program_account_actions"),
+        )
         .order_by("full_name_kana", "full_name", "pk")
     )
 

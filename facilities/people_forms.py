@@ -1,4 +1,4 @@
-"""Forms of the people pages: grant, revoke (with a successor), cancel an invitation, filters."""
+"""Forms of the people pages: grant, revoke (with a successor), account actions, cancel an invitation, filters."""
 
 from django import forms
 
@@ -57,6 +57,13 @@ class RevokeForm(forms.Form):
             self.fields["successor"].label_from_instance = _staff_label
         else:
             del self.fields["successor"]
+
+
+class AccountActionForm(forms.Form):
+    reason = ProseField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="記録に残ります（例: スマートフォンを紛失、3月末で退職）。",
+    )
 
 
 class CancelInvitationForm(forms.Form):

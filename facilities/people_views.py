@@ -9,15 +9,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import SetPasswordForm
+from accounts.services import has_two_factor
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.views import show_errors
 from policy.rules import profile
 
 from . import people
-from .access import get_facility_for_user, get_invitation_for_user, get_program_for_user, get_role_for_user
-from .models import FACILITY_ROLES, Invitation, Role, RoleKind, Staff, StaffStatus
+from .access import (
+    get_account_for_user,
+    get_facility_for_user,
+    get_invitation_for_user,
+    get_program_for_user,
+    get_role_for_user,
+)
+from .models import FACILITY_ROLES, AccountActionKind, Invitation, Role, RoleKind, Staff, StaffStatus
 from .people_forms import (
+    AccountActionForm,
     CancelInvitationForm,
     FacilityRoleForm,
     PeopleFilterForm,
@@ -163,6 +171,36 @@ def role_revoke(request, role_pk):
     return render(request, "facilities/role_revoke.html", {
         "role": role, "form": form, "needs_successor": people.admin_rule_blocks_revoke(role),
         "policy": role.program.policy,
+    })
+
+
+ACCOUNT_ACTIONS = {
+    AccountActionKind.TWO_FACTOR_RESET: (people.account_two_factor_reset, "の二要素認証をリセットしました。次のログインで設定し直します。"),
+    AccountActionKind.DEACTIVATE: (people.account_deactivate, "のアカウントを停止しました。ログイン中の画面も終了します。"),
+    AccountActionKind.REACTIVATE: (people.account_reactivate, "のアカウントの利用を再開しました。"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def account_action(request, slug, user_pk, kind):
+    """Reset two-factor, stop or restart a login: GET says what will happen, POST does it."""
+    program, account = get_account_for_user(request.user, slug, user_pk)
+    act, done = ACCOUNT_ACTIONS[kind]
+    form = AccountActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(program=program, user=account, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{account.full_name}さん{done}")
+            return redirect("facilities:people", slug=program.slug)
+    return render(request, "facilities/account_action.html", {
+        "program": program, "account": account, "kind": kind, "kinds": AccountActionKind, "form": form,
+        "refusal": people.account_refusal(request.user, program=program, user=account),
+        "has_two_factor": has_two_factor(account),
+        "roles": account.roles.filter(program=program, is_active=True).select_related("facility"),
+        "history": account.account_actions.filter(program=program).select_related("by")[:10],
     })
 
 

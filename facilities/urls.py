@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import change_views, confirmation_views, notice_views, people_views, staff_views, views
+from .models import AccountActionKind
 
 app_name = "facilities"
 
@@ -44,6 +45,12 @@ urlpatterns += [
     path("programs/<slug:slug>/people/", people_views.people_list, name="people"),
     path("programs/<slug:slug>/people.csv", people_views.people_csv, name="people-csv"),
     path("programs/<slug:slug>/people/grant/", people_views.program_role_grant, name="people-grant"),
+    path("programs/<slug:slug>/people/<int:user_pk>/two-factor-reset/", people_views.account_action,
+         {"kind": AccountActionKind.TWO_FACTOR_RESET}, name="account-two-factor-reset"),
+    path("programs/<slug:slug>/people/<int:user_pk>/deactivate/", people_views.account_action,
+         {"kind": AccountActionKind.DEACTIVATE}, name="account-deactivate"),
+    path("programs/<slug:slug>/people/<int:user_pk>/reactivate/", people_views.account_action,
+         {"kind": AccountActionKind.REACTIVATE}, name="account-reactivate"),
     path("facilities/<int:facility_pk>/people/", people_views.facility_people, name="facility-people"),
     path("roles/<int:role_pk>/revoke/", people_views.role_revoke, name="role-revoke"),
     path("invitations/<int:invitation_pk>/resend/", people_views.invitation_resend, name="invitation-resend"),

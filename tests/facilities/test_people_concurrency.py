@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from facilities import people
-from facilities.models import Role, RoleKind
+from facilities.models import AccountAction, Role, RoleKind
 from tests.concurrency import fire
 from tests.conftest import make_world
 from tests.factories import RoleFactory, StaffFactory, UserFactory, secretariat_of
@@ -49,3 +49,31 @@ def test_revoking_both_administrators_at_once_leaves_one():
     assert results.count("revoked") == 1
     assert any("後任" in r for r in results if r != "revoked")
     assert Role.objects.filter(facility=facility, kind=RoleKind.FACILITY_ADMIN, is_active=True).count() == 1
+
+
+def _deactivate(world, user, by):
+    def run():
+        try:
+            people.account_deactivate(program=world.program_a, user=user, by=by, reason="退職")
+            return "stopped"
+        except ValidationError as exc:
+            return " ".join(exc.messages)
+    return run
+
+
+def test_the_only_two_secretariat_members_stopping_each_other_at_once_leave_one():
+    world = make_world(lazy=True)  # no insider_a: these two are the program's whole secretariat
+    first, second = world.secretariat_a, secretariat_of(world.program_a)
+    results = fire([_deactivate(world, second, first), _deactivate(world, first, second)])
+    assert results.count("stopped") == 1
+    assert any("最後の事務局メンバー" in r for r in results if r != "stopped")
+    assert Role.objects.filter(program=world.program_a, kind=RoleKind.SECRETARIAT, user__is_active=True).count() == 1
+
+
+def test_stopping_the_same_login_twice_at_once_records_it_once():
+    world = make_world()
+    person = RoleFactory(kind=RoleKind.COORDINATOR, facility=world.facility_a).user
+    second = secretariat_of(world.program_a)
+    results = fire([_deactivate(world, person, world.secretariat_a), _deactivate(world, person, second)])
+    assert results.count("stopped") == 1 and any("すでに停止" in r for r in results)
+    assert AccountAction.objects.filter(user=person).count() == 1

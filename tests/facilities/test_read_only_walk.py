@@ -14,7 +14,9 @@ from tests.walk import GET, S, Scene, build, rows, tables
 pytestmark = pytest.mark.django_db
 
 # Forms that refuse them already on GET: they lead only to a write.
-FORMS = {"facilities:people-grant", "facilities:facility-people", "facilities:role-revoke", "oversight:incident-create"}
+FORMS = {
+    "facilities:people-grant", "facilities:account-two-factor-reset", "facilities:account-deactivate",
+    "facilities:account-reactivate", "facilities:facility-people", "facilities:role-revoke", "oversight:incident-create"}
 # Their own account (sign out, second factor, password) stays theirs to change.
 SECRETARIAT_ROWS = [
     (n, r) for n, r in rows(tables()[0]) if r.allowed and S in r.allowed and not r.public and n not in OWN_ACCOUNT

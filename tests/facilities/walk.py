@@ -103,6 +103,9 @@ ACCESS = {
     "facilities:people": Access(GET, SECRETARIAT),
     "facilities:people-csv": Access(GET, SECRETARIAT),
     "facilities:people-grant": Access(GET, SECRETARIAT),
+    "facilities:account-two-factor-reset": Access(GET, SECRETARIAT),
+    "facilities:account-deactivate": Access(GET, SECRETARIAT),
+    "facilities:account-reactivate": Access(GET, SECRETARIAT),
     "facilities:facility-people": Access(GET, MANAGERS),
     "facilities:role-revoke": Access(GET, MANAGERS),
     "facilities:invitation-resend": Access(POST, MANAGERS, status=302),
@@ -145,6 +148,9 @@ ACCESS = {
 }
 
 KWARGS = {
+    # A login with a role in the program (the secretariat's account pages are per program).
+    "user_pk": Kwarg("program", own=lambda s: _role(s, s.world.facility_a).user_id,
+                     other=lambda s: _role(s, s.world.facility_b).user_id),
     "role_pk": Kwarg("facility", own=lambda s: _role(s, s.world.facility_a).pk,
                      sibling=lambda s: _role(s, s.world.facility_a2).pk,
                      other=lambda s: _role(s, s.world.facility_b).pk),
