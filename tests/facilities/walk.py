@@ -1,10 +1,17 @@
 """The facilities app's part of the access table (tests/walk.py): programs, the staff ledger, notices."""
 
+from core.models import PreparedFile
 from facilities import services
 from facilities.models import NoticeStatus
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, UserFactory
 from tests.walk import FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
+
+
+def _ledger_file(facility):
+    """A waiting ledger PDF of `facility` (core.jobs.prepare_file's row)."""
+    return lambda s: s.once(("ledger_file", facility(s).pk), lambda: PreparedFile.objects.create(
+        key=f"ledger:{facility(s).pk}", filename="ledger.pdf", requested_by=UserFactory()).pk)
 
 
 def _notice(s, facility, staff=None):
@@ -44,6 +51,7 @@ ACCESS = {
     "facilities:facility-detail": Access(GET, FACILITY),
     "facilities:ledger-csv": Access(GET, FACILITY),
     "facilities:ledger-pdf": Access(GET, FACILITY),
+    "facilities:ledger-ready": Access(GET, FACILITY),  # a big ledger's "ready" page
     "facilities:staff-add": Access(GET, MANAGERS),
     "facilities:training-list": Access(GET, FACILITY),
     "facilities:training-add": Access(GET, MANAGERS),
@@ -68,4 +76,7 @@ KWARGS = {
     "notice_pk": Kwarg("facility", own=lambda s: _own_notice(s).pk,
                        sibling=lambda s: _notice(s, s.world.facility_a2).pk,
                        other=lambda s: _notice(s, s.world.facility_b).pk),
+    "ledger_file_pk": Kwarg("facility", own=_ledger_file(lambda s: s.world.facility_a),
+                            sibling=_ledger_file(lambda s: s.world.facility_a2),
+                            other=_ledger_file(lambda s: s.world.facility_b)),
 }
