@@ -35,3 +35,27 @@ class PreparedFile(models.Model):
     def __str__(self):
         return f"{self.filename}（{self.get_status_display()}）"
 
+
+class Reminder(models.Model):
+    """One reminder sent, or one piece of recurring work done, by `manage.py run_reminders`.
+
+    At most one row per (kind, object, step), enforced by the database: a second run, or two runs
+    at once, find the row and send nothing. `step` names the due step ("before:2026-04-01",
+    "overdue:2026-04-01"), so a reminder comes again only when there is something new to say.
+    """
+
+    kind = models.CharField("種類", max_length=50)
+    object_key = models.CharField("対象", max_length=100)  # "<app_label>.<model>:<pk>"
+    step = models.CharField("段階", max_length=100)
+    recipients = models.TextField("宛先", blank=True)
+    sent_at = models.DateTimeField("送った日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "リマインダー"
+        verbose_name_plural = "リマインダー"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_key", "step"], name="reminder_once_per_step"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_key} {self.step}"

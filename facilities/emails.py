@@ -5,6 +5,8 @@ Sent after the commit through core.emails; text in templates/facilities/email/.
 
 from core import emails
 
+from .models import Role, RoleKind
+
 
 def _context(notice):
     return {
@@ -24,3 +26,13 @@ def notice_acknowledged(notice, recipients):
 
 def notice_correction(notice, recipients):
     emails.send("facilities/email/notice_correction", _context(notice), recipients)
+
+
+def notice_reminder(notice, *, overdue):
+    """A change notice is due soon (or overdue) and not filed: its facility's administrators hear."""
+    to = sorted(set(
+        Role.objects.active().filter(kind=RoleKind.FACILITY_ADMIN, facility=notice.facility, user__is_active=True)
+        .values_list("user__email", flat=True)
+    ))
+    emails.send("facilities/email/notice_reminder", {**_context(notice), "overdue": overdue}, to)
+    return to

@@ -5,6 +5,7 @@ reports leave the request; the database backend (the embedded default) runs them
 import io
 import re
 import socket
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -26,7 +27,10 @@ RQ = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
 
 
 def run_database_worker():
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    # The worker closes connections it thinks stale; inside the test's transaction (not in
+    # autocommit) PostgreSQL's would be closed mid-test.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def pdf_text(content):
