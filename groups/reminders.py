@@ -13,7 +13,7 @@ from facilities.models import Program
 
 from . import emails
 from .models import CampaignScope, GroupReview, ReviewCampaign, ReviewStatus
-from .queries import next_campaign_on
+from .queries import dashboard_refresh, next_campaign_on
 from .reviews import campaign_start, reviews_escalate
 
 # Reviewers hear this many days before their round is due.
@@ -64,3 +64,12 @@ def _start_round(program, today):
 @recurring_work
 def escalate_overdue_reviews(today):
     return reviews_escalate(today=today)
+
+
+@recurring_work
+def refresh_dashboards(today):
+    """Recount every program's groups dashboard: its due and overdue counts move with the date."""
+    programs = list(Program.objects.order_by("pk"))
+    for program in programs:
+        dashboard_refresh(program, today=today)
+    return len(programs)
