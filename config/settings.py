@@ -190,6 +190,8 @@ RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:
 # Reports over this many rows (reviews of a campaign, staff of a ledger) are made by a job and
 # fetched from a "ready" page; smaller ones are rendered in the request.
 REPORT_JOB_THRESHOLD = env.int("REPORT_JOB_THRESHOLD", default=500)
+# A review round over more groups than this is started by a job (seconds of bulk inserts).
+CAMPAIGN_JOB_THRESHOLD = env.int("CAMPAIGN_JOB_THRESHOLD", default=2000)
 # The program's groups dashboard shows stored counts (groups.DashboardLine); older than this many
 # seconds, the next visit enqueues a recount. 0: recount on every visit (the tests).
 DASHBOARD_MAX_AGE = env.int("DASHBOARD_MAX_AGE", default=300)

@@ -76,6 +76,18 @@ def campaign_create(request, slug):
     form = CampaignForm(request.POST or None, program=program, secretariat=secretariat)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        big = reviews.campaign_groups(program=program, scope=data["scope"], by=request.user,
+                                      facility=data.get("facility")).count() > settings.CAMPAIGN_JOB_THRESHOLD
+        if big:
+            # One bulk operation still, but seconds long past the threshold: a job runs it.
+            tasks.start_campaign.enqueue(
+                program_pk=program.pk, by_pk=request.user.pk, due_on=data["due_on"].isoformat(),
+                scope=data["scope"], title=data["title"],
+                facility_pk=data["facility"].pk if data.get("facility") else None,
+            )
+            messages.success(request, "対象のグループが多いため、裏で開始しています。数分で下の一覧に表示され、"
+                                      "リーダーに精査の依頼が届きます。")
+            return redirect("groups:campaign-list", slug=program.slug)
         try:
             campaign, count = reviews.campaign_start(
                 program=program, by=request.user, due_on=data["due_on"], scope=data["scope"],

@@ -18,8 +18,9 @@ from pypdf import PdfReader
 from core import emails, jobs
 from core.models import PreparedFile
 from core.tasks import send_mail
+from groups.models import ReviewCampaign
 from tests.factories import FacilityFactory, StaffFactory, admin_of, secretariat_of
-from tests.groups.factories import GroupReviewFactory
+from tests.groups.factories import GroupFactory, GroupReviewFactory
 
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by the test
@@ -151,3 +152,20 @@ def test_a_big_ledger_is_made_by_a_job(db, client, django_capture_on_commit_call
     run_database_worker()
     download = client.get(asked["Location"] + "?download")
     assert download["Content-Type"] == "application/pdf" and "管理台帳" in pdf_text(download.content)
+
+
+@override_settings(TASKS=DATABASE, CAMPAIGN_JOB_THRESHOLD=1)
+def test_a_big_review_round_is_started_by_a_job(db, client, django_capture_on_commit_callbacks):
+    facility = FacilityFactory()
+    for _ in range(2):
+        GroupFactory(origin_facility=facility)
+    program = facility.program
+    client.force_login(secretariat_of(program))
+    response = client.post(reverse("groups:campaign-create", args=[program.slug]),
+                           {"scope": "all", "due_on": "2099-12-31", "title": "令和8年度の定期精査"})
+    assert response["Location"] == reverse("groups:campaign-list", args=[program.slug])
+    assert not ReviewCampaign.objects.exists()  # waiting for the worker
+    with django_capture_on_commit_callbacks(execute=True):
+        run_database_worker()
+    campaign = ReviewCampaign.objects.get()
+    assert campaign.title == "令和8年度の定期精査" and campaign.reviews.count() == 2
