@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,6 +129,14 @@ def test_overdue_reviews_are_escalated_as_escalate_reviews_does(facility, django
     out = run(django_capture_on_commit_callbacks)
     review.refresh_from_db()
     assert review.status == ReviewStatus.ESCALATED and "escalate_overdue_reviews: 1" in out
+
+
+def test_the_database_refuses_a_second_reminder_for_the_same_step(db):
+    """reminder_once_per_step: what makes two runs at once send once."""
+    Reminder.objects.create(kind="change-notice", object_key="facilities.changenotice:1", step="before:2026-04-01")
+    Reminder.objects.create(kind="change-notice", object_key="facilities.changenotice:1", step="overdue:2026-04-01")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reminder.objects.create(kind="change-notice", object_key="facilities.changenotice:1", step="before:2026-04-01")
 
 
 def test_old_prepared_files_are_pruned(facility, django_capture_on_commit_callbacks):

@@ -5,6 +5,7 @@ than DASHBOARD_MAX_AGE (docs/performance.md)."""
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -69,3 +70,11 @@ def test_the_page_costs_the_same_queries_for_few_or_many_facilities(
     with django_assert_max_num_queries(counted):
         board = client.get(url).context
     assert board["page"].paginator.count == 31
+
+
+@pytest.mark.parametrize("constraint", ["dashboardline_one_per_facility", "dashboardline_one_total_per_program"])
+def test_the_database_keeps_one_stored_line_per_facility_and_one_total(program, constraint):
+    facility = FacilityFactory(program=program) if constraint == "dashboardline_one_per_facility" else None
+    DashboardLine.objects.create(program=program, facility=facility, refreshed_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DashboardLine.objects.create(program=program, facility=facility, refreshed_at=timezone.now())
