@@ -38,10 +38,11 @@ migrate: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true TASKS_BACKEND=immediate $(BIN)/python manage.py seed_demo
 
+# Jobs (e-mail, big reports) run inside the request here: no worker to start (docs/operations.md).
 run: sysdeps-run seed
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=true TASKS_BACKEND=immediate $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Ours, bottom of the dependency order first (docs/architecture.md).
     "policy",
     "core",
@@ -167,6 +169,35 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # (`make run`); with several processes or machines they must share one: CACHE_URL=redis://...
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 CACHES["default"].setdefault("KEY_PREFIX", "portal")
+
+# Background jobs (docs/decisions/0019-background-jobs.md): e-mail and heavy PDFs leave the
+# request through django-tasks. TASKS_BACKEND picks the engine:
+# - "database": the embedded default; jobs wait in the portal's own database for
+#   `manage.py db_worker` (docs/operations.md);
+# - "rq": Redis (REDIS_URL) for several machines; workers run `manage.py rqworker default`;
+# - "immediate": run in the request itself, no worker (what `make run` and the tests use).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")  # its `rqworker` command (and an admin page of queues)
+RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 900}}
+# Reports over this many rows (reviews of a campaign, staff of a ledger) are made by a job and
+# fetched from a "ready" page; smaller ones are rendered in the request.
+REPORT_JOB_THRESHOLD = env.int("REPORT_JOB_THRESHOLD", default=500)
+# A review round over more groups than this is started by a job (seconds of bulk inserts).
+CAMPAIGN_JOB_THRESHOLD = env.int("CAMPAIGN_JOB_THRESHOLD", default=2000)
+# The program's groups dashboard shows stored counts (groups.DashboardLine); older than this many
+# seconds, the next visit enqueues a recount. 0: recount on every visit (the tests).
+DASHBOARD_MAX_AGE = env.int("DASHBOARD_MAX_AGE", default=300)
 
 # Per-address throttles (core.middleware.ThrottleMiddleware): at most this many requests
 # from one address in this many seconds, then 429 until the period ends. Generous enough for

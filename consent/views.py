@@ -90,6 +90,7 @@ def patient_list(request, slug):
         Patient.objects.visible_to(request.user).filter(program=program).with_consent_state()
         .annotate(is_erased=Exists(ErasureRecord.objects.filter(patient=OuterRef("pk"))))
         .select_related("origin_facility", "primary_doctor")
+        .order_by("kana_key", "birth_date", "pk")  # the index patient_prog_kana_page; pk: stable pages
     )
     if search.is_valid():
         patients = patients.search(kana=search.cleaned_data["kana"], birth_date=search.cleaned_data["birth_date"])

@@ -1,16 +1,18 @@
 """E-mail, the one way: plain text rendered without HTML escaping, absolute links from
 SITE_URL, and sent only after the transaction commits, so nobody is told about a change that
-was rolled back.
+was rolled back. Sending is a background job (core.tasks.send_mail): a slow or unreachable
+mail server never holds up the page.
 
 Each app keeps its messages in `<app>/emails.py` and their text in
 `templates/<app>/email/<name>.txt` with the subject in `<name>_subject.txt`.
 """
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from .jobs import enqueue_after_commit
+from .tasks import send_mail
 
 # A template engine like the pages' but with autoescape off (config/settings.py, TEMPLATES):
 # "&" in a facility's name must arrive as "&", not "&amp;".
@@ -33,11 +35,11 @@ def message(template, context, to):
 
 
 def send_after_commit(*messages):
-    """Send the messages (from `message()`) once the current transaction commits; those without
-    a recipient are dropped."""
+    """Enqueue sending the messages (from `message()`) once the current transaction commits;
+    those without a recipient are dropped."""
     messages = [m for m in messages if m[3]]
     if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        enqueue_after_commit(send_mail, messages)
 
 
 def send(template, context, to):

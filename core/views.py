@@ -5,11 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.services import when_and_who
+
+from .models import PreparedFile
+from .pdf import pdf_response
 
 
 def show_errors(request, error, *, prefix=""):
@@ -77,3 +80,12 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def prepared_file_page(request, prepared, *, title, back):
+    """The "ready" page of a file a job makes (core.jobs.prepare_file): its state while it is
+    made, and the file itself (`?download`) once it is ready. The caller has fetched `prepared`
+    under the key of an object the person may see."""
+    if "download" in request.GET and prepared.status == PreparedFile.Status.READY:
+        return pdf_response(bytes(prepared.content), prepared.filename, inline=False)
+    return render(request, "prepared_file.html", {"prepared": prepared, "title": title, "back": back})

@@ -67,3 +67,10 @@ def admin_invitation(*, user, facility):
         },
         [user.email],
     )
+
+
+def return_reminder(application):
+    """The deadline of a return is near and the application has not come back (core.reminders)."""
+    to = [application.contact_email]
+    emails.send("enrollment/email/return_reminder", _context(application), to)
+    return to

@@ -6,6 +6,8 @@ Sent after the commit through core.emails; text in templates/facilities/email/.
 
 from core import emails
 
+from .models import Role, RoleKind
+
 
 def _context(notice):
     return {
@@ -42,3 +44,13 @@ def confirmation_requested(confirmation, recipients):
 
 def confirmation_reminder(confirmation, recipients):
     emails.send("facilities/email/confirmation_reminder", _confirmation_context(confirmation), recipients)
+
+
+def notice_reminder(notice, *, overdue):
+    """A change notice is due soon (or overdue) and not filed: its facility's administrators hear."""
+    to = sorted(set(
+        Role.objects.active().filter(kind=RoleKind.FACILITY_ADMIN, facility=notice.facility, user__is_active=True)
+        .values_list("user__email", flat=True)
+    ))
+    emails.send("facilities/email/notice_reminder", {**_context(notice), "overdue": overdue}, to)
+    return to

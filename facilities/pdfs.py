@@ -30,10 +30,11 @@ def unprintable_names(*texts):
     return unprintable("".join(t or "" for t in texts))
 
 
-def pdf_or_back(request, make, filename, back, *, names=()):
+def pdf_or_back(request, make, filename, back, *, names=(), later=None):
     """What the ledger's PDF views answer: the PDF; or back to `back` saying which characters of
     `names` the font lacks (names typed before input was checked); or, without a Japanese font,
-    core.pdf.pdf_view's page that explains."""
+    core.pdf.pdf_view's page that explains. With `later`, what it answers replaces rendering
+    here (a background job's "ready" page, for a big PDF)."""
     try:
         missing = unprintable_names(*names)
     except JapaneseFontMissing:
@@ -45,6 +46,8 @@ def pdf_or_back(request, make, filename, back, *, names=()):
             "常用の字体に置き換えるか、手書きで補ってください。",
         )
         return redirect(back)
+    if later is not None:
+        return later()
     return pdf_view(request, make, filename)
 
 

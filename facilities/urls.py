@@ -14,6 +14,7 @@ urlpatterns = [
     path("programs/<slug:slug>/staff.csv", views.program_staff_csv, name="program-staff-csv"),
     path("facilities/<int:facility_pk>/ledger.csv", views.ledger_csv, name="ledger-csv"),
     path("facilities/<int:facility_pk>/ledger.pdf", views.ledger_pdf, name="ledger-pdf"),
+    path("facilities/<int:facility_pk>/ledger/<uuid:ledger_file_pk>/", views.ledger_ready, name="ledger-ready"),
     path("facilities/<int:facility_pk>/staff/add/", views.staff_add_view, name="staff-add"),
     path("facilities/<int:facility_pk>/training/", views.training_list, name="training-list"),
     path("facilities/<int:facility_pk>/training/add/", views.training_add, name="training-add"),

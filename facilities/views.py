@@ -1,16 +1,19 @@
 """Programs, facilities and the facility's 管理台帳 (ledger, its CSV and PDF, training records)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from core.forms import add_service_errors
-from core.views import show_repeated
+from core.jobs import prepare_file
+from core.models import PreparedFile
+from core.views import prepared_file_page, show_repeated
 
-from . import pdfs
+from . import pdfs, tasks
 from .access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from .exports import ledger_csv_response, program_staff_csv_response
 from .forms import LedgerFilterForm, ProgramSettingsForm, StaffForm, TrainingForm
@@ -161,14 +164,35 @@ def program_staff_csv(request, slug):
     return program_staff_csv_response(program, staff)
 
 
+def _ledger_key(facility):
+    return f"ledger:{facility.pk}"
+
+
 def ledger_pdf(request, facility_pk):
+    """The facility's ledger: rendered here, or by a job past REPORT_JOB_THRESHOLD staff."""
     facility = get_facility_for_user(request.user, facility_pk)
-    names = Staff.objects.filter(facility=facility).values_list("full_name", "full_name_kana")
+    names = list(Staff.objects.filter(facility=facility).values_list("full_name", "full_name_kana"))
+    filename = f"管理台帳_{facility.name}.pdf"
+
+    def later():
+        prepared = prepare_file(task=tasks.ledger, key=_ledger_key(facility), filename=filename,
+                                by=request.user, facility_pk=facility.pk)
+        return redirect("facilities:ledger-ready", facility_pk=facility.pk, ledger_file_pk=prepared.pk)
+
     return pdfs.pdf_or_back(
-        request, lambda: pdfs.ledger_pdf(facility=facility), f"管理台帳_{facility.name}.pdf",
+        request, lambda: pdfs.ledger_pdf(facility=facility), filename,
         reverse("facilities:facility-detail", args=[facility.pk]),
         names=[facility.name, *(name for pair in names for name in pair)],
+        later=later if len(names) > settings.REPORT_JOB_THRESHOLD else None,
     )
+
+
+def ledger_ready(request, facility_pk, ledger_file_pk):
+    facility = get_facility_for_user(request.user, facility_pk)
+    prepared = get_object_or_404(PreparedFile.objects.select_related("requested_by"), pk=ledger_file_pk,
+                                 key=_ledger_key(facility))
+    return prepared_file_page(request, prepared, title="管理台帳（PDF）",
+                              back=reverse("facilities:facility-detail", args=[facility.pk]))
 
 
 def staff_add_view(request, facility_pk):

@@ -31,3 +31,12 @@ def reviews_escalated(per_program):
         for program, count in per_program.items()
     ))
 
+
+
+def review_reminder(campaign, email, count):
+    """A reviewer's round is due soon and `count` of their worksheets are still open."""
+    emails.send("groups/email/review_reminder", {
+        "campaign": campaign, "count": count, "url": emails.absolute_url("groups:campaign-detail", campaign.pk),
+        "due_on": wareki(campaign.due_on),
+    }, [email])
+    return [email]

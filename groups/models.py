@@ -702,3 +702,30 @@ class MemberDecision(models.Model):
 
     def __str__(self):
         return f"{self.membership}: {self.get_decision_display()}"
+
+
+class DashboardLine(models.Model):
+    """The program dashboard's counts for one origin facility (facility None: the program's
+    totals), as of `refreshed_at`. Counting every group of a network took seconds at scale
+    and grew with it (docs/performance.md); the page reads these rows instead, and a
+    background job (groups.tasks.refresh_dashboard) recounts them. Derived data: no history."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, null=True, related_name="+")
+    counts = models.JSONField(default=dict)
+    attention = models.PositiveIntegerField(default=0)  # what needs action: the page puts these first
+    number = models.CharField(max_length=20, blank=True)  # the facility's number, the tie-break
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "グループの点検（集計）"
+        verbose_name_plural = "グループの点検（集計）"
+        constraints = [
+            models.UniqueConstraint(fields=["program", "facility"], name="dashboardline_one_per_facility"),
+            models.UniqueConstraint(fields=["program"], condition=Q(facility__isnull=True),
+                                    name="dashboardline_one_total_per_program"),
+        ]
+        indexes = [models.Index(fields=["program", "-attention", "number"], name="dashboardline_page")]
+
+    def __str__(self):
+        return f"{self.program_id}/{self.facility_id}"

@@ -1,23 +1,27 @@
 """Periodic reviews: campaigns, the reviewer's worksheet, completion and the report (PDF, CSV)."""
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consent.access import log_access_many
 from core.csv import csv_response
 from core.forms import add_service_errors
+from core.jobs import prepare_file
+from core.models import PreparedFile
 from core.pdf import pdf_view
 from core.services import already_done
-from core.views import show_errors, show_warnings
+from core.views import prepared_file_page, show_errors, show_warnings
 from facilities.access import get_program_for_user, is_secretariat
 
-from . import pdfs, queries, reports, reviews
+from . import pdfs, queries, reports, reviews, tasks
 from .access import can_work_review, get_campaign_for_user, get_review_for_user, log_group
 from .forms import CampaignForm, WorksheetForm
 from .models import Group, GroupReview, McsTask, ReviewCampaign, ReviewStatus, TaskKind
@@ -74,6 +78,18 @@ def campaign_create(request, slug):
     form = CampaignForm(request.POST or None, program=program, secretariat=secretariat)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        big = reviews.campaign_groups(program=program, scope=data["scope"], by=request.user,
+                                      facility=data.get("facility")).count() > settings.CAMPAIGN_JOB_THRESHOLD
+        if big:
+            # One bulk operation still, but seconds long past the threshold: a job runs it.
+            tasks.start_campaign.enqueue(
+                program_pk=program.pk, by_pk=request.user.pk, due_on=data["due_on"].isoformat(),
+                scope=data["scope"], title=data["title"],
+                facility_pk=data["facility"].pk if data.get("facility") else None,
+            )
+            messages.success(request, "対象のグループが多いため、裏で開始しています。数分で下の一覧に表示され、"
+                                      "リーダーに精査の依頼が届きます。")
+            return redirect("groups:campaign-list", slug=program.slug)
         try:
             campaign, count = reviews.campaign_start(
                 program=program, by=request.user, due_on=data["due_on"], scope=data["scope"],
@@ -115,13 +131,34 @@ def campaign_detail(request, campaign_pk):
     })
 
 
+def _report_key(campaign):
+    return f"campaign-report:{campaign.pk}"
+
+
 def campaign_report_pdf(request, campaign_pk):
+    """The campaign's report: rendered here when small, else made by a job (a "ready" page)."""
     campaign = get_campaign_for_user(request.user, campaign_pk)
     if not _may_report(request.user, campaign):
         raise PermissionDenied
+    if campaign.reviews.count() > settings.REPORT_JOB_THRESHOLD:
+        prepared = prepare_file(
+            task=tasks.campaign_report, key=_report_key(campaign), filename=pdfs.report_filename(campaign=campaign),
+            by=request.user, campaign_pk=campaign.pk,
+        )
+        return redirect("groups:campaign-report-ready", campaign_pk=campaign.pk, file_pk=prepared.pk)
     return pdf_view(
         request, lambda: pdfs.review_report_pdf(campaign=campaign), pdfs.report_filename(campaign=campaign)
     )
+
+
+def campaign_report_ready(request, campaign_pk, file_pk):
+    campaign = get_campaign_for_user(request.user, campaign_pk)
+    if not _may_report(request.user, campaign):
+        raise PermissionDenied
+    prepared = get_object_or_404(PreparedFile.objects.select_related("requested_by"), pk=file_pk,
+                                 key=_report_key(campaign))
+    return prepared_file_page(request, prepared, title="定期精査報告書（PDF）",
+                              back=reverse("groups:campaign-detail", args=[campaign.pk]))
 
 
 def campaign_report_csv(request, campaign_pk):

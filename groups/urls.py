@@ -32,6 +32,8 @@ urlpatterns = [
     path("reviews/campaigns/<int:campaign_pk>/", review_views.campaign_detail, name="campaign-detail"),
     path("reviews/campaigns/<int:campaign_pk>/report.pdf", review_views.campaign_report_pdf,
          name="campaign-report-pdf"),
+    path("reviews/campaigns/<int:campaign_pk>/report/<uuid:file_pk>/", review_views.campaign_report_ready,
+         name="campaign-report-ready"),
     path("reviews/campaigns/<int:campaign_pk>/report.csv", review_views.campaign_report_csv,
          name="campaign-report-csv"),
     path("reviews/<int:review_pk>/", review_views.review_worksheet, name="review-worksheet"),

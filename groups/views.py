@@ -2,7 +2,9 @@
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -17,7 +19,7 @@ from core.views import private_search, show_errors, show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
-from . import admin_notice, queries, reviews, services
+from . import admin_notice, queries, reviews, services, tasks
 from .access import (
     can_confirm_task,
     can_create_in,
@@ -47,6 +49,7 @@ from .forms import (
 from .models import (
     OPEN_STATUSES,
     AssociationAdmin,
+    DashboardLine,
     Decision,
     Group,
     GroupKind,
@@ -449,11 +452,27 @@ FACILITIES_PER_PAGE = 50
 
 def dashboard(request, slug):
     program = get_program_for_user(request.user, slug, secretariat=True)
-    return _dashboard(request, program, None)
+    return _dashboard(request, program, None, summary=_counted(program))
 
 
-def _dashboard(request, program, facility):
-    board = queries.dashboard(program, today=timezone.localdate(), facility=facility)
+def _counted(program):
+    """The program dashboard's stored totals (DashboardLine), counted now the first time; when
+    older than DASHBOARD_MAX_AGE seconds or than today, a recount is enqueued (once per period,
+    whoever asks) and the page shows the last count with its time."""
+    summary = DashboardLine.objects.filter(program=program, facility=None).first()
+    if summary is None:
+        return queries.dashboard_refresh(program)
+    max_age = settings.DASHBOARD_MAX_AGE
+    stale = (timezone.now() - summary.refreshed_at).total_seconds() >= max_age
+    stale = stale or timezone.localdate(summary.refreshed_at) != timezone.localdate()  # due dates move daily
+    if stale and (not max_age or cache.add(f"dashboard-refresh:{program.pk}", 1, timeout=max_age)):
+        tasks.refresh_dashboard.enqueue(program.pk)
+        summary = DashboardLine.objects.filter(program=program, facility=None).first() or summary
+    return summary
+
+
+def _dashboard(request, program, facility, summary=None):
+    board = queries.dashboard(program, today=timezone.localdate(), facility=facility, summary=summary)
     board["tasks"] = _confirmable(request.user, board["tasks"])
     board["page"] = Paginator(board.pop("lines"), FACILITIES_PER_PAGE).get_page(request.GET.get("page"))
     shown = [g.patient_id for name in ("to_archive", "no_consent", "overdue") for g in board[name]]

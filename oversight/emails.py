@@ -64,5 +64,6 @@ def incident_reminder(incident, steps):
         "incident": incident, "url": emails.absolute_url("oversight:incident-detail", incident.pk),
         "lines": [(s.label, wareki(s.due_on), s.state == "overdue", s.days_left) for s in pending],
     }
-    to = facility_admin_addresses([incident.facility]) + secretariat_addresses(incident.program)
-    emails.send("oversight/email/incident_reminder", context, sorted(set(to)))
+    to = sorted(set(facility_admin_addresses([incident.facility]) + secretariat_addresses(incident.program)))
+    emails.send("oversight/email/incident_reminder", context, to)
+    return to

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.reminders import Due, remind_once
 from core.services import move_status, policy_check, save_with_history
 from facilities.life import suspension_start
 from facilities.models import Facility, FacilityStatus, RoleKind, Staff, Suspension, role_facility_ids
@@ -392,17 +393,26 @@ def secondary_use_record(*, facility, by, purpose, content, use, provider_permis
     ), by)
 
 
+def incident_dues(today):
+    """The reminders due about open reports (core.reminders): one per report and state of its
+    legal steps near or past their limit; while a step is overdue, one a day."""
+    due = Incident.objects.filter(IncidentQuerySet.overdue_q(today) | IncidentQuerySet.due_soon_q(today)) \
+        .select_related("program", "facility")
+    for incident in due.iterator(chunk_size=200):
+        steps = incident.steps(today)
+        pending = [f"{s.step}:{s.state}" for s in steps if s.state in ("overdue", "soon")]
+        overdue = any(s.state == "overdue" for s in steps)
+        yield Due("incident-deadline", incident, ",".join(pending) + (f"@{today.isoformat()}" if overdue else ""),
+                  lambda incident=incident, steps=steps: _remind_incident(incident, steps, today))
+
+
+def _remind_incident(incident, steps, today):
+    Incident.objects.filter(pk=incident.pk).update(reminded_on=today)  # shown on the report; not history
+    return emails.incident_reminder(incident, steps)
+
+
 def incidents_remind(*, today):
     """E-mail the facility's administrators and the secretariat about each open report with a legal
-    step overdue or in its reminder window; once a day per report (reminded_on)."""
-    due = Incident.objects.filter(IncidentQuerySet.overdue_q(today) | IncidentQuerySet.due_soon_q(today)).exclude(
-        reminded_on=today).select_related("program", "facility")
-    count = 0
-    for incident in due.iterator(chunk_size=200):
-        with transaction.atomic():
-            if Incident.objects.filter(pk=incident.pk, reminded_on=today).exists():
-                continue
-            Incident.objects.filter(pk=incident.pk).update(reminded_on=today)  # bookkeeping, not history
-            emails.incident_reminder(incident, incident.steps(today))
-            count += 1
-    return count
+    step overdue or in its reminder window: once per state of its steps, daily while overdue
+    (recorded as core.Reminder rows; `run_reminders` sends the same)."""
+    return sum(remind_once(due) for due in incident_dues(today))

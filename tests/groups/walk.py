@@ -11,9 +11,10 @@ The walk's roles lead no group, which the campaign rows rely on.
 
 import datetime
 
+from core.models import PreparedFile
 from facilities.models import Suspension, Withdrawal
 from groups.models import MembershipStatus, TaskKind
-from tests.factories import FacilityFactory, StaffFactory, admin_of, coordinator_of
+from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of, coordinator_of
 from tests.groups.factories import (
     GroupFactory,
     GroupReviewFactory,
@@ -60,6 +61,15 @@ def _secretariat_task(s):
     group = _at(s, s.world.facility_a)["group"]
     return s.once("secretariat_task", lambda: McsTaskFactory(group=group, for_secretariat=True, facility=None,
                                                              kind=TaskKind.DELETE))
+
+
+def _report_file(s, facility):
+    """A waiting report of the campaign of `facility`'s review (core.jobs.prepare_file's row)."""
+    def make():
+        campaign_pk = _at(s, facility)["review"].campaign_id
+        return PreparedFile.objects.create(key=f"campaign-report:{campaign_pk}", filename="report.pdf",
+                                           requested_by=UserFactory()).pk
+    return s.once(("report_file", facility.pk), make)
 
 
 def _own(kind):
@@ -144,6 +154,7 @@ ACCESS = {
     "groups:campaign-detail": Access(GET, FACILITY, people=STRANGER),
     "groups:campaign-report-pdf": Access(GET, SECRETARIAT, people=STRANGER),  # and whoever started the campaign
     "groups:campaign-report-csv": Access(GET, SECRETARIAT, people=STRANGER),
+    "groups:campaign-report-ready": Access(GET, SECRETARIAT, people=STRANGER),  # a big report's "ready" page
     "groups:review-worksheet": Access(GET, FACILITY, people={"member_coordinator": 200}),
     # The secretariat only once the review is escalated.
     "groups:review-complete": Access(POST, CARE, status=302, people={"member_admin": 403}),
@@ -168,6 +179,8 @@ KWARGS = {
     # A round over the program; each facility sees its own groups in it.
     "campaign_pk": Kwarg("program", own=lambda s: _at(s, s.world.facility_a)["review"].campaign_id,
                          other=lambda s: _at(s, s.world.facility_b)["review"].campaign_id),
+    "file_pk": Kwarg("program", own=lambda s: _report_file(s, s.world.facility_a),
+                     other=lambda s: _report_file(s, s.world.facility_b)),
     "decision_pk": Kwarg("facility", own=_own("decision"), sibling=_sibling("decision"), other=_other("decision")),
     "suspension_pk": Kwarg("facility", own=lambda s: _suspension(s, s.world.facility_a).pk,
                            sibling=lambda s: _suspension(s, s.world.facility_a2).pk,
