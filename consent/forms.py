@@ -16,7 +16,7 @@ from core.forms import (
     ProseField,
     printable,
 )
-from core.text import nfkc
+from core.text import nfkc, paragraphs
 from facilities.models import Facility, JobType, Staff, StaffStatus
 
 from . import scans
@@ -233,11 +233,12 @@ HEADING = re.compile(r"^[【\[](.+?)[】\]]$")
 
 
 class TemplateForm(forms.Form):
-    """A draft version, edited as plain text: one clause per line; purposes under 【見出し】 lines."""
+    """A draft version, edited as plain text: one clause per paragraph (a blank line between; its
+    lines kept); purposes under 【見出し】 lines."""
 
     preamble = ProseField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
     clauses = forms.CharField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
-                              help_text="1行に1項目。番号は印刷時に振ります。")
+                              help_text="1項目ごとに空行で区切ります（項目の中の改行はそのまま印刷）。番号は印刷時に振ります。")
     purposes = forms.CharField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
                                help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
     agreement = NameField(label="同意の文言", max_length=300)
@@ -248,11 +249,11 @@ class TemplateForm(forms.Form):
         for purpose in template.purposes:
             lines.append(f"【{purpose['heading']}】")
             lines.extend(purpose["items"])
-        return {"preamble": template.preamble, "clauses": "\n".join(template.clauses),
+        return {"preamble": template.preamble, "clauses": "\n\n".join(template.clauses),
                 "purposes": "\n".join(lines), "agreement": template.agreement}
 
     def clean_clauses(self):
-        clauses = [nfkc(line) for line in self.cleaned_data["clauses"].splitlines() if line.strip()]
+        clauses = paragraphs(self.cleaned_data["clauses"])
         if not clauses:
             raise ValidationError("説明事項を1つ以上入力してください。")
         printable("".join(clauses))

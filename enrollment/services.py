@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.services import move_status, policy_check, save_with_history
 from facilities.models import Program, Role, RoleKind, Staff
 from facilities.services import facility_admin_grant, facility_enroll, staff_add
+from facilities.texts import facility_pledge_clauses
 
 from . import emails
 from .models import TRANSITIONS, Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant
@@ -131,7 +132,7 @@ def _apply_data(application, data):
         application.pledge_agreed = False
         application.pledge_text = []
     else:
-        application.pledge_text = list(policy.facility_pledge_text)
+        application.pledge_text = facility_pledge_clauses(application.program)
         application.pledge_signed_on = application.pledge_signed_on or timezone.localdate()
 
 

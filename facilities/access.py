@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from .models import (
     ChangeNotice,
     Facility,
+    PledgeText,
     Program,
     RoleKind,
     Staff,
@@ -64,3 +65,12 @@ def get_notice_for_user(user, pk, *, manage=False, secretariat=False):
     if secretariat and not is_secretariat(user, notice.program):
         raise PermissionDenied
     return notice
+
+
+def get_pledge_text_for_user(user, pk):
+    """A published pledge version of a program whose secretariat the user is (404 outside it)."""
+    text = get_object_or_404(PledgeText.objects.filter(program__in=Program.objects.visible_to(user))
+                             .select_related("program"), pk=pk)
+    if not is_secretariat(user, text.program):
+        raise PermissionDenied
+    return text

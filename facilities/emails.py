@@ -24,3 +24,11 @@ def notice_acknowledged(notice, recipients):
 
 def notice_correction(notice, recipients):
     emails.send("facilities/email/notice_correction", _context(notice), recipients)
+
+
+def repledge_requested(facility, text, requests, recipients):
+    """A facility's MCS administrators hear which of their staff should sign the new pledge version."""
+    emails.send("facilities/email/repledge_requested", {
+        "facility": facility, "text": text, "requests": requests,
+        "url": emails.absolute_url("facilities:repledge-facility", facility_pk=facility.pk),
+    }, recipients)

@@ -58,10 +58,23 @@ ACCESS = {
     "facilities:notice-pdf": Access(GET, FACILITY),
     "facilities:notice-file": _post(MANAGERS),
     "facilities:notice-acknowledge": _post(SECRETARIAT, ready=_filed),
+    "facilities:pledge-text-list": Access(GET, SECRETARIAT),
+    "facilities:pledge-text-new": Access(GET, SECRETARIAT),
+    "facilities:pledge-text-pdf": Access(GET, SECRETARIAT),
+    "facilities:repledge-program": Access(GET, SECRETARIAT),
+    "facilities:repledge-facility": Access(GET, MANAGERS),
     "facilities:notice-request-correction": _post(SECRETARIAT, ready=_filed),
 }
 
+
+def _pledge_text(s, program):
+    return s.once(("pledge_text", program.pk), lambda: services.pledge_text_publish(program=program))
+
+
 KWARGS = {
+    "kind": Kwarg("program", own=lambda s: "staff_pledge", other=lambda s: "staff_pledge"),
+    "pledge_text_pk": Kwarg("program", own=lambda s: _pledge_text(s, s.world.program_a).pk,
+                            other=lambda s: _pledge_text(s, s.world.program_b).pk),
     "staff_pk": Kwarg("facility", own=lambda s: s.world.staff_a.pk,
                       sibling=lambda s: s.once("sibling_staff", lambda: StaffFactory(facility=s.world.facility_a2)).pk,
                       other=lambda s: s.world.staff_b.pk),
