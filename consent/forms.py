@@ -306,3 +306,16 @@ class ErasureLookupForm(forms.Form):
     patient_number = forms.IntegerField(
         label="患者番号", min_value=1, error_messages={"invalid": "患者番号を数字で入力してください。"}
     )
+
+
+class ReconsentForm(forms.Form):
+    """Whose consent to take again on the version in force (patients who consented on an older one)."""
+
+    patients = forms.ModelMultipleChoiceField(
+        label="同意を取り直す患者", queryset=Patient.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "患者を1人以上選んでください。"},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patients"].queryset = Patient.objects.filter(pk__in=[p.pk for p in candidates])
