@@ -31,6 +31,9 @@ def template_list(request, slug):
         # Before the first patient, the form in force is our default version 1, not yet stored.
         "default": None if templates else pdfs.current_or_default_template(program),
         "has_draft": any(not t.is_published for t in templates),
+        # Until the secretariat publishes its own version, the form is the portal's model text
+        # (or, where the policy gives the form in full, the policy's own: no note).
+        "model_note": "" if any(t.published_by_id for t in templates) else program.policy.model_text_note("consent"),
     })
 
 

@@ -74,3 +74,15 @@ def test_the_reconsent_list_query_count_does_not_grow(client, site, django_asser
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(url).content.decode()
     assert body.count("第2版") >= 8
+
+
+def test_the_model_consent_text_is_marked_until_the_secretariat_publishes(client, site_for):
+    iwakuni = site_for("iwakuni")
+    client.force_login(iwakuni.secretariat)
+    url = reverse("consent:template-list", args=[iwakuni.program.slug])
+    assert "本ネットワークのひな形です" in client.get(url).content.decode()
+    publish_next(iwakuni)
+    assert "本ネットワークのひな形です" not in client.get(url).content.decode()
+    matsubara = site_for("matsubara")  # the policy's own form: nothing to replace
+    client.force_login(matsubara.secretariat)
+    assert "ひな形" not in client.get(reverse("consent:template-list", args=[matsubara.program.slug])).content.decode()

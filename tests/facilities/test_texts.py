@@ -158,3 +158,11 @@ def test_the_version_list_query_count_does_not_grow(client, mw, django_assert_ma
         publish(mw, [f"第1条 版{n}"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_without_a_japanese_font_the_preview_explains_and_publishes_nothing(client, mw, no_japanese_font):
+    client.force_login(mw.secretariat_a)
+    url = reverse("facilities:pledge-text-new", args=[mw.program_a.slug, "staff_pledge"])
+    response = client.post(url, {"clauses": NEW, "preview": "1"})
+    assert response.status_code == 503 and "フォント" in response.content.decode()
+    assert not PledgeText.objects.filter(published_by__isnull=False).exists()
