@@ -119,8 +119,9 @@ def staff_with_ledger(staff):
 
 
 def pledge_text_for_print(program, kind=PledgeTextKind.STAFF):
-    """The wording to print: the latest published version (always, when the secretariat published it),
-    or, when the policy's wording changed since the portal published it, the version the next recorded pledge will publish (unsaved: printing writes nothing)."""
+    """The wording to print: the latest published version (always, when the secretariat published
+    it), or, when the policy's wording changed since the portal published it, the version the next
+    recorded pledge will publish (unsaved: printing writes nothing)."""
     form = program.policy.form(kind)
     clauses = getattr(program.policy, f"{kind}_text")
     if form is None or clauses is None:

@@ -166,3 +166,9 @@ def test_without_a_japanese_font_the_preview_explains_and_publishes_nothing(clie
     response = client.post(url, {"clauses": NEW, "preview": "1"})
     assert response.status_code == 503 and "フォント" in response.content.decode()
     assert not PledgeText.objects.filter(published_by__isnull=False).exists()
+
+
+def test_the_application_page_shows_the_facility_pledge_in_force(client, mw):
+    publish(mw, ["第1条 事務局が改めた文面です。"], kind=PledgeTextKind.FACILITY)
+    body = client.get(reverse("enrollment:apply", args=[mw.program_a.slug])).content.decode()
+    assert "事務局が改めた文面です。" in body
