@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from consent import reconsent, services
@@ -86,3 +87,11 @@ def test_the_model_consent_text_is_marked_until_the_secretariat_publishes(client
     matsubara = site_for("matsubara")  # the policy's own form: nothing to replace
     client.force_login(matsubara.secretariat)
     assert "ひな形" not in client.get(reverse("consent:template-list", args=[matsubara.program.slug])).content.decode()
+
+
+def test_reconsent_one_open_per_patient_is_enforced_by_the_database(site):
+    patient = site.patient()
+    current = publish_next(site)
+    ReconsentRequest.objects.create(patient=patient, template=current, requested_by=site.secretariat)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReconsentRequest.objects.create(patient=patient, template=current, requested_by=site.secretariat)

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from facilities import services, texts
@@ -172,3 +173,10 @@ def test_the_application_page_shows_the_facility_pledge_in_force(client, mw):
     publish(mw, ["第1条 事務局が改めた文面です。"], kind=PledgeTextKind.FACILITY)
     body = client.get(reverse("enrollment:apply", args=[mw.program_a.slug])).content.decode()
     assert "事務局が改めた文面です。" in body
+
+
+def test_repledge_one_open_per_staff_is_enforced_by_the_database(mw):
+    text = publish(mw)
+    RepledgeRequest.objects.create(staff=mw.staff_a, text=text, requested_by=mw.secretariat_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RepledgeRequest.objects.create(staff=mw.staff_a, text=text, requested_by=mw.secretariat_a)
