@@ -18,8 +18,17 @@ def asks_target_patients(variant):
 
 
 def default_template_fields(program):
+    """Version 1: the policy's own wording where it gives the form in full, else our model text."""
     policy = program.policy
     form = policy.form("consent")
+    if policy.consent_text is not None:
+        own = copy.deepcopy(dict(policy.consent_text))
+        return {
+            "form_number": form.number if form else "",
+            "form_title": form.title if form else "個人情報使用同意書",
+            "preamble": own["preamble"], "clauses": own["clauses"],
+            "purposes": own["purposes"], "agreement": own["agreement"],
+        }
     network = program.name
     clauses = [
         "在宅医療は、医師による継続的な診療が必要で、通院が難しいときに受けることができます。",

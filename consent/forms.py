@@ -17,7 +17,7 @@ from core.forms import (
     area_examples,
     printable,
 )
-from core.text import nfkc
+from core.text import nfkc, paragraphs
 from facilities.models import Facility, JobType, Staff, StaffStatus
 
 from . import scans
@@ -240,11 +240,12 @@ HEADING = re.compile(r"^[【\[](.+?)[】\]]$")
 
 
 class TemplateForm(forms.Form):
-    """A draft version, edited as plain text: one clause per line; purposes under 【見出し】 lines."""
+    """A draft version, edited as plain text: one clause per paragraph (a blank line between; its
+    lines kept); purposes under 【見出し】 lines."""
 
     preamble = ProseField(label="前文", widget=forms.Textarea(attrs={"rows": 4}))
     clauses = ProseField(label="説明事項", widget=forms.Textarea(attrs={"rows": 14}),
-                         help_text="1行に1項目。番号は印刷時に振ります。")
+                         help_text="1項目ごとに空行で区切ります（項目の中の改行はそのまま印刷）。番号は印刷時に振ります。")
     purposes = ProseField(label="個人情報の利用目的", widget=forms.Textarea(attrs={"rows": 18}),
                           help_text="見出しは【】で囲んだ行、その下に1行に1項目。")
     agreement = ProseField(label="同意の文言", max_length=300)
@@ -255,11 +256,11 @@ class TemplateForm(forms.Form):
         for purpose in template.purposes:
             lines.append(f"【{purpose['heading']}】")
             lines.extend(purpose["items"])
-        return {"preamble": template.preamble, "clauses": "\n".join(template.clauses),
+        return {"preamble": template.preamble, "clauses": "\n\n".join(template.clauses),
                 "purposes": "\n".join(lines), "agreement": template.agreement}
 
     def clean_clauses(self):
-        clauses = [nfkc(line) for line in self.cleaned_data["clauses"].splitlines() if line.strip()]
+        clauses = paragraphs(self.cleaned_data["clauses"])
         if not clauses:
             raise ValidationError("説明事項を1つ以上入力してください。")
         printable("".join(clauses))
@@ -312,3 +313,16 @@ class ErasureLookupForm(forms.Form):
     patient_number = forms.IntegerField(
         label="患者番号", min_value=1, error_messages={"invalid": "患者番号を数字で入力してください。"}
     )
+
+
+class ReconsentForm(forms.Form):
+    """Whose consent to take again on the version in force (patients who consented on an older one)."""
+
+    patients = forms.ModelMultipleChoiceField(
+        label="同意を取り直す患者", queryset=Patient.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "患者を1人以上選んでください。"},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patients"].queryset = Patient.objects.filter(pk__in=[p.pk for p in candidates])

@@ -9,6 +9,7 @@ from core.home import Item, Panel
 from facilities.models import Program, role_facility_ids
 
 from .models import ConsentRecord, ConsentTemplate, ErasureRecord, Patient, PatientStatus
+from .reconsent import open_requests_for
 
 RECENT_DAYS = 30
 
@@ -56,6 +57,8 @@ def panels(user):
                 Item("同意を撤回した患者（療養中）", counts["withdrawn_patients"],
                      f"{url}?consent=withdrawn&status=active", alert=True),
                 Item(f"最近{RECENT_DAYS}日に撤回された同意", counts["withdrawn"], alert=True),
+                Item("同意の取り直しを依頼された患者", open_requests_for(user, program).count(),
+                     reverse("consent:reconsent", args=[program.slug]), alert=True),
             ),
         ))
     for program in Program.objects.active().run_by(user):

@@ -537,3 +537,33 @@ class ErasureRecord(models.Model):
     @property
     def erased_on(self):
         return timezone.localdate(self.erased_at)
+
+
+class ReconsentRequest(models.Model):
+    """A request that a patient's consent be taken again on a newer version of the form; it closes
+    itself when a consent on that version (or a later one) is recorded. Never deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reconsent_requests",
+                                verbose_name="患者")
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="取り直す版")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="依頼した人")
+    requested_at = models.DateTimeField("依頼日時", auto_now_add=True)
+    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name="記録された同意")
+    closed_at = models.DateTimeField("完了日時", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "同意の取り直し依頼"
+        verbose_name_plural = "同意の取り直し依頼"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(closed_at__isnull=True),
+                                    name="reconsent_one_open_per_patient"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient}: 第{self.template.version}版での同意の取り直し"

@@ -32,6 +32,7 @@ from .models import (
     PatientStatus,
 )
 from .pdfs import consent_pdf
+from .reconsent import reconsent_close
 
 # --- Consent templates -------------------------------------------------------------------
 
@@ -281,6 +282,7 @@ def consent_record(
     if scan is not None:
         _store_scan(record, scan)
     _save_or_drop_scan(record, by)
+    reconsent_close(record)
     return record
 
 

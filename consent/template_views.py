@@ -14,8 +14,9 @@ from core.views import show_errors
 from facilities.access import get_program_for_user, is_secretariat
 
 from . import pdfs, services
+from . import reconsent as reconsent_module
 from .access import get_template_for_user
-from .forms import TemplateForm
+from .forms import ReconsentForm, TemplateForm
 from .models import ConsentTemplate
 
 
@@ -30,6 +31,9 @@ def template_list(request, slug):
         # Before the first patient, the form in force is our default version 1, not yet stored.
         "default": None if templates else pdfs.current_or_default_template(program),
         "has_draft": any(not t.is_published for t in templates),
+        # Until the secretariat publishes its own version, the form is the portal's model text
+        # (or, where the policy gives the form in full, the policy's own: no note).
+        "model_note": "" if any(t.published_by_id for t in templates) else program.policy.model_text_note("consent"),
     })
 
 
@@ -91,3 +95,24 @@ def template_publish(request, consent_template_pk):
     else:
         messages.success(request, f"第{template.version}版を公開しました。以後この版は変更できません。")
     return redirect("consent:template-detail", consent_template_pk=template.pk)
+
+
+def reconsent(request, slug):
+    """Patients whose consent is on an older version: the secretariat (all) or the facility (its
+    patients) asks for it again; the coordinators see the open requests on their home page."""
+    program = get_program_for_user(request.user, slug)
+    candidates = reconsent_module.patients_on_older_versions(program, request.user)
+    form = ReconsentForm(request.POST if request.method == "POST" else None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = reconsent_module.reconsent_request(program=program, by=request.user,
+                                                      patients=form.cleaned_data["patients"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{len(made)}人の同意の取り直しを依頼しました（担当事業所のホームに表示されます）。")
+            return redirect("consent:reconsent", slug=program.slug)
+    return render(request, "consent/reconsent.html", {
+        "program": program, "form": form, "candidates": candidates,
+        "current": reconsent_module.current_version(program),
+    })

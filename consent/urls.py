@@ -19,6 +19,7 @@ urlpatterns = [
     path("consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
     path("programs/<slug:slug>/consent-templates/", template_views.template_list, name="template-list"),
     path("programs/<slug:slug>/consent-templates/new/", template_views.template_draft, name="template-draft"),
+    path("programs/<slug:slug>/reconsent/", template_views.reconsent, name="reconsent"),
     path("programs/<slug:slug>/consent-form.pdf", template_views.program_blank_pdf, name="program-blank-pdf"),
     path("consent-templates/<int:consent_template_pk>/", template_views.template_detail, name="template-detail"),
     path("consent-templates/<int:consent_template_pk>/blank.pdf", template_views.template_pdf, name="template-pdf"),

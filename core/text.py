@@ -30,3 +30,11 @@ def postal_code(value):
     """'1234567', '１２３－４５６７' -> '123-4567'; '' when it is not seven digits."""
     digits = re.sub(r"[^0-9]", "", nfkc(value))
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else ""
+
+
+def paragraphs(value):
+    """Wording typed as paragraphs (a blank line between): each paragraph's lines kept as typed
+    (①②③ and full-width brackets are the wording, so no NFKC), trailing spaces and empty ones dropped."""
+    blocks = re.split(r"\n[ \t\u3000]*\n", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    cleaned = ("\n".join(line.rstrip() for line in block.strip("\n").splitlines() if line.strip()) for block in blocks)
+    return [block.strip() for block in cleaned if block.strip()]

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.pdf import pdf_view, render_pdf, render_pdf_cached
+from facilities.texts import facility_pledge_clauses
 
 from .models import ApplicationStatus
 
@@ -41,7 +42,7 @@ def facility_pledge_pdf(*, program, application=None):
         raise ValueError(f"{program.policy.program_name} has no facility pledge")
     context = _context(program, "facility_pledge", application, "")
     context["clauses"] = (application.pledge_text if application and application.pledge_text
-                          else program.policy.facility_pledge_text)
+                          else facility_pledge_clauses(program))
     return _render("enrollment/pdf/facility_pledge.html", context, application)
 
 

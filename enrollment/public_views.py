@@ -19,6 +19,7 @@ from core.forms import add_service_errors
 from core.pdf import pdf_view
 from core.views import show_errors
 from facilities.models import Facility, FacilityKind, Program
+from facilities.texts import facility_pledge_clauses
 
 from . import pdfs, postal, services
 from .access import get_application_by_token
@@ -73,6 +74,8 @@ def _render_form(request, template, program, form, formset, quiet, **extra):
     context = {
         "program": program, "policy": policy, "form": form, "formset": formset, "quiet": quiet,
         "pledge_form": policy.form("facility_pledge"), "application_form": policy.form("application"),
+        # The version the secretariat has in force, which the application will agree to.
+        "pledge_clauses": facility_pledge_clauses(program) if policy.facility_pledge_text is not None else [],
         "word": "申込" if policy.secretariat_approves else "届出", **extra,
     }
     status = 400 if request.method == "POST" and not quiet else 200

@@ -22,6 +22,7 @@ from core import text, wareki
 from core.services import findings, move_status, policy_check, save_with_history
 from facilities.models import Program, Role, RoleKind, Staff
 from facilities.services import facility_admin_grant, facility_enroll, staff_add
+from facilities.texts import facility_pledge_clauses
 from policy.rules import check
 
 from . import emails
@@ -220,7 +221,7 @@ def _apply_data(application, data):
         application.pledge_agreed = False
         application.pledge_text = []
     else:
-        application.pledge_text = list(policy.facility_pledge_text)
+        application.pledge_text = facility_pledge_clauses(application.program)
         application.pledge_signed_on = application.pledge_signed_on or timezone.localdate()
 
 

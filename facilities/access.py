@@ -17,6 +17,7 @@ from .models import (
     FacilityConfirmation,
     Invitation,
     NoticeLine,
+    PledgeText,
     Program,
     Role,
     RoleKind,
@@ -138,3 +139,12 @@ def get_account_for_user(user, slug, pk):
     if not may_grant(user, program=program, kind=RoleKind.SECRETARIAT):
         raise PermissionDenied
     return program, account
+
+
+def get_pledge_text_for_user(user, pk):
+    """A published pledge version of a program whose secretariat the user is (404 outside it)."""
+    text = get_object_or_404(PledgeText.objects.filter(program__in=Program.objects.visible_to(user))
+                             .select_related("program"), pk=pk)
+    if not is_secretariat(user, text.program):
+        raise PermissionDenied
+    return text

@@ -54,3 +54,11 @@ def notice_reminder(notice, *, overdue):
     ))
     emails.send("facilities/email/notice_reminder", {**_context(notice), "overdue": overdue}, to)
     return to
+
+
+def repledge_requested(facility, text, requests, recipients):
+    """A facility's MCS administrators hear which of their staff should sign the new pledge version."""
+    emails.send("facilities/email/repledge_requested", {
+        "facility": facility, "text": text, "requests": requests,
+        "url": emails.absolute_url("facilities:repledge-facility", facility_pk=facility.pk),
+    }, recipients)

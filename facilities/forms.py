@@ -18,7 +18,7 @@ from core.forms import (
     ProseField,
     printable,
 )
-from core.text import nfkc
+from core.text import nfkc, paragraphs
 
 from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS, notice_comes_first
 from .models import (
@@ -355,3 +355,31 @@ class ProgramSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.policy.publishes_facility_list:
             del self.fields["public_list_shows_phone"]
+class PledgeTextForm(forms.Form):
+    """The next version of a pledge's wording, edited as text: one clause per paragraph."""
+
+    clauses = forms.CharField(
+        label="条文", widget=forms.Textarea(attrs={"rows": 24}),
+        help_text="1条ごとに空行で区切ります。条の中の改行（①②③、1 2 3 の項）はそのまま印刷します。",
+        error_messages={"required": "条文を1つ以上入力してください。"},
+    )
+
+    def clean_clauses(self):
+        clauses = paragraphs(self.cleaned_data["clauses"])
+        if not clauses:
+            raise forms.ValidationError("条文を1つ以上入力してください。")
+        printable("".join(clauses))
+        return clauses
+
+
+class RepledgeForm(forms.Form):
+    """Whom to ask to sign the version in force again (staff who signed an older one)."""
+
+    staff = forms.ModelMultipleChoiceField(
+        label="再署名をお願いする職員", queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "職員を1人以上選んでください。"},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = Staff.objects.filter(pk__in=[s.pk for s in candidates])

@@ -124,14 +124,16 @@ def staff_with_ledger(staff):
 
 
 def pledge_text_for_print(program, kind=PledgeTextKind.STAFF):
-    """The wording to print: the latest published version, or, when the policy's wording changed
-    since, the version the next recorded pledge will publish (unsaved: printing writes nothing)."""
+    """The wording to print: the latest published version (always, when the secretariat published
+    it), or, when the policy's wording changed since the portal published it, the version the next
+    recorded pledge will publish (unsaved: printing writes nothing)."""
     form = program.policy.form(kind)
     clauses = getattr(program.policy, f"{kind}_text")
     if form is None or clauses is None:
         return None
     latest = PledgeText.objects.latest_for(program, kind)
-    if latest is not None and latest.matches(form, clauses):
+    # The secretariat's own wording stays in force whatever the profile says.
+    if latest is not None and (latest.published_by_id or latest.matches(form, clauses)):
         return latest
     return PledgeText(
         program=program, kind=kind, version=(latest.version + 1) if latest else 1,

@@ -509,6 +509,11 @@ class PledgeText(models.Model):
     title = models.CharField("表題", max_length=200)
     clauses = models.JSONField("条文")
     published_at = models.DateTimeField("公開日時", auto_now_add=True)
+    # Empty: the wording the portal published from the policy profile (version 1, or a code change).
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="公開した人",
+    )
 
     history = HistoricalRecords()
     objects = PledgeTextQuerySet.as_manager()
@@ -1113,6 +1118,37 @@ class AccountAction(models.Model):
 
     def __str__(self):
         return f"{self.user.full_name}: {self.get_kind_display()}"
+
+
+class RepledgeRequest(models.Model):
+    """A request that a staff member sign the pledge again on a newer version; it closes itself
+    when a pledge on that version (or a later one) is recorded. Never deleted."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="repledge_requests", verbose_name="職員")
+    text = models.ForeignKey(PledgeText, on_delete=models.PROTECT, related_name="+", verbose_name="署名をお願いする版")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="依頼した人",
+    )
+    requested_at = models.DateTimeField("依頼日時", auto_now_add=True)
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="記録された誓約",
+    )
+    closed_at = models.DateTimeField("完了日時", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "誓約書の再署名依頼"
+        verbose_name_plural = "誓約書の再署名依頼"
+        ordering = ["-requested_at"]
+        constraints = [
+            # One open request per person: asking twice would only send a second e-mail.
+            models.UniqueConstraint(fields=["staff"], condition=Q(closed_at__isnull=True),
+                                    name="repledge_one_open_per_staff"),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.full_name}: 第{self.text.version}版への再署名"
 
 
 # Suspension and withdrawal live in their own module (facilities/life_models.py); importing them

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.pdf import JapaneseFontMissing, pdf_view, render_pdf, unprintable
 
 from .ledger import pledge_text_for_print
-from .models import ChangeKind, Staff
+from .models import ChangeKind, PledgeTextKind, Staff
 
 
 class NoSuchForm(ValueError):
@@ -51,10 +51,11 @@ def pdf_or_back(request, make, filename, back, *, names=(), later=None):
     return pdf_view(request, make, filename)
 
 
-def staff_pledge_pdf(*, program, staff=None):
-    """The variant's staff pledge, prefilled for `staff` (blank when None), on the wording in force."""
+def staff_pledge_pdf(*, program, staff=None, text=None):
+    """The variant's staff pledge, prefilled for `staff` (blank when None), on the wording in force
+    (or on `text`, a stored or previewed version)."""
     form = _form(program, "staff_pledge")
-    text = pledge_text_for_print(program)
+    text = text or pledge_text_for_print(program)
     return render_pdf(
         "facilities/pdf/staff_pledge.html",
         {
@@ -63,6 +64,18 @@ def staff_pledge_pdf(*, program, staff=None):
             "text": text, "staff": staff, "facility": staff.facility if staff else None,
         },
     )
+
+
+def pledge_text_pdf(text):
+    """One version of a pledge's wording as its blank form (a stored version, or the preview of the next)."""
+    program = text.program
+    if text.kind == PledgeTextKind.STAFF:
+        return staff_pledge_pdf(program=program, text=text)
+    # The facility pledge is the application's form (enrollment prints it filled in); same template.
+    return render_pdf("enrollment/pdf/facility_pledge.html", {
+        "program": program, "policy": program.policy, "form_number": text.form_number,
+        "form_title": text.title, "clauses": text.clauses, "application": None, "text": text,
+    })
 
 
 def change_notice_pdf(*, program, notice=None):

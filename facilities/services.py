@@ -46,6 +46,7 @@ from .models import (
     TrainingSession,
 )
 from .notice_diff import line_snapshot
+from .texts import repledge_close
 
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
 
@@ -374,6 +375,7 @@ def pledge_record(*, staff, by, kind, signed_on, existing_pledge=""):
         existing_pledge=existing_pledge.strip() if kind == PledgeKind.EXEMPT else "", recorded_by=by,
     )
     _save(pledge, by)
+    repledge_close(pledge)
     staff_try_activate(staff=staff, by=by)
     return pledge
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, confirmation_views, notice_views, people_views, staff_views, views
+from . import change_views, confirmation_views, notice_views, people_views, staff_views, texts_views, views
 from .models import AccountActionKind
 
 app_name = "facilities"
@@ -28,6 +28,11 @@ urlpatterns = [
     path("staff/<int:staff_pk>/remove/", staff_views.staff_remove_view, name="staff-remove"),
     path("staff/<int:staff_pk>/pledge/", staff_views.staff_pledge, name="staff-pledge"),
     path("staff/<int:staff_pk>/pledge.pdf", staff_views.staff_pledge_pdf, name="staff-pledge-pdf"),
+    path("programs/<slug:slug>/pledge-texts/", texts_views.pledge_text_list, name="pledge-text-list"),
+    path("programs/<slug:slug>/pledge-texts/<str:kind>/new/", texts_views.pledge_text_new, name="pledge-text-new"),
+    path("pledge-texts/<int:pledge_text_pk>/text.pdf", texts_views.pledge_text_pdf, name="pledge-text-pdf"),
+    path("programs/<slug:slug>/repledge/", texts_views.repledge_program, name="repledge-program"),
+    path("facilities/<int:facility_pk>/repledge/", texts_views.repledge_facility, name="repledge-facility"),
     path("notices/<int:notice_pk>/", notice_views.notice_detail, name="notice-detail"),
     path("notices/<int:notice_pk>/notice.pdf", notice_views.notice_pdf, name="notice-pdf"),
     path("notices/<int:notice_pk>/file/", notice_views.notice_file_view, name="notice-file"),

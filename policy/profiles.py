@@ -13,6 +13,14 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
+from .texts import (
+    MATSUBARA_APPLICATION_DECLARATION,
+    MATSUBARA_CONSENT,
+    MATSUBARA_FACILITY_PLEDGE,
+    MATSUBARA_STAFF_PLEDGE,
+    MODEL_TEXT_NOTE,
+)
+
 # Role facts a caller passes as `by_<role>`; profiles list which of them may act.
 # Who acts, as the engine's role facts (by_<role>): the patient's doctors and leaders, and the
 # facility's MCS administrator (who keeps its IDs and archives its patients' groups in some variants).
@@ -173,6 +181,14 @@ class VariantProfile:
     example_phone: str = ""
     admin_restricts_staff_article: str = ""
     suspension_article: str = ""
+    # Wording the policy gives in full (policy/texts.py); elsewhere the portal's model text.
+    consent_text: Mapping | None = None
+    application_declaration: str = ""
+    own_texts: tuple[str, ...] = ()
+
+    def model_text_note(self, kind):
+        """The note marking this form's default wording as the portal's model ("" where the policy's own)."""
+        return "" if kind in self.own_texts else MODEL_TEXT_NOTE
 
     def __post_init__(self):
         unknown = set(self.forms) - set(FORM_KINDS)
@@ -550,40 +566,12 @@ MATSUBARA = VariantProfile(
     admin_notice_group=False,
     admin_notice_group_name="",
     admin_notice_article="",
-    # The policy gives this form's full wording (様式2); kept close to it, OCR slips mended.
-    facility_pledge_text=(
-        "第1条（連携情報保持の誓約）私は、m@tsuネットを利用する事業所の管理者として、m@tsuネットを利用する"
-        "従事者が法令（法律、政令、省令、条例、規則、告示、通達、事務ガイドライン等を含みます）を遵守するとともに、"
-        "「松原市医師会 m@tsuネット運用ポリシー」に基づき、次の連携情報の一切を許可なく開示、漏えい又は使用しない"
-        "よう管理することを誓約します。①患者、患者の家族及び連携業務に関わる者並びにこれらの関係者の一切の個人情報"
-        "　②その他連携業務内で知り得た情報　③その他業務に関連して知り得た情報",
-        "第2条（連携情報の管理等）私は、従事者が連携情報（紙媒体・電子データを含みます。）を許可なく複写し、外部に"
-        "持ち出し、又は外部に送信しないように注意します。機器を業務で使用する場合は運用ポリシーに基づき管理し、許可"
-        "を得た機器の情報は業務上不要となった時点で速やかに消去します。また、従事者に対して個人情報保護やIT機器の"
-        "セキュリティについて定期的に教育を実施します。",
-        "第3条（利用目的外での使用の禁止）私は、当該情報を連携業務以外で利用しないものとし、患者その他の第三者の"
-        "プライバシー、その他の権利を侵害するような行為を一切しないものとします。",
-        "第4条（退職後の業務情報保持の誓約）私は、連携を離脱した後も、業務情報の一切を、許可なく、開示、漏えい又は"
-        "使用しないことを誓約します。",
-        "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、誠意をもって協議致します。",
-    ),
-    # 様式4 業務情報保持に関する誓約書, likewise given in full by the policy.
-    staff_pledge_text=(
-        "第1条（業務情報保持の誓約）私は、貴事業所の業務の従業者として、法令及び貴事業所内の諸規定（就業規則、"
-        "マニュアル等を含みます。）を遵守するとともに、次の業務情報の一切を、貴事業所の許可なく、開示、漏えい又は"
-        "使用しないことを誓約します。①患者、患者の家族及び貴事業所に関わる者並びにこれらの関係者の一切の個人情報"
-        "　②その他貴事業所内で知り得た情報　③その他業務に関連して知り得た情報",
-        "第2条（情報の管理等）私は、業務に関連して取得する情報（紙媒体・電子データを含みます。）を貴事業所の許可"
-        "なく複写し、外部に持ち出し、又は外部に送信しません。貸与を受けた機器以外の機器を業務で使用する場合は必ず"
-        "書面による許可を得て、許可を得た機器以外に情報を保存せず、不要となった情報は速やかに消去します。また、"
-        "与えられたアクセス権限を超えた操作や不正な手段によるアクセスを行いません。",
-        "第3条（利用目的外での使用の禁止）私は、当該情報を貴事業所が定める目的以外で利用しないものとし、患者その他"
-        "の第三者のプライバシー、その他の権利を侵害するような行為を一切しないものとします。",
-        "第4条（退職後の業務情報保持の誓約）私は、貴事業所を退職した後も、業務情報の一切を、貴事業所の許可なく、"
-        "開示、漏えい又は使用しないことを誓約します。",
-        "第5条（損害賠償）私は、本誓約書の各条の規定に違反した場合、貴事業所が被った一切の損害を賠償することを"
-        "誓約します。",
-    ),
+    # The policy gives these forms' full wording (別紙様式1-4): word for word, OCR slips mended.
+    facility_pledge_text=MATSUBARA_FACILITY_PLEDGE,
+    staff_pledge_text=MATSUBARA_STAFF_PLEDGE,
+    consent_text=MATSUBARA_CONSENT,
+    application_declaration=MATSUBARA_APPLICATION_DECLARATION,
+    own_texts=("application", "facility_pledge", "staff_pledge", "consent"),
     guidance_body="松原市医師会",
     guidance_article="",
     device_safeguards=tuple(SAFEGUARDS),

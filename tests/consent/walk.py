@@ -62,6 +62,7 @@ ACCESS = {
     "consent:consent-scan-attach": Access(POST, CARE, status=302, data=_scan, ready=_without_scan),
     "consent:consent-withdraw": Access(GET, CARE),
     "consent:template-list": Access(GET, FACILITY),
+    "consent:reconsent": Access(GET, FACILITY),
     "consent:template-draft": Access(POST, SECRETARIAT, status=302),
     "consent:program-blank-pdf": Access(GET, FACILITY),
     "consent:template-detail": Access(GET, FACILITY),

@@ -141,6 +141,11 @@ ACCESS = {
     "facilities:notice-pdf": Access(GET, FACILITY),
     "facilities:notice-file": _post(MANAGERS),
     "facilities:notice-acknowledge": _post(SECRETARIAT, ready=_filed),
+    "facilities:pledge-text-list": Access(GET, SECRETARIAT),
+    "facilities:pledge-text-new": Access(GET, SECRETARIAT),
+    "facilities:pledge-text-pdf": Access(GET, SECRETARIAT),
+    "facilities:repledge-program": Access(GET, SECRETARIAT),
+    "facilities:repledge-facility": Access(GET, MANAGERS),
     "facilities:notice-request-correction": _post(SECRETARIAT, ready=_filed),
     "facilities:facility-details-edit": Access(GET, MANAGERS),
     "facilities:facility-changes": Access(GET, FACILITY),
@@ -155,6 +160,11 @@ ACCESS = {
     "facilities:confirmation-answer": Access(GET, MANAGERS),
 }
 
+
+def _pledge_text(s, program):
+    return s.once(("pledge_text", program.pk), lambda: services.pledge_text_publish(program=program))
+
+
 KWARGS = {
     # A login with a role in the program (the secretariat's account pages are per program).
     "user_pk": Kwarg("program", own=lambda s: _role(s, s.world.facility_a).user_id,
@@ -167,6 +177,9 @@ KWARGS = {
                            other=lambda s: _invitation(s, s.world.facility_b).pk),
     "invitation_token": Kwarg("token", own=lambda s: _token(s, s.world.facility_a),
                               other=lambda s: _token(s, s.world.facility_b)),
+    "kind": Kwarg("program", own=lambda s: "staff_pledge", other=lambda s: "staff_pledge"),
+    "pledge_text_pk": Kwarg("program", own=lambda s: _pledge_text(s, s.world.program_a).pk,
+                            other=lambda s: _pledge_text(s, s.world.program_b).pk),
     "staff_pk": Kwarg("facility", own=lambda s: s.world.staff_a.pk,
                       sibling=lambda s: s.once("sibling_staff", lambda: StaffFactory(facility=s.world.facility_a2)).pk,
                       other=lambda s: s.world.staff_b.pk),

@@ -497,8 +497,13 @@ def test_profile_has_what_the_apps_read(variant):
     assert set(p.archive_statuses) <= set(PATIENT_STATUSES)
     assert p.out_of_area in ("allowed_with_reason", "warn", "not_written")
     assert isinstance(p.review_interval_days, int) and p.review_interval_days > 0
-    for text in (p.facility_pledge_text or ()) + (p.staff_pledge_text or ()):
-        assert text.startswith("第") and JAPANESE.search(text)
+    for n, text in enumerate(p.facility_pledge_text or (), 1):
+        assert f"第{n}条" in text and JAPANESE.search(text)
+    for n, text in enumerate(p.staff_pledge_text or (), 1):
+        # matsubara's 様式4 puts each article's heading above 「第N条」, as the policy prints it.
+        assert f"第{n}条" in text and JAPANESE.search(text)
+    if p.consent_text is not None:
+        assert p.consent_text["clauses"] and p.consent_text["purposes"] and "consent" in p.own_texts
     with pytest.raises(ValueError, match="bogus"):
         p.form("bogus")
 
