@@ -71,11 +71,35 @@ def main():
         ours["ratio_to_admin"] = round(ours["median_ms"] / baseline["median_ms"], 2)
         results[name] = ours
     figures["pages"] = results
-    figures["consent_pdf"] = consent_pdf_render(program)
-    figures["staff_csv"] = staff_csv_export(secretariat, program)
-    figures["ledger_import"] = ledger_import.import_figures(scale)
+    if os.environ.get("BENCH_TARGETS"):
+        write_http_targets(os.environ["BENCH_TARGETS"], pages, root)
+    if not os.environ.get("BENCH_PAGES_ONLY"):  # the growth table's extra scales time the pages only
+        figures["consent_pdf"] = consent_pdf_render(program)
+        figures["staff_csv"] = staff_csv_export(secretariat, program)
+        figures["ledger_import"] = ledger_import.import_figures(scale)
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, ensure_ascii=False))
+
+
+HTTP_PAGES = ("groups_dashboard", "patient_list", "facility_list", "application_queue")
+
+
+def write_http_targets(path, pages, root):
+    """For bench.http_load: each main page and its admin changelist, with a verified session cookie."""
+    from django.conf import settings
+
+    targets = {}
+    for name in HTTP_PAGES:
+        client, url, admin_url = pages[name]
+        cookie = settings.SESSION_COOKIE_NAME
+        targets[name] = {"url": url, "cookie": _cookie(client, cookie)}
+        targets[f"{name} (admin)"] = {"url": admin_url, "cookie": _cookie(root, cookie)}
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(targets, handle, ensure_ascii=False)
+
+
+def _cookie(client, name):
+    return f"{name}={client.cookies[name].value}"
 
 
 def start_review_campaign(programs, secretariat_user, big_group_pk, figures):
