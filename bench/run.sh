@@ -7,6 +7,7 @@
 #   bash bench/run.sh --http                also the concurrent HTTP load: gunicorn with 2 sync
 #                                           workers on PostgreSQL, 8 connections (BENCH_CONNECTIONS,
 #                                           BENCH_REQUESTS per page), at the last scale
+# BENCH_PAGES_ONLY=1 skips the PDF, CSV and import figures at every scale.
 # make bench SCALE=0.2,1 HTTP=1 passes these through. Each run's JSON goes to var/bench/scale-<s>.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ for SCALE in "${LIST[@]}"; do
   OUT=var/bench/scale-$SCALE.json
   psql -q "$PGURL/postgres" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
   "$PY" manage.py migrate -v0
-  PAGES_ONLY=""; [ "$SCALE" != "$LAST" ] && PAGES_ONLY=1
+  PAGES_ONLY=${BENCH_PAGES_ONLY:-}; [ "$SCALE" != "$LAST" ] && PAGES_ONLY=1
   TARGETS=""; [ -n "$HTTP" ] && [ "$SCALE" = "$LAST" ] && TARGETS=var/bench/http-targets.json
   BENCH_SCALE=$SCALE BENCH_PAGES_ONLY=$PAGES_ONLY BENCH_TARGETS=$TARGETS "$PY" -m bench.bench | tee "$OUT"
   if [ -n "$TARGETS" ]; then
