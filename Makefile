@@ -52,7 +52,7 @@ test: sysdeps-test install-test
 	TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-test
-	bash bench/run.sh
+	bash bench/run.sh $(if $(SCALE),--scales $(SCALE)) $(if $(HTTP),--http)
 
 lock: $(BIN)/python
 	rm -rf var/lockenv && $(PYTHON) -m venv var/lockenv

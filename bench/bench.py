@@ -71,11 +71,35 @@ def main():
         ours["ratio_to_admin"] = round(ours["median_ms"] / baseline["median_ms"], 2)
         results[name] = ours
     figures["pages"] = results
-    figures["consent_pdf"] = consent_pdf_render(program)
-    figures["staff_csv"] = staff_csv_export(secretariat, program)
-    figures["ledger_import"] = ledger_import.import_figures(scale)
+    if os.environ.get("BENCH_TARGETS"):
+        write_http_targets(os.environ["BENCH_TARGETS"], pages, root)
+    if not os.environ.get("BENCH_PAGES_ONLY"):  # the growth table's extra scales time the pages only
+        figures["consent_pdf"] = consent_pdf_render(program)
+        figures["staff_csv"] = staff_csv_export(secretariat, program)
+        figures["ledger_import"] = ledger_import.import_figures(scale)
     figures["total_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, ensure_ascii=False))
+
+
+HTTP_PAGES = ("groups_dashboard", "patient_list", "facility_list", "application_queue")
+
+
+def write_http_targets(path, pages, root):
+    """For bench.http_load: each main page and its admin changelist, with a verified session cookie."""
+    from django.conf import settings
+
+    targets = {}
+    for name in HTTP_PAGES:
+        client, url, admin_url = pages[name]
+        cookie = settings.SESSION_COOKIE_NAME
+        targets[name] = {"url": url, "cookie": _cookie(client, cookie)}
+        targets[f"{name} (admin)"] = {"url": admin_url, "cookie": _cookie(root, cookie)}
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(targets, handle, ensure_ascii=False)
+
+
+def _cookie(client, name):
+    return f"{name}={client.cookies[name].value}"
 
 
 def start_review_campaign(programs, secretariat_user, big_group_pk, figures):
@@ -92,20 +116,47 @@ def start_review_campaign(programs, secretariat_user, big_group_pk, figures):
     return GroupReview.objects.get(campaign=campaign, group_id=big_group_pk)
 
 
-def consent_pdf_render(program, runs=30):
-    """A warm prefilled consent form, as printed at the bedside: median of 30 renders in one process."""
-    from consent.models import Patient
-    from consent.pdfs import consent_pdf
-
-    patient = Patient.objects.filter(program=program).first()
-    for _ in range(2):
-        consent_pdf(program=program, patient=patient)
+def _median_ms(make, runs):
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        content = consent_pdf(program=program, patient=patient)
+        make()
         samples.append((time.perf_counter() - start) * 1000)
-    return {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1),
+    return statistics.median(samples), max(samples)
+
+
+def consent_pdf_render(program, runs=30):
+    """A warm prefilled consent form, as printed at the bedside, against bare WeasyPrint on the same HTML.
+
+    Medians of `runs` renders in one process, the two interleaved in halves so that load from
+    other processes on the machine falls on both. Bare = `HTML(string=html).write_pdf()`.
+    """
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from consent.models import Patient
+    from consent.pdfs import TEMPLATE, consent_context, consent_pdf
+
+    patient = Patient.objects.filter(program=program).first()
+    html = render_to_string(TEMPLATE, consent_context(program=program, patient=patient))
+
+    def portal():
+        return consent_pdf(program=program, patient=patient)
+
+    def bare():
+        return HTML(string=html).write_pdf()
+
+    for _ in range(2):
+        content = portal()
+        bare()
+    ours, bare_ms = [], []
+    for _ in range(2):
+        ours.append(_median_ms(portal, runs // 2))
+        bare_ms.append(_median_ms(bare, runs // 2))
+    median = statistics.mean(m for m, _ in ours)
+    bare_median = statistics.mean(m for m, _ in bare_ms)
+    return {"median_ms": round(median, 1), "max_ms": round(max(x for _, x in ours), 1),
+            "bare_weasyprint_median_ms": round(bare_median, 1), "ratio_to_bare": round(median / bare_median, 2),
             "bytes": len(content)}
 
 

@@ -87,3 +87,37 @@ def test_a_name_the_font_cannot_print_is_refused_with_the_character_named(site_f
     )
     assert not form.is_valid()
     assert "「𠮷」は印刷できない文字です" in form.errors["full_name"][0]
+
+
+def test_each_render_reuses_the_parsed_stylesheet_and_font_configuration(monkeypatch):
+    # Issue #19: parsing the stylesheet and loading the fonts per render made the portal 1.32× bare
+    # WeasyPrint. Two renders must hand WeasyPrint the same objects and build no new ones
+    # (the template's own <style> is parsed per document, as bare WeasyPrint does too).
+    import weasyprint
+    from weasyprint.text import fonts
+
+    program = ProgramFactory(variant="matsubara")
+    consent_pdf(program=program)  # the first render in the process may build them
+    passed, built = [], []
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def spy_write_pdf(self, *args, **kwargs):
+        passed.append((tuple(kwargs.get("stylesheets") or ()), kwargs.get("font_config")))
+        return write_pdf(self, *args, **kwargs)
+
+    def spy_init(original, kind):
+        def init(self, *args, **kwargs):
+            if kind == "fonts" or "@font-face" in str(kwargs.get("string", "")):
+                built.append(kind)
+            return original(self, *args, **kwargs)
+        return init
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", spy_write_pdf)
+    monkeypatch.setattr(weasyprint.CSS, "__init__", spy_init(weasyprint.CSS.__init__, "CSS"))
+    monkeypatch.setattr(fonts.FontConfiguration, "__init__", spy_init(fonts.FontConfiguration.__init__, "fonts"))
+    consent_pdf(program=program)
+    consent_pdf(program=program)
+    assert built == []
+    (sheets_1, fonts_1), (sheets_2, fonts_2) = passed
+    assert sheets_1 and fonts_1 is not None
+    assert all(a is b for a, b in zip(sheets_1, sheets_2, strict=True)) and fonts_1 is fonts_2
