@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# Japanese fonts and HarfBuzz subsetting for PDFs (shared/PDF.md), Chromium for browser tests.
+# Japanese fonts and HarfBuzz subsetting for PDFs (shared/PDF.md), Chromium for browser tests,
+# LibreOffice to open the CSV exports as a spreadsheet user would.
 RUN_APT := fonts-ipaexfont-mincho fonts-ipaexfont-gothic libharfbuzz-subset0 fontconfig
-TEST_APT := $(RUN_APT) chromium poppler-utils
+TEST_APT := $(RUN_APT) chromium poppler-utils libreoffice-calc-nogui
 
 .PHONY: run test lint bench install install-test sysdeps-run sysdeps-test migrate seed lock clean
 
