@@ -358,7 +358,7 @@ class ProgramSettingsForm(forms.ModelForm):
 class PledgeTextForm(forms.Form):
     """The next version of a pledge's wording, edited as text: one clause per paragraph."""
 
-    clauses = forms.CharField(
+    clauses = ProseField(
         label="条文", widget=forms.Textarea(attrs={"rows": 24}),
         help_text="1条ごとに空行で区切ります。条の中の改行（①②③、1 2 3 の項）はそのまま印刷します。",
         error_messages={"required": "条文を1つ以上入力してください。"},

@@ -19,6 +19,8 @@ CORE = (NameField, ProseField, KanaField, PhoneField, PostalCodeField)
 # Never printed nor exported: what someone types to search, sign in or confirm.
 NOT_PRINTED = {
     ("facilities.forms", "LedgerFilterForm", "q"),
+    ("enrollment.forms", "QueueFilterForm", "q"),
+    ("enrollment.forms", "ApplicationForm", "submission_key"),  # hidden: the double-submit key
     ("groups.forms", "MemberSearchForm", "q"),
     ("oversight.forms", "AssessForm", "affected_patient_numbers"),  # numbers only, checked in its clean
     ("oversight.forms", "IncidentForm", "affected_patient_numbers"),

@@ -7,6 +7,7 @@ never 「権限がありません」), and adds no row anywhere but the access l
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import VerifiedClient
 from tests.security import dbstate
@@ -130,7 +131,7 @@ def test_a_group_archived_meanwhile_says_when_and_by_whom(client):
     group = site.group()
     client.force_login(site.creator)
     url = reverse("groups:group-archive", args=[group.pk])
-    data = {"reason": "死亡のため（家族から連絡）", "archived_on": "2025-04-01"}
+    data = {"reason": "死亡のため（家族から連絡）", "archived_on": timezone.localdate().isoformat()}
     assert client.post(url, data).status_code == 302
     again = client.post(url, data)  # the same form, from another tab
     body = again.content.decode()
