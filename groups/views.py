@@ -350,7 +350,7 @@ def task_list(request, slug):
     tasks = tasks.select_related("program", "group__patient", "facility", "done_by").in_mcs_order()
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _confirmable(request.user, page.object_list)
-    log_access_many(request, [task.group.patient_id for task in page.object_list])  # titles name the patient
+    log_access_many(request, [task.group.patient_id for task in page.object_list if task.group_id])  # titles name the patient
     return render(request, "groups/task_list.html", {
         "program": program, "page": page, "shown": shown, "form": TaskConfirmForm(),
     })
@@ -476,7 +476,7 @@ def _dashboard(request, program, facility, summary=None):
     board["tasks"] = _confirmable(request.user, board["tasks"])
     board["page"] = Paginator(board.pop("lines"), FACILITIES_PER_PAGE).get_page(request.GET.get("page"))
     shown = [g.patient_id for name in ("to_archive", "no_consent", "overdue") for g in board[name]]
-    shown += [r.group.patient_id for r in board["escalated"]] + [t.group.patient_id for t in board["tasks"]]
+    shown += [r.group.patient_id for r in board["escalated"]] + [t.group.patient_id for t in board["tasks"] if t.group_id]
     log_access_many(request, shown)
     return render(request, "groups/dashboard.html", {
         "program": program, "policy": program.policy, "facility": facility, **board,

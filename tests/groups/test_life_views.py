@@ -146,3 +146,8 @@ def test_the_withdrawal_checklist_hands_a_patient_over_and_prints_the_record(cli
     assert "退会の記録" in text and wareki(TODAY).replace(" ", "") in text
     assert f"{site.nursing.name}に引継ぎ" in text and site.doctor.full_name.replace(" ", "") in text
     assert "スタッフ解除" in text and site.patient.full_name.replace(" ", "") not in text  # numbers, never names
+
+    # The スタッフ解除 tasks belong to no group: the task list and the dashboard show them (they once gave 500).
+    tasks = client.get(reverse("groups:task-list", args=[site.program.slug]))
+    assert tasks.status_code == 200 and "スタッフ解除" in tasks.content.decode()
+    assert client.get(reverse("groups:dashboard", args=[site.program.slug])).status_code == 200
