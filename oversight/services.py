@@ -358,6 +358,7 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
     _lock(Facility, facility.pk)
     same = Device.objects.filter(
         facility=facility, label=label, kind=kind, ownership=ownership, holder=holder, registered_on=registered_on,
+        safeguards=sorted(safeguards), approved_on=approved_on if ownership == Ownership.PERSONAL else None,
         retired_on__isnull=True,
     ).select_related("registered_by").order_by("pk").first()
     if same is not None:
@@ -405,7 +406,8 @@ def device_request_file(*, facility, by, kind, purpose, period_from, period_to, 
     _lock(Facility, facility.pk)
     same = _repeat(DeviceRequest.objects.filter(
         facility=facility, requested_by=by, kind=kind, purpose=purpose, period_from=period_from, period_to=period_to,
-        device=device, device_label=device_label, information=information, medium=medium,
+        device=device, device_label=device_label, device_kind=device_kind, safeguards=sorted(safeguards),
+        information=information, medium=medium,
     ).select_related("requested_by"), "created_at")
     if same is not None:
         return same
