@@ -81,6 +81,9 @@ def device_retire(request, device_pk):
         try:
             services.device_retire(device=device, by=request.user, **form.cleaned_data)
         except ValidationError as error:
+            if getattr(error, "code", None) == "already_done":  # retired in another tab: say so on the register
+                show_errors(request, error)
+                return redirect("oversight:device-list", facility_pk=device.facility_id)
             add_service_errors(form, error)
         else:
             messages.success(request, f"「{device.label}」の使用をやめたことを記録しました。")

@@ -383,8 +383,11 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
 @transaction.atomic
 def device_retire(*, device, by, retired_on):
     device = Device.objects.select_for_update().get(pk=device.pk)
-    if device.retired_on is not None:
-        raise ValidationError("この端末はすでに使用をやめています。")
+    if device.retired_on is not None:  # the device has no retired_by: its history says who
+        retired = device.history.filter(retired_on__isnull=False).select_related("history_user") \
+            .order_by("history_date").first()
+        raise already_done("この端末", retired.history_date if retired else device.retired_on,
+                           retired.history_user if retired else None, "使用をやめたことを記録しています")
     if retired_on < device.registered_on:
         raise ValidationError({"retired_on": "登録日より前の日付は入れられません。"})
     device.retired_on = retired_on

@@ -175,7 +175,7 @@ def test_a_lent_device_asks_no_approval_and_retires_once():
         services.device_register(facility=facility, by=admin, label="x", kind="pc", ownership=Ownership.LENT,
                                  registered_on=TODAY, holder=StaffFactory())
     services.device_retire(device=device, by=admin, retired_on=TODAY)
-    with pytest.raises(ValidationError, match="すでに"):
+    with pytest.raises(ValidationError, match=f"{admin.full_name}さんが使用をやめたことを記録しています"):
         services.device_retire(device=device, by=admin, retired_on=TODAY)
 
 

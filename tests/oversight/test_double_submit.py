@@ -87,12 +87,15 @@ def test_a_notice_sent_twice_is_sent_once(client, world):
 
 
 @pytest.mark.django_db
-def test_a_device_sent_twice_is_one_line_of_the_register(client, world):
+def test_a_device_sent_twice_is_one_line_and_retired_twice_says_who(client, world):
     client.force_login(world.admin_a)
     url = reverse("oversight:device-create", args=[world.facility_a.pk])
     data = {"label": "訪問用スマホ 3号機", "kind": "smartphone", "ownership": "lent", "registered_on": TODAY.isoformat()}
     _, said = _twice(client, url, data)
     assert Device.objects.count() == 1 and REPEATED in said and world.admin_a.full_name in said
+    device = Device.objects.get()
+    _, said = _twice(client, reverse("oversight:device-retire", args=[device.pk]), {"retired_on": TODAY.isoformat()})
+    assert "使用をやめたことを記録しています" in said and world.admin_a.full_name in said, said
 
 
 def test_a_device_request_sent_twice_is_one_request_and_a_second_decision_says_who(client, iwakuni):
