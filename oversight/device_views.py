@@ -33,6 +33,15 @@ def _form_page(request, form, *, title, submit, back, note="", danger=False):
     })
 
 
+def _said_already_done(request, error):
+    """A decision taken meanwhile (another tab, a double click): shown as a message on the object's
+    page instead of on the form. True when it was one (the view then redirects)."""
+    if getattr(error, "code", None) != "already_done":
+        return False
+    show_errors(request, error)
+    return True
+
+
 def _missing(device, named):
     return [SAFEGUARDS[k] for k in named if k not in device.safeguards]
 
@@ -81,8 +90,7 @@ def device_retire(request, device_pk):
         try:
             services.device_retire(device=device, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            if getattr(error, "code", None) == "already_done":  # retired in another tab: say so on the register
-                show_errors(request, error)
+            if _said_already_done(request, error):
                 return redirect("oversight:device-list", facility_pk=device.facility_id)
             add_service_errors(form, error)
         else:
@@ -129,8 +137,7 @@ def device_request_decide(request, device_request_pk):
         try:
             filed = services.device_request_decide(request=filed, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            if getattr(error, "code", None) == "already_done":  # decided in another tab: say so on the request
-                show_errors(request, error)
+            if _said_already_done(request, error):
                 return redirect("oversight:device-request", device_request_pk=filed.pk)
             add_service_errors(form, error)
         else:

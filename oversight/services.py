@@ -67,9 +67,12 @@ def _lock(model, pk):
     model.objects.select_for_update().filter(pk=pk).first()
 
 
-def _repeat(records, at_field):
-    """The same record, recorded within REPEAT_WINDOW, marked `repeated`; None when there is none."""
-    same = records.filter(**{f"{at_field}__gte": timezone.now() - REPEAT_WINDOW}).order_by("pk").first()
+def _repeat(records, at_field=None):
+    """The same record (recorded within REPEAT_WINDOW, when it has a timestamp `at_field`), marked
+    `repeated`; None when there is none."""
+    if at_field is not None:
+        records = records.filter(**{f"{at_field}__gte": timezone.now() - REPEAT_WINDOW})
+    same = records.order_by("pk").first()
     if same is not None:
         same.repeated = True
     return same
@@ -356,13 +359,12 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
         raise ValidationError({"holder": "この施設の職員を選んでください。"})
     # No timestamp on a device: the same line of the register in use, registered the same day.
     _lock(Facility, facility.pk)
-    same = Device.objects.filter(
+    same = _repeat(Device.objects.filter(
         facility=facility, label=label, kind=kind, ownership=ownership, holder=holder, registered_on=registered_on,
         safeguards=sorted(safeguards), approved_on=approved_on if ownership == Ownership.PERSONAL else None,
         retired_on__isnull=True,
-    ).select_related("registered_by").order_by("pk").first()
+    ).select_related("registered_by"))
     if same is not None:
-        same.repeated = True
         return same
     disaster, warnings = None, []
     if ownership == Ownership.PERSONAL:
