@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.views import show_errors, show_warnings
+from core.views import show_errors, show_repeated, show_warnings
 from facilities.access import can_manage, get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import RoleKind, role_facility_ids
 from policy.rules import SAFEGUARDS
@@ -31,6 +31,15 @@ def _form_page(request, form, *, title, submit, back, note="", danger=False):
     return render(request, "oversight/form_page.html", {
         "form": form, "title": title, "submit": submit, "back": back, "note": note, "danger": danger,
     })
+
+
+def _said_already_done(request, error):
+    """A decision taken meanwhile (another tab, a double click): shown as a message on the object's
+    page instead of on the form. True when it was one (the view then redirects)."""
+    if getattr(error, "code", None) != "already_done":
+        return False
+    show_errors(request, error)
+    return True
 
 
 def _missing(device, named):
@@ -62,8 +71,9 @@ def device_create(request, facility_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            show_warnings(request, device.warnings)
-            messages.success(request, f"「{device.label}」を台帳に登録しました。")
+            if not show_repeated(request, f"「{device.label}」", device, device.registered_on, device.registered_by):
+                show_warnings(request, device.warnings)
+                messages.success(request, f"「{device.label}」を台帳に登録しました。")
             return redirect("oversight:device-list", facility_pk=facility.pk)
     disaster = services.open_disaster(facility.program)
     note = "個人所有の端末は、運用ポリシーの定め（書面の承認や安全対策）を確かめてから登録します。"
@@ -80,6 +90,8 @@ def device_retire(request, device_pk):
         try:
             services.device_retire(device=device, by=request.user, **form.cleaned_data)
         except ValidationError as error:
+            if _said_already_done(request, error):
+                return redirect("oversight:device-list", facility_pk=device.facility_id)
             add_service_errors(form, error)
         else:
             messages.success(request, f"「{device.label}」の使用をやめたことを記録しました。")
@@ -100,7 +112,8 @@ def device_request_create(request, facility_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "申請しました。施設の管理者が書面で承認するかどうか判断します。")
+            if not show_repeated(request, "この申請", filed, filed.created_at, filed.requested_by):
+                messages.success(request, "申請しました。施設の管理者が書面で承認するかどうか判断します。")
             return redirect("oversight:device-request", device_request_pk=filed.pk)
     return _form_page(request, form, title="持ち出し・個人所有の端末の利用を申請する", submit="申請する",
                       back=("oversight:device-list", facility.pk),
@@ -124,6 +137,8 @@ def device_request_decide(request, device_request_pk):
         try:
             filed = services.device_request_decide(request=filed, by=request.user, **form.cleaned_data)
         except ValidationError as error:
+            if _said_already_done(request, error):
+                return redirect("oversight:device-request", device_request_pk=filed.pk)
             add_service_errors(form, error)
         else:
             show_warnings(request, filed.warnings)
@@ -153,11 +168,12 @@ def disaster_open(request, slug):
         messages.error(request, "災害の名称を入れてください。")
         return redirect("oversight:disaster", slug=program.slug)
     try:
-        services.disaster_open(program=program, by=request.user, **form.cleaned_data)
+        period = services.disaster_open(program=program, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         show_errors(request, error)
     else:
-        messages.success(request, "災害時の特例期間を始めました。施設の管理者に知らせました。")
+        if not show_repeated(request, "この特例期間", period, period.started_at, period.opened_by):
+            messages.success(request, "災害時の特例期間を始めました。施設の管理者に知らせました。")
     return redirect("oversight:disaster", slug=program.slug)
 
 
@@ -194,8 +210,9 @@ def secondary_use_create(request, facility_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            show_warnings(request, use.warnings)
-            messages.success(request, "二次利用を記録しました。")
+            if not show_repeated(request, "この二次利用", use, use.created_at, use.requested_by):
+                show_warnings(request, use.warnings)
+                messages.success(request, "二次利用を記録しました。")
             return redirect("oversight:secondary-use-list", facility_pk=facility.pk)
     return _form_page(request, form, title="MCSの内容の二次利用を記録する", submit="確認して記録する",
                       back=("oversight:secondary-use-list", facility.pk),

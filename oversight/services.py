@@ -3,7 +3,14 @@
 No engine rule governs incident reports, guidance or notices (the policies only say that
 trouble goes to the facility's administrator and the secretariat, and that the secretariat may
 caution); the device and secondary-use requests ask the engine (DEV-*, SEC-*).
+
+The create forms forgive a second send (a double click, Back and send again, two tabs): each
+service locks the parent row (the facility, the program or the report), looks for the same record
+recorded within REPEAT_WINDOW and returns it marked `repeated` (core.views.show_repeated); a
+decision already taken raises core.services.already_done.
 """
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,9 +18,17 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.reminders import Due, remind_once
-from core.services import move_status, policy_check, save_with_history
+from core.services import already_done, move_status, policy_check, save_with_history
 from facilities.life import suspension_start
-from facilities.models import Facility, FacilityStatus, RoleKind, Staff, Suspension, role_facility_ids
+from facilities.models import (
+    Facility,
+    FacilityStatus,
+    Program,
+    RoleKind,
+    Staff,
+    Suspension,
+    role_facility_ids,
+)
 
 from . import clock, emails
 from .models import (
@@ -39,10 +54,28 @@ from .models import (
     UsePurpose,
 )
 
+REPEAT_WINDOW = datetime.timedelta(minutes=10)
+
 ASSESSABLE = (
     "sensitive_data", "malicious", "affected_count", "affected_patient_numbers", "data_items", "cause",
     "secondary_harm", "person_response", "publication", "prevention", "other_notes",
 )
+
+
+def _lock(model, pk):
+    """One recording at a time per parent row (a facility, a program, a report)."""
+    model.objects.select_for_update().filter(pk=pk).first()
+
+
+def _repeat(records, at_field=None):
+    """The same record (recorded within REPEAT_WINDOW, when it has a timestamp `at_field`), marked
+    `repeated`; None when there is none."""
+    if at_field is not None:
+        records = records.filter(**{f"{at_field}__gte": timezone.now() - REPEAT_WINDOW})
+    same = records.order_by("pk").first()
+    if same is not None:
+        same.repeated = True
+    return same
 
 
 def _set_clock(incident):
@@ -75,6 +108,12 @@ def incident_report(*, program, facility, by, kind, discovered_on, what_happened
         raise ValidationError({"facility": "このネットワークの施設を選んでください。"})
     if facility.status == FacilityStatus.WITHDRAWN:
         raise ValidationError({"facility": "退会した施設です。事務局に連絡してください。"})
+    _lock(Facility, facility.pk)
+    same = _repeat(Incident.objects.filter(
+        facility=facility, kind=kind, discovered_on=discovered_on, what_happened=what_happened,
+    ).select_related("reported_by"), "created_at")
+    if same is not None:
+        return same
     incident = Incident(
         program=program, facility=facility, reported_by=by, kind=kind, discovered_on=discovered_on,
         occurred_on=occurred_on, what_happened=what_happened, on_behalf_of=on_behalf_of,
@@ -114,6 +153,9 @@ def incident_action_add(*, incident, by, kind, done_on, note=""):
     _ensure_open(incident)
     if kind in clock.STEPS or kind in (ActionKind.ASSESSED, ActionKind.CLOSED, ActionKind.REOPENED):
         raise ValidationError({"kind": "この対応は専用の画面から記録してください。"})
+    same = _repeat(incident.actions.filter(kind=kind, done_on=done_on, note=note).select_related("by"), "at")
+    if same is not None:
+        return same
     return _log(incident, by, kind, done_on=done_on, note=note)
 
 
@@ -197,6 +239,12 @@ def guidance_record(*, program, by, facility, kind, given_on, content, given_by_
         restriction_until = None
     elif restriction_until is not None and restriction_until < given_on:
         raise ValidationError({"restriction_until": "終了予定日は実施日より後にしてください。"})
+    _lock(Facility, facility.pk)
+    same = _repeat(Guidance.objects.filter(
+        facility=facility, staff=staff, kind=kind, given_on=given_on, content=content,
+    ).select_related("recorded_by"), "created_at")
+    if same is not None:
+        return same
     suspension = None
     if kind == GuidanceKind.RESTRICTION:
         suspension = _restriction_suspension(
@@ -232,6 +280,12 @@ def notice_send(*, program, by, title, body, facilities=None):
             raise ValidationError({"facilities": "利用中の、このネットワークの施設だけを選んでください。"})
     if not chosen:
         raise ValidationError("利用中の施設がないため、お知らせを送れません。")
+    _lock(Program, program.pk)
+    same = _repeat(AdminNotice.objects.filter(
+        program=program, title=title, body=body, to_all=facilities is None,
+    ).select_related("sent_by"), "sent_at")
+    if same is not None:
+        return same
     notice = save_with_history(
         AdminNotice(program=program, title=title, body=body, to_all=facilities is None, sent_by=by), by
     )
@@ -269,8 +323,13 @@ def disaster_open(*, program, by, title):
     policy = program.policy
     if not policy.byod_allowed_in_disaster:
         raise ValidationError(f"{policy.policy_title}には、災害時に台帳にない端末の使用を認める定めがありません。")
-    if DisasterPeriod.objects.select_for_update().open().filter(program=program).exists():
-        raise ValidationError("すでに災害時の特例期間が始まっています。")
+    _lock(Program, program.pk)
+    current = DisasterPeriod.objects.open().filter(program=program).select_related("opened_by").first()
+    if current is not None and current.title == title:
+        current.repeated = True
+        return current
+    if current is not None:
+        raise already_done("災害時の特例期間", current.started_at, current.opened_by, f"「{current.title}」として始めています")
     period = save_with_history(DisasterPeriod(program=program, title=title, started_at=timezone.now(), opened_by=by), by)
     emails.disaster_news(period, Facility.objects.filter(program=program).approved())
     return period
@@ -280,7 +339,7 @@ def disaster_open(*, program, by, title):
 def disaster_close(*, period, by):
     period = DisasterPeriod.objects.select_for_update().get(pk=period.pk)
     if period.ended_at is not None:
-        raise ValidationError("この特例期間はすでに終わっています。")
+        raise already_done("この特例期間", period.ended_at, period.closed_by, "終えています")
     period.ended_at, period.closed_by = timezone.now(), by
     return save_with_history(period, by)
 
@@ -298,6 +357,15 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
     program = facility.program
     if holder is not None and holder.facility_id != facility.pk:
         raise ValidationError({"holder": "この施設の職員を選んでください。"})
+    # No timestamp on a device: the same line of the register in use, registered the same day.
+    _lock(Facility, facility.pk)
+    same = _repeat(Device.objects.filter(
+        facility=facility, label=label, kind=kind, ownership=ownership, holder=holder, registered_on=registered_on,
+        safeguards=sorted(safeguards), approved_on=approved_on if ownership == Ownership.PERSONAL else None,
+        retired_on__isnull=True,
+    ).select_related("registered_by"))
+    if same is not None:
+        return same
     disaster, warnings = None, []
     if ownership == Ownership.PERSONAL:
         period = open_disaster(program)
@@ -317,8 +385,11 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
 @transaction.atomic
 def device_retire(*, device, by, retired_on):
     device = Device.objects.select_for_update().get(pk=device.pk)
-    if device.retired_on is not None:
-        raise ValidationError("この端末はすでに使用をやめています。")
+    if device.retired_on is not None:  # the device has no retired_by: its history says who
+        retired = device.history.filter(retired_on__isnull=False).select_related("history_user") \
+            .order_by("history_date").first()
+        raise already_done("この端末", retired.history_date if retired else device.retired_on,
+                           retired.history_user if retired else None, "使用をやめたことを記録しています")
     if retired_on < device.registered_on:
         raise ValidationError({"retired_on": "登録日より前の日付は入れられません。"})
     device.retired_on = retired_on
@@ -337,6 +408,14 @@ def device_request_file(*, facility, by, kind, purpose, period_from, period_to, 
         raise ValidationError("持ち出す情報の内容と、格納する媒体（または端末）を書いてください。")
     if kind == RequestKind.BYOD and not device_label:
         raise ValidationError({"device_label": "使う個人の端末の名称・機種を書いてください。"})
+    _lock(Facility, facility.pk)
+    same = _repeat(DeviceRequest.objects.filter(
+        facility=facility, requested_by=by, kind=kind, purpose=purpose, period_from=period_from, period_to=period_to,
+        device=device, device_label=device_label, device_kind=device_kind, safeguards=sorted(safeguards),
+        information=information, medium=medium,
+    ).select_related("requested_by"), "created_at")
+    if same is not None:
+        return same
     request = save_with_history(DeviceRequest(
         program=facility.program, facility=facility, kind=kind, requested_by=by, device=device,
         device_label=device_label, device_kind=device_kind, safeguards=sorted(safeguards), information=information,
@@ -351,6 +430,9 @@ def device_request_decide(*, request, by, approve, written_on=None, note=""):
     """The MCS管理者 approves (asked of the engine: DEV-TAKEOUT or DEV-BYOD, with the date of the
     written approval) or refuses. An approved personal device goes into the register."""
     request = DeviceRequest.objects.select_for_update().select_related("program", "facility").get(pk=request.pk)
+    if request.status != RequestStatus.REQUESTED:
+        raise already_done("この申請", request.decided_on, request.decided_by,
+                           f"「{request.get_status_display()}」にしています")
     program = request.program
     warnings = []
     if approve:
@@ -385,6 +467,14 @@ def secondary_use_record(*, facility, by, purpose, content, use, provider_permis
              "document_from_other_facility": document_from_other_facility}
     if purpose == UsePurpose.OTHER:
         facts.update(manager_permission=manager_permission, anonymized=anonymized)
+    _lock(Facility, facility.pk)
+    same = _repeat(SecondaryUse.objects.filter(
+        facility=facility, requested_by=by, purpose=purpose, content=content, use=use,
+        provider_permission=provider_permission, manager_permission=manager_permission, anonymized=anonymized,
+        document_from_other_facility=document_from_other_facility,
+    ).select_related("requested_by"), "created_at")
+    if same is not None:
+        return same
     warnings = policy_check(facility.program, "secondary_use", facts)
     return save_with_history(SecondaryUse(
         program=facility.program, facility=facility, requested_by=by, purpose=purpose, content=content, use=use,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.pdf import pdf_view
+from core.views import show_repeated
 from facilities.access import get_program_for_user, is_secretariat
 from facilities.models import Role, RoleKind, role_facility_ids
 
@@ -92,7 +93,9 @@ def incident_create(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"報告を受け付けました（受付番号 {incident.number}）。施設の管理者と事務局に連絡しました。")
+            if not show_repeated(request, f"この報告（受付番号 {incident.number}）", incident, incident.created_at,
+                                 incident.reported_by):
+                messages.success(request, f"報告を受け付けました（受付番号 {incident.number}）。施設の管理者と事務局に連絡しました。")
             return redirect("oversight:incident-detail", incident_pk=incident.pk)
     return render(request, "oversight/incident_form.html", {"program": program, "form": form, "ppc_note": PPC_NOTE})
 
@@ -130,11 +133,14 @@ def incident_detail(request, incident_pk):
 def _incident_form(request, incident, form, act, *, title, submit, note="", success, danger=False):
     if request.method == "POST" and form.is_valid():
         try:
-            act(form.cleaned_data)
+            done = act(form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, success)
+            if getattr(done, "repeated", False):  # an action log line sent twice
+                show_repeated(request, "この対応", done, done.at, done.by)
+            else:
+                messages.success(request, success)
             return redirect("oversight:incident-detail", incident_pk=incident.pk)
     return render(request, "oversight/incident_form_page.html", {
         "incident": incident, "program": incident.program, "form": form, "title": title, "submit": submit,
@@ -231,7 +237,9 @@ def guidance_create(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{guidance.get_kind_display()}を記録しました。施設の管理者に知らせました。")
+            if not show_repeated(request, f"この{guidance.get_kind_display()}", guidance, guidance.created_at,
+                                 guidance.recorded_by):
+                messages.success(request, f"{guidance.get_kind_display()}を記録しました。施設の管理者に知らせました。")
             return redirect("oversight:guidance-detail", guidance_pk=guidance.pk)
     return render(request, "oversight/guidance_form.html", {"program": program, "form": form})
 
@@ -280,7 +288,8 @@ def notice_create(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"お知らせを{notice.recipients.count()}施設の管理者に送りました。")
+            if not show_repeated(request, "このお知らせ", notice, notice.sent_at, notice.sent_by):
+                messages.success(request, f"お知らせを{notice.recipients.count()}施設の管理者に送りました。")
             return redirect("oversight:notice-detail", admin_notice_pk=notice.pk)
     return render(request, "oversight/notice_form.html", {"program": program, "form": form})
 

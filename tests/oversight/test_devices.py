@@ -141,7 +141,7 @@ def test_in_a_disaster_unregistered_devices_are_allowed_and_recorded(variant, dj
     with django_capture_on_commit_callbacks(execute=True):
         period = services.disaster_open(program=program, by=secretariat, title="豪雨災害")
     assert mail.outbox[-1].to == [admin.email] and program.policy.disaster_article in mail.outbox[-1].body
-    with pytest.raises(ValidationError, match="すでに"):
+    with pytest.raises(ValidationError, match="「豪雨災害」として始めています"):
         services.disaster_open(program=program, by=secretariat, title="二重")
     device = services.device_register(facility=facility, by=admin, label="避難所の私物タブレット", kind="tablet",
                                       ownership=Ownership.PERSONAL, registered_on=TODAY)
@@ -155,7 +155,7 @@ def test_in_a_disaster_unregistered_devices_are_allowed_and_recorded(variant, dj
     else:  # 第22条3): left to each facility, a warning
         device = services.device_register(**after)
         assert device.disaster is None and [w["rule"] for w in device.warnings] == ["DEV-BYOD"]
-    with pytest.raises(ValidationError, match="すでに終わって"):
+    with pytest.raises(ValidationError, match="終えています"):
         services.disaster_close(period=period, by=secretariat)
 
 
@@ -175,7 +175,7 @@ def test_a_lent_device_asks_no_approval_and_retires_once():
         services.device_register(facility=facility, by=admin, label="x", kind="pc", ownership=Ownership.LENT,
                                  registered_on=TODAY, holder=StaffFactory())
     services.device_retire(device=device, by=admin, retired_on=TODAY)
-    with pytest.raises(ValidationError, match="すでに"):
+    with pytest.raises(ValidationError, match=f"{admin.full_name}さんが使用をやめたことを記録しています"):
         services.device_retire(device=device, by=admin, retired_on=TODAY)
 
 
