@@ -51,7 +51,7 @@ def load_foundation(scale, variants):
     start = {p.pk: Facility.objects.filter(program=p).count() for p in programs}
     last_pk = Facility.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     copy_rows(Facility, ["program_id", "number", "name", "name_kana", "kind", "postal_code", "address", "phone",
-                         "fax", "status", "approved_on", "created_at"], (
+                         "fax", "status", "approved_on", "created_at", "representative"], (
         (p.pk, f"{p.code}-{start[p.pk] + n:06d}", f"ベンチ施設{p.code}-{n}", "ベンチシセツ", kinds[n % len(kinds)], "580-0001",
          f"大阪府松原市阿保{n % 9 + 1}-{n % 30 + 1}-1", "072-000-0000", "", "active", datetime.date(2025, 4, 1), now)
         for p in programs for n in range(per_program)

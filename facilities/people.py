@@ -408,7 +408,7 @@ def _invite(*, role, by):
 
 
 def _locked_invitation(invitation):
-    return Invitation.objects.select_for_update().select_related("role__program", "role__facility", "user").get(
+    return Invitation.objects.select_for_update(of=("self",)).select_related("role__program", "role__facility", "user").get(
         pk=invitation.pk
     )
 

@@ -114,7 +114,7 @@ def _tasks_reopen(tasks, *, by):
 @transaction.atomic
 def task_confirm(*, task, by, note=""):
     """Someone confirms the task was done in MCS. A confirmed deletion marks the group deleted."""
-    task = McsTask.objects.select_for_update().select_related("group").get(pk=task.pk)
+    task = McsTask.objects.select_for_update(of=("self",)).select_related("group").get(pk=task.pk)
     if task.status == TaskStatus.DONE:
         raise already_done("この作業", task.done_at, task.done_by, "対応済みにしています")
     if task.status == TaskStatus.NOT_NEEDED:
