@@ -53,7 +53,7 @@ def load_foundation(scale, variants):
     copy_rows(Facility, ["program_id", "number", "name", "name_kana", "kind", "postal_code", "address", "phone",
                          "fax", "status", "approved_on", "created_at", "representative"], (
         (p.pk, f"{p.code}-{start[p.pk] + n:06d}", f"ベンチ施設{p.code}-{n}", "ベンチシセツ", kinds[n % len(kinds)], "580-0001",
-         f"大阪府松原市阿保{n % 9 + 1}-{n % 30 + 1}-1", "072-000-0000", "", "active", datetime.date(2025, 4, 1), now)
+         f"大阪府松原市阿保{n % 9 + 1}-{n % 30 + 1}-1", "072-000-0000", "", "active", datetime.date(2025, 4, 1), now, "")
         for p in programs for n in range(per_program)
     ))
     facility_rows = list(Facility.objects.filter(program__in=programs, pk__gt=last_pk).values_list("pk", "program_id"))
