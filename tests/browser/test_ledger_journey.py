@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -176,7 +177,8 @@ def test_a_returned_change_notice_is_corrected_and_acknowledged(journey):
     newcomer = StaffFactory(facility=facility, full_name=NEWCOMER, full_name_kana="タカハシ ミサキ",
                             email=NEWCOMER_EMAIL, started_on=datetime.date(2030, 4, 1))
     # Filed before dates were checked: the start date reads 令和12年.
-    services._notice_add_line(staff=newcomer, change=ChangeKind.ADD, changed_on=newcomer.started_on, by=admin_user)
+    with transaction.atomic():  # services call it inside their transaction (the draft notice is locked)
+        services._notice_add_line(staff=newcomer, change=ChangeKind.ADD, changed_on=newcomer.started_on, by=admin_user)
     notice = ChangeNotice.objects.get(facility=facility)
     services.notice_file(notice=notice, by=admin_user)
     services.notice_request_correction(notice=notice, by=secretary, comment="利用開始日が令和12年になっています。")
