@@ -8,7 +8,8 @@ registration (届出), approved at once without a decider.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
@@ -58,6 +59,13 @@ class Gender(models.TextChoices):
 
 
 class ApplicationQuerySet(models.QuerySet):
+    def with_duplicate_count(self):
+        """`duplicates`: how many other applications look like the same facility. A subquery per
+        row shown, not a join grouped over every application of the network (docs/performance.md)."""
+        links = Application.possible_duplicates.through.objects.filter(from_application=OuterRef("pk"))
+        count = links.order_by().values("from_application").annotate(n=Count("pk")).values("n")
+        return self.annotate(duplicates=Coalesce(Subquery(count), 0))
+
     def visible_to(self, user):
         """Applications of the programs the user belongs to (the getter lets only the secretariat in)."""
         if not user.is_authenticated:
@@ -158,7 +166,11 @@ class Application(models.Model):
                 name="application_returned_has_deadline",
             ),
         ]
-        indexes = [models.Index(fields=["program", "status", "submitted_at"], name="application_queue")]
+        indexes = [
+            models.Index(fields=["program", "status", "submitted_at"], name="application_queue"),
+            # The queue's first page, newest first, read off the index (no sort of the network's rows).
+            models.Index(fields=["program", "-submitted_at", "-id"], name="application_queue_newest"),
+        ]
 
     def __str__(self):
         return f"{self.receipt_number} {self.facility_name}"

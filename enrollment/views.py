@@ -36,7 +36,7 @@ def application_list(request, slug):
     counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
     filters = QueueFilterForm(request.GET or None)
     page = Paginator(
-        filters.filter(applications).select_related("program").annotate(duplicates=Count("possible_duplicates"))
+        filters.filter(applications).select_related("program").with_duplicate_count()
         .order_by("-submitted_at", "-pk"),
         QUEUE_PAGE_SIZE,
     ).get_page(request.GET.get("page"))

@@ -88,11 +88,15 @@ class GroupQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=GroupStatus.ACTIVE)
 
-    def with_state(self):
-        """Consent and review state as columns, one row per group (subqueries, not joins)."""
+    def with_state(self, *, columns=True):
+        """Consent and review state as columns, one row per group (subqueries, not joins).
+
+        columns=False names them for filtering only (alias): a short list that filters on them
+        then costs a semi-join per row shown, where selecting them let PostgreSQL hash every
+        unfinished review of the network first (the dashboard's lists, docs/performance.md)."""
         consents = ConsentRecord.objects.filter(patient=OuterRef("patient_id"))
         reviews = GroupReview.objects.unfinished().filter(group=OuterRef("pk"))
-        return self.annotate(
+        return (self.annotate if columns else self.alias)(
             has_valid_consent=Exists(consents.valid()),
             consent_withdrawn=Exists(consents.filter(withdrawn_on__isnull=False)),
             in_review=Exists(reviews),

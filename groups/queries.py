@@ -281,7 +281,6 @@ def dashboard(program, *, today=None, facility=None, summary=None):
     """
     today = today or timezone.localdate()
     if summary is not None:
-        groups = Group.objects.filter(program=program).live().with_state()
         tasks = McsTask.objects.open().filter(program=program)
         escalated = GroupReview.objects.filter(status=ReviewStatus.ESCALATED, group__program=program)
         lines = (DashboardLine.objects.filter(program=program, facility__isnull=False)
@@ -289,8 +288,12 @@ def dashboard(program, *, today=None, facility=None, summary=None):
                  .order_by("-attention", "number", "pk"))
         totals = {column: summary.counts.get(column, 0) for column in COLUMNS}
     else:
-        groups, tasks, escalated, lines, totals = _live_counts(program, today=today, facility=facility)
-    listed = groups.select_related("patient", "origin_facility", "leader")
+        _groups, tasks, escalated, lines, totals = _live_counts(program, today=today, facility=facility)
+    # The lists show no state column: filter on it without selecting it.
+    listed = Group.objects.filter(program=program).live().with_state(columns=False)
+    if facility is not None:
+        listed = listed.filter(origin_facility=facility)
+    listed = listed.select_related("patient", "origin_facility", "leader")
     overdue_groups = listed.review_due(today=today, interval_days=program.review_interval_days)
     overdue_groups = overdue_groups.filter(in_review=False)
 
