@@ -75,9 +75,15 @@ def main():
     parser.add_argument("--base", default="http://127.0.0.1:8765")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--requests", type=int, default=80)
+    parser.add_argument("--warmup", type=int, default=8, help="untimed GETs of each target first")
     args = parser.parse_args()
     with open(args.targets, encoding="utf-8") as handle:
         targets = json.load(handle)
+    # Each worker process imports views and compiles templates on its first requests of a page:
+    # untimed, so that the first target measured does not carry the workers' cold start.
+    for t in targets.values():
+        if args.warmup:
+            load(args.base, t["url"], cookie=t["cookie"], connections=args.connections, requests=args.warmup)
     figures = {name: load(args.base, t["url"], cookie=t["cookie"], connections=args.connections,
                           requests=args.requests) for name, t in targets.items()}
     print(json.dumps({"http": figures}, ensure_ascii=False))
