@@ -10,18 +10,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .models import Facility, Program, Staff, _role_scope
+from .models import Facility, Program, ScopedQuerySet, Staff
 
 
-class SuspensionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
-
+class SuspensionQuerySet(ScopedQuerySet):
     def current(self, *, today):
         """In force: started and not lifted. The planned end does not lift it: lifting is recorded."""
         return self.filter(starts_on__lte=today, lifted_at__isnull=True)

@@ -83,6 +83,25 @@ def role_facility_ids(user, *kinds):
     )
 
 
+class ScopedQuerySet(models.QuerySet):
+    """Rows of the programs whose secretariat the user is, and of the facilities where they hold a
+    role; all for a superuser, none for anyone else. The one shape most of the portal's records
+    are scoped by: a subclass names the paths from its model to the program and to the facility."""
+
+    program_path = "program"
+    facility_path = "facility"
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        programs, facilities = _role_scope(user)
+        return self.filter(
+            Q(**{f"{self.program_path}_id__in": programs}) | Q(**{f"{self.facility_path}_id__in": facilities})
+        )
+
+
 def variant_choices():
     # A callable: the policy titles live in policy.rules and never get frozen into migrations.
     return [(key, p.policy_title) for key, p in PROFILES.items()]
@@ -336,15 +355,7 @@ STAFF_TRANSITIONS = {
 }
 
 
-class StaffQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
-
+class StaffQuerySet(ScopedQuerySet):
     def current(self):
         return self.exclude(status=StaffStatus.REMOVED)
 
@@ -663,15 +674,7 @@ NOTICE_SENT = (NoticeStatus.FILED, NoticeStatus.CORRECTION, NoticeStatus.ACKNOWL
 NOTICE_DUE_DAYS = 7
 
 
-class ChangeNoticeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
-
+class ChangeNoticeQuerySet(ScopedQuerySet):
     def awaiting_decision(self):
         return self.filter(status=NoticeStatus.FILED)
 
@@ -779,14 +782,8 @@ class NoticeLine(models.Model):
         return self.staff.full_name if self.staff_id else "施設の登録事項"
 
 
-class DetailsChangeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
+class DetailsChangeQuerySet(ScopedQuerySet):
+    """The secretariat sees its program's changes; a facility's roles their facility's."""
 
 
 class DetailsChange(models.Model):
@@ -863,15 +860,10 @@ class NoticeFiling(models.Model):
 # --- Invitations: the way in for someone granted a role before they had a login ---------------
 
 
-class InvitationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The secretariat sees its program's; a facility's roles those to their facility."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(role__program_id__in=programs) | Q(role__facility_id__in=facilities))
+class InvitationQuerySet(ScopedQuerySet):
+    """The secretariat sees its program's; a facility's roles those to their facility."""
+
+    program_path, facility_path = "role__program", "role__facility"
 
     def open(self, *, now):
         return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=now)
@@ -977,14 +969,8 @@ class ConfirmationCampaign(models.Model):
         return f"{self.program.name} {self.title}"
 
 
-class FacilityConfirmationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _role_scope(user)
-        return self.filter(Q(campaign__program_id__in=programs) | Q(facility_id__in=facilities))
+class FacilityConfirmationQuerySet(ScopedQuerySet):
+    program_path = "campaign__program"
 
     def unanswered(self):
         return self.filter(submitted_at__isnull=True)

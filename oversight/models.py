@@ -18,6 +18,7 @@ from facilities.models import (
     Facility,
     Program,
     RoleKind,
+    ScopedQuerySet,
     Staff,
     Suspension,
     role_facility_ids,
@@ -31,15 +32,8 @@ def _scope(user):
     return secretariat_program_ids(user), role_facility_ids(user)
 
 
-class FacilityScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The secretariat: its program's rows; a facility's roles: their facility's."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        programs, facilities = _scope(user)
-        return self.filter(Q(program_id__in=programs) | Q(facility_id__in=facilities))
+# The secretariat: its program's rows; a facility's roles: their facility's.
+FacilityScopedQuerySet = ScopedQuerySet
 
 
 # --- Trouble and incident reports (トラブル・インシデント報告) ----------------------------
