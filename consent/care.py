@@ -6,10 +6,11 @@ least one is current the facility's coordinators and administrators may see the 
 When the last one ends the patient leaves their lists and every patient URL answers 404
 (consent.models.care_team_patient_ids). Ended rows stay: they are the history.
 
-What an archived group leaves visible: archiving ends the *group* reason of every facility
-whose only link was that group; the 連携元事業所 (and the doctor's and leader's facilities)
-stay involved, because the policies give the keeping and archiving of the patient's timeline to
-them (the 保管 articles are cited in docs/decisions/0012-when-care-ends.md).
+What a patient who leaves 療養中 (死亡, 利用終了, 転院・転居) leaves visible: every *group*
+reason ends at once, whether or not the groups have been archived yet; the 連携元事業所 (and the
+doctor's and leader's facilities) stay involved, because the policies give the keeping and
+archiving of the patient's timeline to them. Archiving a group ends its members' group reasons
+too. Why, and what comes back if the patient returns: docs/decisions/0012-when-care-ends.md.
 """
 
 from django.core.exceptions import ValidationError
@@ -73,6 +74,18 @@ def care_team_follow_patient(*, patient, by):
                           why=CareTeamEnd.ROLE_CHANGED)
         if wanted is not None:
             care_team_add(patient=patient, facility_id=wanted, reason=reason, by=by)
+
+
+def care_team_end_groups(*, patient, by, note):
+    """The patient left 療養中: every facility involved only as a group member stops seeing the
+    patient now, not when someone archives the groups. `note` says why (the new status).
+    Returns how many facilities no longer see the patient (those with a reason of their own keep it)."""
+    members = CareTeam.objects.current().filter(patient=patient, reason=CareTeamReason.GROUP)
+    facility_ids = set(members.values_list("facility_id", flat=True))
+    for facility_id in facility_ids:
+        care_team_end(patient=patient, facility_id=facility_id, reason=CareTeamReason.GROUP, by=by,
+                      why=CareTeamEnd.CARE_ENDED, note=note)
+    return len(facility_ids - current_facility_ids(patient))
 
 
 def care_team_end_facility(*, patient, facility, by, note):

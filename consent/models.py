@@ -194,6 +194,7 @@ class CareTeamEnd(models.TextChoices):
     GROUP_CLOSED = "group_closed", "グループが保管・削除された"
     ROLE_CHANGED = "role_changed", "連携元・主治医・連携リーダーが変わった"
     SECRETARIAT = "secretariat", "事務局が関わりを終えた"
+    CARE_ENDED = "care_ended", "患者が療養中でなくなった"
     ERASED = "erased", "患者情報を消去した"
 
 

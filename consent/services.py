@@ -13,11 +13,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.services import already_done, move_status, policy_check, save_with_history
+from core.wareki import wareki
 from facilities.access import is_secretariat
 from facilities.models import Program, role_facility_ids
 
 from . import scans
-from .care import care_team_follow_patient
+from .care import care_team_end_groups, care_team_follow_patient
 from .defaults import default_template_fields
 from .hooks import sharing_stopped
 from .models import (
@@ -184,6 +185,12 @@ def patient_update(*, patient, by, ip=None, user_agent="", **fields):
     access_log_append(user=by, patient=patient, action=AccessAction.CHANGE, fields="、".join(labels),
                       ip=ip, user_agent=user_agent)
     if old_status == PatientStatus.ACTIVE and patient.status != PatientStatus.ACTIVE:
+        # Care ended: group members lose the patient now; the 連携元, the doctor's and the leader's
+        # facilities keep it, to archive the groups (docs/decisions/0012-when-care-ends.md). Coming
+        # back to 療養中 gives nothing back by itself: the groups' managers restore or re-invite.
+        patient.care_team_ended = care_team_end_groups(
+            patient=patient, by=by, note=f"{patient.get_status_display()}（{wareki(patient.status_on)}）"
+        )
         patient.sharing_tasks = sum(sharing_stopped.call(patient=patient, by=by, why=patient.get_status_display()))
     return patient
 

@@ -64,6 +64,14 @@ def _sharing_message(count):
     return f"MCSでの作業を{count}件作りました（グループの保管・情報共有の停止）。「MCSでの作業」から進めてください。"
 
 
+def _care_ended_message(patient):
+    """The patient left 療養中: the group members' facilities no longer see them."""
+    return (
+        f"患者が「{patient.get_status_display()}」になったため、グループのメンバーとして関わっていた"
+        f"{patient.care_team_ended}事業所からは、この患者が見えなくなりました。"
+    )
+
+
 def endable_facilities(patient, care_team):
     """Facilities the secretariat may end on the patient page: current, and not the 連携元・主治医・
     リーダー's (those change with the patient's details). `care_team`: the rows, with facility."""
@@ -200,8 +208,13 @@ def patient_update(request, patient_pk):
             add_service_errors(form, error)
         else:
             messages.success(request, "患者の情報を更新しました。")
+            if getattr(updated, "care_team_ended", 0):
+                messages.info(request, _care_ended_message(updated))
             if getattr(updated, "sharing_tasks", 0):
                 messages.warning(request, _sharing_message(updated.sharing_tasks))
+            if not Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists():
+                # A group member recorded the end of care: their own facility no longer sees the patient.
+                return redirect("consent:patient-list", slug=patient.program.slug)
             return redirect("consent:patient-detail", patient_pk=patient.pk)
     log_access(request, patient, AccessAction.VIEW_PAGE)  # the form shows the patient's details
     return render(request, "consent/patient_form.html", {"program": patient.program, "form": form, "patient": patient})

@@ -14,6 +14,7 @@ from consent import care, services
 from consent.erasure import patient_erase
 from consent.models import AccessAction, AccessLog, CareTeamEnd, CareTeamReason, Patient
 from facilities.models import RoleKind
+from groups import services as group_services
 from groups.models import McsTask, TaskKind
 from tests.consent.factories import ConsentRecordFactory, PatientFactory
 from tests.factories import FacilityFactory, RoleFactory
@@ -135,6 +136,64 @@ def test_the_secretariat_ends_a_facilitys_involvement_from_the_patient_page(clie
     assert "事務局が関わりを終えた" in team and "訪問看護の契約終了" in team and "関わっている" in team
     client.force_login(admin)
     assert client.get(detail).status_code == 404
+
+
+@pytest.mark.parametrize("status, label", [("deceased", "死亡"), ("ended", "利用終了"), ("transferred", "転院・転居")])
+def test_when_the_patient_leaves_care_group_members_lose_the_patient_at_once(client, status, label):
+    site = make_group_site("chuo")
+    group = site.group()
+    site.invite(group, accepted=False)  # the nurse is only 招待中: that already involved the nursing station
+    nursing_coordinator = RoleFactory(kind=RoleKind.COORDINATOR, facility=site.nursing).user
+    detail = reverse("consent:patient-detail", args=[site.patient.pk])
+    client.force_login(nursing_coordinator)
+    assert client.get(detail).status_code == 200
+
+    client.force_login(site.coordinator)
+    form = _as_typed(site, site.patient, status=status, status_on="2025-08-01",
+                     group_leader=site.leader.pk, birth_date=site.patient.birth_date.isoformat())
+    body = client.post(reverse("consent:patient-update", args=[site.patient.pk]), form, follow=True).content.decode()
+    members = 2 if site.association_admin else 1  # the nursing station (and the 医師会, where it joins)
+    assert f"患者が「{label}」になったため、グループのメンバーとして関わっていた{members}事業所からは" in body
+    team = body.split('id="care-team"')[1]
+    assert "患者が療養中でなくなった" in team and f"{label}（令和7年8月1日）" in team and "連携 花子" in team
+
+    client.force_login(nursing_coordinator)
+    assert client.get(detail).status_code == 404  # at once, with the group not archived yet
+    assert group.status == "active" and McsTask.objects.open().filter(group=group, kind=TaskKind.ARCHIVE).exists()
+    client.force_login(site.doctor_user)  # the 連携元 (and the doctor's facility) keep it, to archive the groups
+    assert client.get(detail).status_code == 200
+    ended = site.patient.care_team.get(facility=site.nursing)
+    assert (ended.end_reason, ended.ended_by, ended.end_note) == (
+        CareTeamEnd.CARE_ENDED, site.coordinator, f"{label}（令和7年8月1日）")
+    assert ended.history.first().history_user == site.coordinator
+
+
+def test_a_member_who_records_the_end_of_care_is_taken_to_the_patient_list(client):
+    site = make_group_site("iwakuni")
+    site.invite(site.group())
+    nursing_coordinator = RoleFactory(kind=RoleKind.COORDINATOR, facility=site.nursing).user
+    client.force_login(nursing_coordinator)
+    form = _as_typed(site, site.patient, status="transferred", status_on="2025-08-01",
+                     group_leader=site.leader.pk, birth_date=site.patient.birth_date.isoformat())
+    response = client.post(reverse("consent:patient-update", args=[site.patient.pk]), form)
+    assert response.url == reverse("consent:patient-list", args=[site.program.slug])
+    assert client.get(reverse("consent:patient-detail", args=[site.patient.pk])).status_code == 404
+
+
+def test_coming_back_to_care_gives_the_members_nothing_back_until_the_group_is_restored(client):
+    site = make_group_site("iwakuni")
+    group = site.group()
+    site.invite(group)
+    nursing_coordinator = RoleFactory(kind=RoleKind.COORDINATOR, facility=site.nursing).user
+    services.patient_update(patient=site.patient, by=site.coordinator, status="ended",
+                            status_on=datetime.date(2025, 8, 1))
+    group_services.group_archive(group=group, by=site.doctor_user, reason="利用終了", archived_on=timezone.localdate())
+    services.patient_update(patient=site.patient, by=site.coordinator, status="active", status_on=None)
+    detail = reverse("consent:patient-detail", args=[site.patient.pk])
+    client.force_login(nursing_coordinator)
+    assert client.get(detail).status_code == 404
+    group_services.group_restore(group=group, by=site.doctor_user)  # the managers bring the team back
+    assert client.get(detail).status_code == 200
 
 
 def test_recording_a_death_says_which_mcs_tasks_were_made(client):
