@@ -52,8 +52,9 @@ def default_template_fields(program):
             f"{network}で情報を共有するのは、訪問診療・往診を受けている患者さん、または主治医が情報共有を"
             "必要と認めた患者さんです。"
         )
+    if policy.consent_custody_for_patient:  # where the policy says nothing about the paper, neither do we
+        clauses.append(policy.consent_custody_for_patient)
     clauses += [
-        f"この同意書の扱い：{policy.consent_custody}",
         "この同意は、いつでも撤回できます。撤回するときは、この同意書を取り交わした事業所にお申し出ください。"
         "撤回しても、在宅療養を受けるうえで不利益を受けることはありません。",
     ]

@@ -62,7 +62,7 @@ def consent_context(*, program, template=None, patient=None, record=None):
         "signed_on": wareki(record.signed_on) if record else _blank_date(),
         "family": family_rows(program, record.family_signers if record else ()),
         "family_note": family_note(program),
-        "custody": program.policy.consent_custody,
+        "custody": program.policy.consent_custody_for_patient,
         "published_on": template.published_on,
         "recorded_on": _local_date(record.recorded_at) if record else None,
     }

@@ -68,7 +68,8 @@ class VariantProfile:
 
     Consent and groups: `group_manager_roles` / `consent_obtainer_roles` (subsets of ROLES)
     with their `*_label`; `prior_consent_counts`, `consent_copy_required`,
-    `consent_min_family_signers`, `consent_custody` (one sentence); `one_group_per_patient`,
+    `consent_min_family_signers`, `consent_custody` (one sentence, for staff) and
+    `consent_custody_for_patient` (printed on the consent form); `one_group_per_patient`,
     `association_admin_in_group` and `association_admin_label`, `family_members_allowed`
     (patients/families may be members of a patient group), `free_groups_allowed`,
     `free_group_patient_forbidden`.
@@ -183,6 +184,10 @@ class VariantProfile:
     suspension_article: str = ""
     # Wording the policy gives in full (policy/texts.py); elsewhere the portal's model text.
     consent_text: Mapping | None = None
+    # What the consent form tells the patient about the paper (who keeps it, their copy), in
+    # words addressed to them; "" where the policy says nothing, and the form says nothing.
+    # `consent_custody` is the staff's version, shown on the screens only.
+    consent_custody_for_patient: str = ""
     application_declaration: str = ""
     own_texts: tuple[str, ...] = ()
 
@@ -288,6 +293,8 @@ KUMAGAYA = VariantProfile(
     consent_copy_required=False,
     consent_min_family_signers=0,
     consent_custody="患者または家族に説明し、同意書に記入してもらいます（控えの扱いは定めがありません）。",
+    # 第4条 says only that the form is explained and filled in: nothing about the copy to print for the patient.
+    consent_custody_for_patient="",
     one_group_per_patient=False,
     association_admin_in_group=False,
     association_admin_label="",
@@ -374,6 +381,7 @@ MUSASHIMURAYAMA = VariantProfile(
     consent_copy_required=True,
     consent_min_family_signers=0,
     consent_custody="同意書は取得した人が保管し、そのコピーを患者または家族に渡します。",
+    consent_custody_for_patient="この同意書は説明した事業所が保管し、その写しを患者さんまたはご家族にお渡しします。",
     one_group_per_patient=False,
     association_admin_in_group=False,
     association_admin_label="",
@@ -456,6 +464,8 @@ CHUO = VariantProfile(
     consent_copy_required=True,
     consent_min_family_signers=0,
     consent_custody="写しを患者または家族に渡し、原本は患者グループ連携リーダーの所属事業所が保管します。",
+    consent_custody_for_patient="この同意書の写しを患者さんまたはご家族にお渡しし、原本は患者グループ連携リーダーの"
+    "所属する事業所が保管します。",
     one_group_per_patient=False,
     association_admin_in_group=False,
     association_admin_label="",
@@ -533,6 +543,7 @@ MATSUBARA = VariantProfile(
     consent_copy_required=True,
     consent_min_family_signers=1,
     consent_custody="同意書は患者・家族と連携元事業所の双方が1部ずつ持ちます。",
+    consent_custody_for_patient="この同意書は、患者さん・ご家族と連携元事業所が1部ずつ持ちます。",
     one_group_per_patient=False,
     association_admin_in_group=True,
     association_admin_label="医師会管理者",
@@ -612,6 +623,7 @@ IWAKUNI = VariantProfile(
     consent_copy_required=True,
     consent_min_family_signers=0,
     consent_custody="同意書は患者・家族と連携元事業所の双方が1部ずつ持ちます。",
+    consent_custody_for_patient="この同意書は、患者さん・ご家族と連携元事業所が1部ずつ持ちます。",
     one_group_per_patient=True,
     association_admin_in_group=False,
     association_admin_label="",

@@ -11,6 +11,7 @@ from consent import services
 from consent.forms import PatientForm
 from consent.pdfs import consent_pdf
 from policy.rules import VARIANTS
+from tests.consent.factories import ConsentRecordFactory
 from tests.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,22 @@ def test_blank_form_has_the_variants_title_and_an_embedded_japanese_font(variant
     # core.pdf maps these CSS families to the IPAex files; a subset of each is embedded.
     assert {name.split("+")[-1] for name in embedded_fonts(content)} == {"PortalMincho", "PortalGothic"}
     assert len(PdfReader(io.BytesIO(content)).pages) <= 3
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_form_tells_the_patient_about_the_paper_never_the_staff_note(variant, site_for):
+    site = site_for(variant)
+    policy = site.program.policy
+    record = ConsentRecordFactory(patient=site.patient(), obtained_by=site.coordinator,
+                                  template=services.consent_template_current(site.program))
+    for content in (consent_pdf(program=site.program), consent_pdf(program=site.program, record=record)):
+        text = pdf_text(content)
+        assert policy.consent_custody not in text  # 「患者または家族に説明し、…記入してもらいます」 is for staff
+        assert "記入してもらいます" not in text and "この同意書の扱い" not in text
+        if policy.consent_custody_for_patient:
+            assert policy.consent_custody_for_patient in text
+    if variant == "kumagaya":  # 第4条 says nothing about the copy: the form neither
+        assert "写し" not in pdf_text(consent_pdf(program=site.program))
 
 
 def test_family_rows_follow_the_policy_minimum_and_never_fewer_than_two():

@@ -281,8 +281,11 @@ def test_version_one_follows_the_variant(variant):
     assert (template.form_number, template.form_title, template.version) == (form.number, form.title, 1)
     if program.policy.consent_text is not None:  # the policy's own form, word for word
         assert template.clauses == list(program.policy.consent_text["clauses"])
-    else:  # our model text says who keeps the form
-        assert any(program.policy.consent_custody in clause for clause in template.clauses)
+    elif program.policy.consent_custody_for_patient:  # our model text tells the patient who keeps the form
+        assert program.policy.consent_custody_for_patient in template.clauses
+    else:  # the policy says nothing about the paper: neither does the form (and no staff note leaks in)
+        assert not any("同意書" in clause and "扱い" in clause for clause in template.clauses)
+    assert not any(program.policy.consent_custody in clause for clause in template.clauses)
     assert services.consent_template_current(program) == template
     target = any("訪問診療・往診を受けている患者さん" in clause for clause in template.clauses)
     assert target == (variant == "kumagaya")  # only kumagaya's 第3条 limits the patients shared
