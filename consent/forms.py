@@ -22,7 +22,7 @@ from facilities.models import Facility, JobType, Staff, StaffStatus
 
 from . import scans
 from .defaults import asks_target_patients
-from .models import ConsentTemplate, Patient
+from .models import ConsentTemplate, Gender, Patient
 
 
 def checked_scan(scan):
@@ -58,6 +58,9 @@ class PatientForm(forms.ModelForm):
         kwargs.setdefault("instance", Patient(program=program))
         super().__init__(*args, **kwargs)
         self.program = program
+        # Required, with 「その他・記載しない」 for whoever would rather not say: no blank radio
+        # (「---------」) to be ticked by default, and none ticked before the user chooses.
+        self.fields["gender"].choices = Gender.choices
         staff = Staff.objects.filter(program=program).select_related("facility")
         keep = [pk for pk in (self.instance.primary_doctor_id, self.instance.group_leader_id) if pk]
         current = staff.exclude(status=StaffStatus.REMOVED) | staff.filter(pk__in=keep)

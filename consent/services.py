@@ -325,7 +325,7 @@ def consent_withdraw(*, record, by, withdrawn_on, note=""):
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": "撤回日に未来の日付は入れられません。"})
     if withdrawn_on < record.signed_on:
-        raise ValidationError({"withdrawn_on": "撤回日は同意日より後の日付にしてください。"})
+        raise ValidationError({"withdrawn_on": "撤回日は同意日以降の日付にしてください。"})
     record.withdrawn_on = withdrawn_on
     record.withdrawal_received_by = by
     record.withdrawal_note = note

@@ -19,6 +19,7 @@ from core.wareki import wareki
 
 KANA_ERROR = "カタカナで入力してください（ひらがなで入力しても変換します）。"
 PHONE_ERROR = "電話番号は市外局番から10〜11桁で入力してください。"
+PHONE_CHARS_ERROR = "電話番号は数字とハイフンで入力してください。"
 POSTAL_ERROR = "郵便番号は7桁の数字で入力してください。"
 FUTURE_ERROR = "{label}に未来の日付は入れられません。"
 AHEAD_ERROR = "{label}は{days}日先（{limit}）までの日付にしてください。"
@@ -75,13 +76,18 @@ class KanaField(forms.CharField):
 
 
 class PhoneField(forms.CharField):
-    """A phone or FAX number: digits and hyphens, 10 or 11 digits."""
+    """A phone or FAX number: digits and hyphens, 10 or 11 digits. Full-width digits, long dashes,
+    spaces and brackets (048(523)1234) are normalised as before; anything else (letters) is refused, never
+    dropped: 「abc」 must not become an empty number."""
 
     def to_python(self, value):
-        return text.digits_and_hyphens(super().to_python(value))
+        value = re.sub(r"[\s()]", "", text.nfkc(super().to_python(value)))
+        return re.sub(r"[ー‐−–—]", "-", value)
 
     def validate(self, value):
         super().validate(value)
+        if value and not re.fullmatch(r"[0-9-]+", value):
+            raise ValidationError(PHONE_CHARS_ERROR, code="phone")
         if value and not 10 <= len(re.sub(r"\D", "", value)) <= 11:
             raise ValidationError(PHONE_ERROR, code="phone")
 

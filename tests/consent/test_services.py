@@ -237,7 +237,9 @@ def test_withdrawal_cannot_predate_the_consent(site_for):
     consent = record(site, site.patient(), signed_on=datetime.date(2025, 4, 1))
     with pytest.raises(ValidationError) as raised:
         services.consent_withdraw(record=consent, by=site.coordinator, withdrawn_on=datetime.date(2025, 3, 1))
-    assert "withdrawn_on" in raised.value.message_dict
+    assert raised.value.message_dict["withdrawn_on"] == ["撤回日は同意日以降の日付にしてください。"]
+    # The same day is allowed, as the message says.
+    services.consent_withdraw(record=consent, by=site.coordinator, withdrawn_on=datetime.date(2025, 4, 1))
 
 
 @pytest.mark.parametrize(("content", "content_type"), [(PDF, "application/pdf"), (PNG, "image/png"),

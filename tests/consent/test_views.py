@@ -109,6 +109,34 @@ def test_register_print_record_reprint_withdraw(client, site_for, variant):
     assert set(AccessLog.objects.filter(patient=patient).values_list("user_id", flat=True)) == {site.coordinator.pk}
 
 
+def test_the_patient_form_asks_for_a_gender_without_a_blank_choice_ticked(client, site_for):
+    site = site_for("chuo")
+    client.force_login(site.coordinator)
+    body = client.get(reverse("consent:patient-create", args=[site.program.slug])).content.decode()
+    gender = re.findall(r'<input[^>]*name="gender"[^>]*>', body)
+    assert [re.search(r'value="([^"]*)"', tag).group(1) for tag in gender] == ["female", "male", "other"]
+    assert not any("checked" in tag for tag in gender)  # no blank 「---------」 radio, none ticked
+    edit = client.get(reverse("consent:patient-update", args=[site.patient(gender="female").pk])).content.decode()
+    ticked = [tag for tag in re.findall(r'<input[^>]*name="gender"[^>]*>', edit) if "checked" in tag]
+    assert len(ticked) == 1 and 'value="female"' in ticked[0]
+
+
+@pytest.mark.parametrize("phone", ["abc", "03-1234-abcd"])
+def test_a_phone_with_letters_is_refused_not_dropped(client, site_for, phone):
+    site = site_for("chuo")
+    client.force_login(site.coordinator)
+    response = client.post(reverse("consent:patient-create", args=[site.program.slug]), {
+        "full_name": "見本 太郎", "full_name_kana": "ミホン タロウ", "birth_date": "1940-02-11",
+        "address": "東京都中央区築地1-1-1", "phone": phone, "origin_facility": site.clinic.pk,
+        "primary_doctor": site.doctor.pk, "group_leader": site.coordinator_staff.pk,
+    })
+    assert response.status_code == 200 and not Patient.objects.exists()
+    errors = response.context["form"].errors
+    assert errors["phone"] == ["電話番号は数字とハイフンで入力してください。"]
+    assert "gender" in errors  # none chosen: asked, not assumed
+    assert "電話番号は数字とハイフンで入力してください。" in response.content.decode()
+
+
 # --- Recording: the policy's answer on the form -----------------------------------------
 
 

@@ -78,6 +78,16 @@ def test_fields_say_one_message_each():
     assert form.errors["on"] == ["署名日に未来の日付は入れられません。"]
 
 
+def test_a_phone_is_normalised_but_letters_are_refused_never_dropped():
+    assert _Form({"phone": "048(523)1234"}).is_valid()
+    form = _Form({"phone": "048(523)1234"})
+    form.is_valid()
+    assert form.cleaned_data["phone"] == "0485231234"
+    for typed in ("abc", "abc0485231234", "048-523-1234 内線2"):
+        form = _Form({"phone": typed})
+        assert not form.is_valid() and form.errors["phone"] == ["電話番号は数字とハイフンで入力してください。"]
+
+
 def test_printed_fields_refuse_what_the_font_cannot_draw():
     form = _Form({"name": "𠮷田", "note": "よろしく😀"})
     assert not form.is_valid()
