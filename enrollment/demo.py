@@ -7,10 +7,10 @@ each is found again by its fixed 受付番号 (year 2025, so real receipts never
 import datetime
 import secrets
 
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.emails import absolute_url
 from facilities.models import RoleKind
 
 from .models import Application, ApplicationEvent, ApplicationStatus, EventKind, Registrant
@@ -41,8 +41,8 @@ def seed(program, *, facilities, stdout=None):
     specs = OPEN_APPLICATIONS if program.policy.secretariat_approves else REGISTRATION_WITHDRAWN
     for spec in specs:
         _open(program, spec, base=facilities[0], secretariat=secretariat)
-    apply_url = absolute_url("enrollment:apply", program.slug)
-    return [f"  利用申込ページ（{program.name}）: {apply_url}"]
+    # A path, not SITE_URL's address: the demo server may listen on any host and port.
+    return [f"  利用申込ページ（{program.name}）: {reverse('enrollment:apply', args=[program.slug])}"]
 
 
 def _application(program, sequence, **fields):

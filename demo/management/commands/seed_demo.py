@@ -3,6 +3,7 @@
 Idempotent: running it again updates the same rows instead of adding new ones.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         for program, email, role, facility in logins:
             where = f"{program.name}" + (f" / {facility.name}" if facility else "")
             out.write(f"  {ROLE_LABELS[role]:<12} {email:<42} {where}")
+        out.write("Pages below are paths on the address the server runs at (e.g. http://127.0.0.1:8000 for "
+                  f"`manage.py runserver`); links in e-mails use SITE_URL ({settings.SITE_URL}).")
         for line in extra:
             out.write(line)
 
