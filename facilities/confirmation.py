@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from core.services import PolicyBlocked
@@ -28,6 +28,8 @@ from .models import (
     Facility,
     FacilityConfirmation,
     Program,
+    Role,
+    RoleKind,
     Staff,
 )
 from .services import _facility_admin_emails, facility_admin_grant, staff_request_removal, staff_update
@@ -37,6 +39,7 @@ from .services import _facility_admin_emails, facility_admin_grant, staff_reques
 REMINDER_INTERVAL_DAYS = 7
 
 LEDGER_CHANGED = "回答中に台帳が変わりました（職員の追加や削除）。ページを開き直して、もう一度確認してください。"
+CLOSE_OPEN_LABEL = "受付中の継続確認を締め切って、新しく始める"
 NO_ADMIN_LEFT = "MCS管理者が1人もいなくなります。続けて在籍する人のうち、少なくとも1人をMCS管理者にしてください。"
 
 
@@ -60,24 +63,53 @@ class StaffAnswer:
 
 
 @transaction.atomic
-def campaign_start(*, program, by, title, due_on):
+def campaign_start(*, program, by, title, due_on, close_open=False):
     """Open a campaign: one confirmation per active facility, whose administrators are asked by
-    e-mail. A campaign still open in the program is closed first (its unanswered ones stay so)."""
+    e-mail. A campaign still open in the program is closed first (its unanswered ones stay so), but
+    only when the secretariat says so (`close_open`): starting is never how one is closed by mistake.
+
+    The same start sent twice (a double click, Back and send again) finds the open campaign of that
+    name and returns it marked `repeated` (core.views.show_repeated): nobody is asked twice. A new
+    campaign carries `recipients` (the addresses mailed) and `unreachable` (the facilities asked
+    that have no active administrator login to mail: the secretariat phones or faxes them).
+    """
     program = Program.objects.select_for_update().get(pk=program.pk)
     title = title.strip()
     if not title:
         raise ValidationError({"title": ["名称を入れてください。"]})
+    current = ConfirmationCampaign.objects.select_for_update().filter(program=program).open().first()
+    if current is not None and current.title == title:
+        current.repeated = True
+        return current
+    if current is not None and not close_open:
+        raise ValidationError({"close_open": [
+            f"受付中の「{current.title}」があります。締め切って新しく始めるときは、"
+            f"「{CLOSE_OPEN_LABEL}」にチェックを入れてください。"
+        ]})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": ["回答期限には今日以降の日付を入れてください。"]})
     now = timezone.now()
-    for previous in ConfirmationCampaign.objects.select_for_update().filter(program=program).open():
-        previous.closed_at = now
-        _save(previous, by)
+    if current is not None:
+        current.closed_at = now
+        _save(current, by)
     campaign = _save(ConfirmationCampaign(program=program, title=title, due_on=due_on, started_by=by), by)
+    campaign.recipients, campaign.unreachable = 0, []
     for facility in Facility.objects.filter(program=program).approved().order_by("number"):
         confirmation = _save(FacilityConfirmation(campaign=campaign, facility=facility), by)
-        emails.confirmation_requested(confirmation, _facility_admin_emails(facility))
+        recipients = _facility_admin_emails(facility)
+        emails.confirmation_requested(confirmation, recipients)
+        campaign.recipients += len(set(recipients))
+        if not recipients:
+            campaign.unreachable.append(facility)
     return campaign
+
+
+def admin_to_mail(facility_ref="facility"):
+    """Whether the facility has an administrator the portal mails (as _facility_admin_emails), for
+    annotating a queryset: those without one are phoned or faxed."""
+    return Exists(Role.objects.active().filter(
+        facility=OuterRef(facility_ref), kind=RoleKind.FACILITY_ADMIN, user__is_active=True
+    ))
 
 
 def lines_to_confirm(facility):

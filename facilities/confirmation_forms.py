@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.forms import DateInput, NameField, PastDateField
 
-from .confirmation import StaffAnswer
+from .confirmation import CLOSE_OPEN_LABEL, StaffAnswer
 from .models import DeviceReturn, RemovalReason
 
 STAYS, LEFT = "stays", "left"
@@ -18,8 +18,16 @@ class CampaignForm(forms.Form):
     title = NameField(label="名称", max_length=100, help_text="例: 令和8年度 継続確認")
     due_on = forms.DateField(label="回答期限", widget=DateInput)
 
-    def __init__(self, *args, **kwargs):
+    close_open = forms.BooleanField(label=CLOSE_OPEN_LABEL, required=False)
+
+    def __init__(self, *args, open_campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if open_campaign is None:
+            del self.fields["close_open"]
+        else:
+            self.fields["close_open"].help_text = (
+                f"いま受付中の「{open_campaign.title}」は締め切られ、まだ回答していない施設は、それには回答できなくなります。"
+            )
         today = timezone.localdate()
         self.fields["due_on"].initial = today + datetime.timedelta(days=30)
         # 年度 starts in April: from January to March the year's campaign is the previous 年度's.

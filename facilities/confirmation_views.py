@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
 from core.forms import add_service_errors
-from core.views import show_errors
+from core.views import show_errors, show_repeated
 
 from .access import get_campaign_for_user, get_confirmation_for_user, get_program_for_user
 from .confirmation import (
     AlreadyAnswered,
+    admin_to_mail,
     campaign_remind,
     campaign_start,
     confirmation_submit,
@@ -27,17 +28,21 @@ from .services import notice_comes_first
 def campaign_list(request, slug):
     """The program's campaigns, newest first, and the form that starts the next one."""
     program = get_program_for_user(request.user, slug, secretariat=True)
-    form = CampaignForm(request.POST or None)
+    open_campaign = ConfirmationCampaign.objects.filter(program=program).open().first()
+    form = CampaignForm(request.POST or None, open_campaign=open_campaign)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = campaign_start(program=program, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            count = campaign.confirmations.count()
-            messages.success(
-                request, f"「{campaign.title}」を始めました。{count}施設のMCS管理者にお願いのメールを送りました。"
-            )
+            if not show_repeated(request, f"「{campaign.title}」", campaign, campaign.started_at, campaign.started_by):
+                messages.success(request, _started(campaign, program.policy))
+                if campaign.unreachable:
+                    messages.warning(request, (
+                        f"{len(campaign.unreachable)}施設には、メールを受け取れる{program.policy.admin_label}がいません"
+                        "（ログインできる人がいないか、停止中）。継続確認の画面の一覧を見て、電話やFAXでお知らせください。"
+                    ))
             return redirect("facilities:confirmation-campaign", yearly_campaign_pk=campaign.pk)
     answered = Q(confirmations__submitted_at__isnull=False)
     campaigns = ConfirmationCampaign.objects.filter(program=program).annotate(
@@ -45,7 +50,19 @@ def campaign_list(request, slug):
     )
     return render(
         request, "facilities/confirmation_campaigns.html",
-        {"program": program, "policy": program.policy, "campaigns": campaigns, "form": form},
+        {"program": program, "policy": program.policy, "campaigns": campaigns, "form": form,
+         "open_campaign": open_campaign},
+    )
+
+
+def _started(campaign, policy):
+    asked = campaign.confirmations.count()
+    mailed = asked - len(campaign.unreachable)
+    if not mailed:
+        return f"「{campaign.title}」を始めました。{asked}施設に確認をお願いしましたが、メールを送れた施設はありません。"
+    return (
+        f"「{campaign.title}」を始めました。{asked}施設に確認をお願いし、{mailed}施設の{policy.admin_label}"
+        f"（{campaign.recipients}名）にお願いのメールを送りました。"
     )
 
 
@@ -67,16 +84,19 @@ def campaign_detail(request, yearly_campaign_pk):
             admin_changes=Count("answers", filter=changed_admin),
             reminder_count=_reminders(Count("pk", output_field=IntegerField())),
             last_reminded=_reminders(Max("sent_on")),
+            mailable=admin_to_mail(),
         )
         .order_by(F("submitted_at").asc(nulls_first=True), "facility__number")
     )
     unanswered = [c for c in confirmations if c.submitted_at is None]
+    # Who would not get the reminder either: the secretariat phones or faxes them.
+    unreachable = [c for c in unanswered if not c.mailable] if campaign.closed_at is None else []
     today = timezone.localdate()
     return render(
         request, "facilities/confirmation_campaign.html",
         {
             "campaign": campaign, "program": campaign.program, "policy": campaign.program.policy,
-            "confirmations": confirmations, "unanswered": unanswered,
+            "confirmations": confirmations, "unanswered": unanswered, "unreachable": unreachable,
             "answered_count": len(confirmations) - len(unanswered), "today": today,
             "overdue": campaign.closed_at is None and today > campaign.due_on,
             "all_reminded_today": all(c.last_reminded == today for c in unanswered),

@@ -50,6 +50,16 @@ NOT_ALLOWED = "この役割を付与・取消する権限がありません。"
 ALREADY_REVOKED = "この役割はすでに取り消されています。画面を開き直して、いまの状態を確認してください。"
 
 
+def kind_label(program, kind):
+    """The role's name as the program's policy says it: the facility administrator is called what
+    the variant calls it (いつつばし連絡帳管理者, 武蔵村山市MCS管理者...), the others as RoleKind says."""
+    return program.policy.admin_label if kind == RoleKind.FACILITY_ADMIN else RoleKind(kind).label
+
+
+def role_label(role):
+    return kind_label(role.program, role.kind)
+
+
 def _writes_for_program(user, program):
     """Full secretariat rights (not read-only) in the program."""
     if user.is_superuser:
@@ -136,7 +146,7 @@ def _reason(reason):
 def _grant(*, program, by, kind, reason, user, facility=None):
     role = Role.objects.select_for_update().filter(user=user, program=program, facility=facility, kind=kind).first()
     if role is not None and role.is_active:
-        raise ValidationError(f"{user.full_name}さんはすでに「{role.get_kind_display()}」です。")
+        raise ValidationError(f"{user.full_name}さんはすでに「{role_label(role)}」です。")
     _refuse_mixing_read_only(user, kind)
     role = role or Role(user=user, program=program, facility=facility, kind=kind)
     _activate(role, by=by, reason=reason)
@@ -207,11 +217,17 @@ def role_revoke(*, role, by, reason, successor=None):
     administrator in this same transaction. A role someone else revoked a moment ago is refused.
     """
     facility = _lock_facility(role.facility) if role.facility_id else None
+    if role.kind == RoleKind.SECRETARIAT:
+        # Counted under the program's lock (as account_deactivate): two members revoking each
+        # other at once are counted one after the other, and one of them stays.
+        Program.objects.select_for_update().get(pk=role.program_id)
     role = Role.objects.select_for_update().select_related("user", "program").get(pk=role.pk)
     if not may_grant(by, program=role.program, kind=role.kind, facility=facility):
         raise ValidationError(NOT_ALLOWED)
     if not role.is_active:
         raise ValidationError(ALREADY_REVOKED)
+    if is_last_secretariat_role(role):
+        raise ValidationError(last_secretariat_message(role))
     reason = _reason(reason)
     _end(role, by=by, reason=reason)
     if role.kind != RoleKind.FACILITY_ADMIN:
@@ -233,6 +249,34 @@ def role_revoke(*, role, by, reason, successor=None):
             _save(successor, by, validate_constraints=False)
     _check_admins(facility, _active_admins(facility).count())
     return role
+
+
+def is_last_secretariat_role(role):
+    """Whether `role` is the program's last active secretariat role held by an active login
+    (read-only members cannot run the network, so they do not count)."""
+    if role.kind != RoleKind.SECRETARIAT or not role.is_active or not role.user.is_active:
+        return False
+    others = Role.objects.filter(program_id=role.program_id, kind=RoleKind.SECRETARIAT, is_active=True,
+                                 user__is_active=True).exclude(pk=role.pk)
+    return not others.exists()
+
+
+def last_secretariat_message(role):
+    return (
+        f"{role.user.full_name}さんはこのネットワークで最後の事務局メンバーです。ネットワークには事務局が1人は"
+        "必要です（閲覧のみの人は数えません）。先にほかの人を事務局にしてから取り消してください。"
+    )
+
+
+def sole_admin_roles(user, program):
+    """`user`'s active administrator roles in `program` at facilities where no other active login is
+    administrator: stopping `user` leaves those facilities with no administrator who can log in."""
+    others = Role.objects.filter(facility=OuterRef("facility"), kind=RoleKind.FACILITY_ADMIN, is_active=True,
+                                 user__is_active=True).exclude(user=user)
+    return (
+        Role.objects.filter(user=user, program=program, kind=RoleKind.FACILITY_ADMIN, is_active=True)
+        .exclude(Exists(others)).select_related("facility").order_by("facility__number")
+    )
 
 
 def admin_rule_blocks_revoke(role):
@@ -384,7 +428,8 @@ def _send_invitation(invitation, token):
     emails.send(
         "facilities/email/invitation",
         {
-            "user": invitation.user, "role": role, "program": program, "policy": program.policy,
+            "user": invitation.user, "role": role, "role_label": role_label(role), "program": program,
+            "policy": program.policy,
             "facility": role.facility, "days": INVITATION_DAYS,
             "url": emails.absolute_url("facilities:invitation-accept", invitation_token=token),
             "expires_on": timezone.localdate(invitation.expires_at),

@@ -5,6 +5,7 @@ from django import forms
 from core.forms import NameField, ProseField
 
 from .models import FACILITY_ROLES, PROGRAM_ROLES, RoleKind, Staff, StaffStatus
+from .people import kind_label
 
 REASON_HELP = "記録に残ります（例: 4月から連携リーダーを担当、退職のため）。"
 
@@ -30,15 +31,18 @@ class FacilityRoleForm(forms.Form):
 
     def __init__(self, *args, facility, kinds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
-        # Removed lines are offered too, so that choosing one gets the service's clear answer.
-        self.fields["staff"].queryset = Staff.objects.filter(facility=facility).order_by("full_name_kana", "pk")
+        self.fields["kind"].choices = [(k.value, kind_label(facility.program, k)) for k in kinds]
+        # Only those who can be granted a role (利用中): a line still 登録準備中 or removed would be refused.
+        self.fields["staff"].queryset = _active_lines(facility)
         self.fields["staff"].label_from_instance = _staff_label
 
 
+def _active_lines(facility):
+    return Staff.objects.filter(facility=facility, status=StaffStatus.ACTIVE).order_by("full_name_kana", "pk")
+
+
 def _staff_label(staff):
-    state = "" if staff.status == StaffStatus.ACTIVE else f"（{staff.get_status_display()}）"
-    return f"{staff.full_name}{state} {staff.email}"
+    return f"{staff.full_name} {staff.email}"
 
 
 class RevokeForm(forms.Form):
@@ -52,8 +56,7 @@ class RevokeForm(forms.Form):
     def __init__(self, *args, role, **kwargs):
         super().__init__(*args, **kwargs)
         if role.kind == RoleKind.FACILITY_ADMIN:
-            others = Staff.objects.filter(facility=role.facility).exclude(user=role.user)
-            self.fields["successor"].queryset = others.order_by("full_name_kana", "pk")
+            self.fields["successor"].queryset = _active_lines(role.facility).exclude(user=role.user)
             self.fields["successor"].label_from_instance = _staff_label
         else:
             del self.fields["successor"]
@@ -79,3 +82,7 @@ class PeopleFilterForm(forms.Form):
     two_factor = forms.ChoiceField(
         label="二要素認証", required=False, choices=[("", "すべて"), ("on", "設定済み"), ("off", "未設定")]
     )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "すべて"), *((k.value, kind_label(program, k)) for k in RoleKind)]

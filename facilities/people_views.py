@@ -58,18 +58,18 @@ def _people(program, filters):
 def people_list(request, slug):
     """Everyone with a role in the program: roles, facility, last login, two-factor state."""
     program = get_program_for_user(request.user, slug, secretariat=True)
-    filters = PeopleFilterForm(request.GET or None)
+    filters = PeopleFilterForm(request.GET or None, program=program)
     users = list(_people(program, filters))
     can_grant = people.may_grant(request.user, program=program, kind=RoleKind.SECRETARIAT)
     return render(request, "facilities/people_list.html", {
-        "program": program, "filters": filters, "users": users, "can_grant": can_grant,
+        "program": program, "policy": program.policy, "filters": filters, "users": users, "can_grant": can_grant,
         "query": request.GET.urlencode(),
     })
 
 
 def people_csv(request, slug):
     program = get_program_for_user(request.user, slug, secretariat=True)
-    users = _people(program, PeopleFilterForm(request.GET or None))
+    users = _people(program, PeopleFilterForm(request.GET or None, program=program))
     header = ["氏名", "カナ", "メールアドレス", "役割", "施設番号", "施設", "状態", "付与日", "最終ログイン", "二要素認証",
               "アカウント"]
 
@@ -78,7 +78,7 @@ def people_csv(request, slug):
             for role in user.program_roles:
                 facility = role.facility
                 yield [
-                    user.full_name, user.full_name_kana, user.email, role.get_kind_display(),
+                    user.full_name, user.full_name_kana, user.email, people.kind_label(program, role.kind),
                     facility.number if facility else "", facility.name if facility else "",
                     "有効" if role.is_active else "取消済み",
                     timezone.localdate(role.granted_at or role.created_at).isoformat(),
@@ -107,7 +107,7 @@ def program_role_grant(request, slug):
 
 
 def _granted(role):
-    text = f"{role.user.full_name}さんを「{role.get_kind_display()}」にしました。"
+    text = f"{role.user.full_name}さんを「{people.role_label(role)}」にしました。"
     if not role.user.has_usable_password():
         text += f"パスワード設定の案内をメールで送りました（有効期限{people.INVITATION_DAYS}日）。"
     return text
@@ -160,17 +160,21 @@ def role_revoke(request, role_pk):
         messages.info(request, people.ALREADY_REVOKED)
         return _back(role)
     form = RevokeForm(request.POST or None, role=role)
+    own = role.user_id == request.user.pk
     if request.method == "POST" and form.is_valid():
         try:
             people.role_revoke(role=role, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{role.user.full_name}さんの「{role.get_kind_display()}」を取り消しました。")
+            messages.success(request, f"{role.user.full_name}さんの「{people.role_label(role)}」を取り消しました。")
+            if own and not request.user.is_superuser:
+                return redirect("home")  # the page they came from may no longer be theirs
             return _back(role)
     return render(request, "facilities/role_revoke.html", {
-        "role": role, "form": form, "needs_successor": people.admin_rule_blocks_revoke(role),
-        "policy": role.program.policy,
+        "role": role, "label": people.role_label(role), "form": form,
+        "needs_successor": people.admin_rule_blocks_revoke(role), "policy": role.program.policy, "own": own,
+        "last_secretariat": people.last_secretariat_message(role) if people.is_last_secretariat_role(role) else "",
     })
 
 
@@ -200,6 +204,8 @@ def account_action(request, slug, user_pk, kind):
         "refusal": people.account_refusal(request.user, program=program, user=account),
         "has_two_factor": has_two_factor(account),
         "roles": account.roles.filter(program=program, is_active=True).select_related("facility"),
+        "policy": program.policy,
+        "sole_admin_roles": people.sole_admin_roles(account, program) if kind == AccountActionKind.DEACTIVATE else [],
         "history": account.account_actions.filter(program=program).select_related("by")[:10],
     })
 

@@ -69,15 +69,22 @@ def program_settings_update(*, program, by, **changes):
     unknown = set(changes) - set(form.fields)
     if unknown:
         raise TypeError(f"not a program setting: {sorted(unknown)}")
-    data = {name: form[name].value() for name in form.fields}
-    data.update({name: form.fields[name].prepare_value(value) for name, value in changes.items()})
+    initial = {name: form[name].value() for name in form.fields}
+    data = dict(initial)
+    data.update({name: form.fields[name].prepare_value(one_line_ending(value)) for name, value in changes.items()})
     form = ProgramSettingsForm(data, instance=program)
     if not form.is_valid():
         raise ValidationError(form.errors)
-    changed = form.changed_data
+    # A textarea posts \r\n: the same text with other line endings is not a change.
+    changed = [name for name in form.changed_data if one_line_ending(data[name]) != one_line_ending(initial[name])]
     if changed:
         _save(form.instance, by)
     return changed
+
+
+def one_line_ending(value):
+    """Text with \n line endings whatever the browser sent (\r\n) or was stored before."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 # --- Facilities ----------------------------------------------------------------------------

@@ -3,7 +3,9 @@ and re-pledging (who signed an older version, asked to sign again until they do)
 
 Version 1 is the policy profile's wording (the policy's own where it gives the form in full,
 else the portal's model text for the secretariat to replace); every later version is the
-secretariat's, with who published it. Nothing here is ever edited or deleted.
+secretariat's, with who published it. The policy's wording is stored when it is first signed, or
+at the latest when the secretariat publishes its own, which is then version 2: a number shown (and
+printed) for one text never names another. Nothing here is ever edited or deleted.
 """
 
 from django.core.exceptions import ValidationError
@@ -52,7 +54,7 @@ def pledge_text_preview(*, program, kind, clauses):
     current = pledge_text_for_print(program, kind)
     form = program.policy.form(kind)
     return PledgeText(
-        program=program, kind=kind, version=(current.version + 1) if current.pk else current.version,
+        program=program, kind=kind, version=current.version + 1,
         form_number=form.number, title=form.title, clauses=list(clauses),
     )
 
@@ -72,14 +74,19 @@ def pledge_text_new_version(*, program, kind, by, clauses):
     current = pledge_text_for_print(program, kind)
     if list(current.clauses) == clauses:
         raise ValidationError({"clauses": ["現在の版と同じ文面です。変更してから公開してください。"]})
-    last = PledgeText.objects.filter(program=program, kind=kind).aggregate(v=Max("version"))["v"] or 0
     form = program.policy.form(kind)
-    text = PledgeText(
-        program=program, kind=kind, version=last + 1, form_number=form.number, title=form.title,
-        clauses=clauses, published_by=by,
-    )
     try:
         with transaction.atomic():
+            if current.pk is None:
+                # The policy's wording was shown and printed as 第N版 without being stored: store it
+                # as that version, so that the secretariat's wording is the next one, never a
+                # second text under the same number.
+                save_with_history(current, None)
+            last = PledgeText.objects.filter(program=program, kind=kind).aggregate(v=Max("version"))["v"] or 0
+            text = PledgeText(
+                program=program, kind=kind, version=last + 1, form_number=form.number, title=form.title,
+                clauses=clauses, published_by=by,
+            )
             return save_with_history(text, by)
     except IntegrityError as error:
         raise ValidationError("同時に別の版が公開されました。一覧を確かめてからやり直してください。") from error

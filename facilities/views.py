@@ -29,7 +29,7 @@ from .models import (
     Staff,
     TrainingSession,
 )
-from .services import program_settings_update, staff_add, training_record
+from .services import one_line_ending, program_settings_update, staff_add, training_record
 
 SETTINGS_HISTORY_SIZE = 30
 
@@ -72,6 +72,8 @@ def settings_history(program):
                 "old": _setting_value(c.old), "new": _setting_value(c.new),
             }
             for c in record.diff_against(before, included_fields=fields).changes
+            # Saved before line endings were normalised: the same text, not a change.
+            if one_line_ending(c.old) != one_line_ending(c.new)
         ]
         if changes:  # rows that changed something else (運用中) are not settings
             entries.append({"record": record, "changes": changes})

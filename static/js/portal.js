@@ -2,10 +2,12 @@
 (function () {
   "use strict";
 
-  // Forms with data-confirm ask before a state change.
+  // Forms with data-confirm ask before a state change; so does a submit button with its own
+  // data-confirm (a form whose other button only previews).
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    const question = form.dataset && form.dataset.confirm;
+    const button = event.submitter;
+    const question = (button && button.dataset && button.dataset.confirm) || (form.dataset && form.dataset.confirm);
     if (question && !window.confirm(question)) event.preventDefault();
   });
 

@@ -45,7 +45,9 @@ def test_the_secretariat_runs_the_yearly_confirmation(journey):
     field(secretariat, "回答期限").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
     secretariat.steps.shot("start")
     secretariat.get_by_role("button", name="始める").click()
-    expect(secretariat.get_by_role("status")).to_contain_text("1施設のMCS管理者にお願いのメールを送りました")
+    assert secretariat.dialogs[-1].startswith("利用中のすべての施設の")
+    expect(secretariat.get_by_role("status")).to_contain_text(
+        f"1施設に確認をお願いし、1施設の{program.policy.admin_label}（1名）にお願いのメールを送りました")
     expect(secretariat.get_by_role("heading", name="未回答の施設（1）")).to_be_visible()
     secretariat.steps.shot("campaign-open")
 

@@ -182,3 +182,89 @@ def test_people_page_queries_stay_pinned_with_account_actions(world, django_asse
     with django_assert_max_num_queries(15):
         page = client.get(reverse("facilities:people", args=[world.program_a.slug]))
     assert page.content.decode().count("利用再開") == 4
+
+
+# --- The last secretariat member's role; the facility's last administrator ----------------------
+
+
+def secretariat_role(program, user):
+    return user.roles.get(program=program, kind=RoleKind.SECRETARIAT)
+
+
+def test_the_only_secretariat_member_cannot_revoke_their_own_role(world):
+    me = world.secretariat_a
+    role = secretariat_role(world.program_a, me)
+    with pytest.raises(ValidationError, match="最後の事務局メンバー"):
+        people.role_revoke(role=role, by=me, reason="異動")
+    role.refresh_from_db()
+    assert role.is_active
+
+
+def test_read_only_members_and_stopped_logins_do_not_count_as_secretariat(world):
+    me = world.secretariat_a
+    RoleFactory(kind=RoleKind.SECRETARIAT_READONLY, program=world.program_a, facility=None)
+    stopped = secretariat_of(world.program_a)
+    stopped.is_active = False
+    stopped.save()
+    with pytest.raises(ValidationError, match="閲覧のみの人は数えません"):
+        people.role_revoke(role=secretariat_role(world.program_a, me), by=me, reason="異動")
+
+
+def test_with_a_second_member_one_role_may_go_and_then_the_other_may_not(world):
+    me, other = world.secretariat_a, secretariat_of(world.program_a)
+    people.role_revoke(role=secretariat_role(world.program_a, me), by=other, reason="異動")
+    with pytest.raises(ValidationError, match="最後の事務局メンバー"):
+        people.role_revoke(role=secretariat_role(world.program_a, other), by=other, reason="異動")
+
+
+def test_the_revoke_page_warns_about_ones_own_role_and_refuses_the_last(world):
+    me, other = world.secretariat_a, secretariat_of(world.program_a)
+    client = signed_in(me)
+    last = client.get(reverse("facilities:role-revoke", args=[secretariat_role(world.program_a, other).pk]))
+    assert "最後の事務局メンバー" not in last.content.decode()
+    own_url = reverse("facilities:role-revoke", args=[secretariat_role(world.program_a, me).pk])
+    page = client.get(own_url).content.decode()
+    assert "あなた自身の「事務局」を取り消そうとしています" in page and 'data-confirm="あなた自身の' in page
+    # Revoking one's own role leaves for the home page (the people page is no longer theirs).
+    answer = client.post(own_url, {"reason": "異動"})
+    assert answer.status_code == 302 and answer.url == reverse("home")
+    # Now `other` is the last one: their own revoke page says so, with no form to send.
+    client = signed_in(other)
+    page = client.get(reverse("facilities:role-revoke", args=[secretariat_role(world.program_a, other).pk]))
+    assert "最後の事務局メンバー" in page.content.decode() and 'name="reason"' not in page.content.decode()
+    answer = client.post(reverse("facilities:role-revoke", args=[secretariat_role(world.program_a, other).pk]),
+                         {"reason": "異動"})
+    assert answer.status_code == 200 and "最後の事務局メンバー" in answer.content.decode()
+    assert secretariat_role(world.program_a, other).is_active
+
+
+def sole_admin(facility):
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(facility=facility, is_admin=True)
+    staff.user = UserFactory(email=staff.email)
+    staff.save()
+    return RoleFactory(kind=RoleKind.FACILITY_ADMIN, facility=facility, user=staff.user)
+
+
+def test_the_stop_page_warns_when_the_person_is_a_facilitys_last_administrator(world):
+    role = sole_admin(world.facility_a)
+    client = signed_in(world.secretariat_a)
+    page = client.get(url("account-deactivate", world, role.user)).content.decode()
+    assert f"{world.facility_a.name}でただ一人の、ログインできる{world.program_a.policy.admin_label}です" in page
+    assert reverse("facilities:role-revoke", args=[role.pk]) in page
+    # A warning, not a block: someone who has left can still be stopped.
+    client.post(url("account-deactivate", world, role.user), {"reason": "退職"})
+    role.user.refresh_from_db()
+    assert not role.user.is_active
+
+
+def test_no_warning_when_another_administrator_can_log_in(world):
+    role = sole_admin(world.facility_a)
+    second = sole_admin(world.facility_a)
+    page = signed_in(world.secretariat_a).get(url("account-deactivate", world, role.user)).content.decode()
+    assert "ただ一人の" not in page
+    second.user.is_active = False  # a stopped second administrator does not count
+    second.user.save()
+    page = signed_in(world.secretariat_a).get(url("account-deactivate", world, role.user)).content.decode()
+    assert "ただ一人の" in page

@@ -132,3 +132,21 @@ def test_two_presses_of_the_confirmation_record_one_answer():
     outcomes = sorted(type(r).__name__ for r in results.values())
     assert outcomes == ["AlreadyAnswered", "FacilityConfirmation"]
     assert ConfirmationAnswer.objects.count() == 2 and StaffRemoval.objects.filter(staff=leaver).count() == 1
+
+
+def test_two_presses_of_start_open_one_campaign():
+    """A double click on 始める: the second waits for the program's lock, then finds the first."""
+    from facilities import confirmation
+    from facilities.models import ConfirmationCampaign
+    from tests.concurrency import fire
+
+    world = make_world(lazy=True)
+    assert world.facility_a.pk
+
+    def press():
+        campaign = confirmation.campaign_start(program=world.program_a, by=world.secretariat_a, title="継続確認",
+                                               due_on=TODAY + datetime.timedelta(days=30))
+        return "repeated" if getattr(campaign, "repeated", False) else "started"
+
+    assert sorted(fire([press, press])) == ["repeated", "started"]
+    assert ConfirmationCampaign.objects.filter(program=world.program_a).count() == 1

@@ -95,11 +95,49 @@ def test_a_campaign_asks_every_active_facility_and_tells_its_administrators(
 
 def test_starting_a_campaign_closes_the_open_one_whose_unanswered_stay_recorded(world):
     first = start(world)
-    second = start(world, title="令和9年度 継続確認")
+    second = start(world, title="令和9年度 継続確認", close_open=True)
     first.refresh_from_db()
     assert first.closed_at is not None and second.closed_at is None
     assert first.confirmations.unanswered().count() == 2
     assert FacilityConfirmation.objects.awaiting().filter(campaign=first).count() == 0
+
+
+def test_an_open_campaign_is_closed_only_when_the_secretariat_says_so(world):
+    first = start(world)
+    with pytest.raises(ValidationError) as exc:
+        start(world, title="令和9年度 継続確認")
+    assert "受付中の「令和8年度 継続確認」があります" in str(exc.value) and "close_open" in exc.value.message_dict
+    first.refresh_from_db()
+    assert first.closed_at is None and ConfirmationCampaign.objects.count() == 1
+
+
+def test_the_same_start_sent_twice_asks_nobody_twice(world, django_capture_on_commit_callbacks):
+    """A double click or Back and send again: the open campaign of that name, marked repeated."""
+    ledger(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = start(world)
+    sent = len(mail.outbox)
+    for close_open in (False, True):  # with the box ticked (a double click on a restart) too
+        with django_capture_on_commit_callbacks(execute=True):
+            again = start(world, close_open=close_open)
+        assert again.pk == first.pk and again.repeated
+    first.refresh_from_db()
+    assert first.closed_at is None and ConfirmationCampaign.objects.count() == 1 and len(mail.outbox) == sent
+
+
+def test_the_start_counts_the_addresses_mailed_and_the_facilities_nobody_can_receive(
+    world, django_capture_on_commit_callbacks
+):
+    ledger(world)  # facility_a: admin_a; facility_a2: nobody
+    stopped = FacilityFactory(program=world.program_a)
+    gone = admin_of(stopped)
+    gone.is_active = False
+    gone.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = start(world)
+    assert campaign.confirmations.count() == 3
+    assert campaign.recipients == 1 == len(mail.outbox)
+    assert {f.pk for f in campaign.unreachable} == {world.facility_a2.pk, stopped.pk}
 
 
 def test_a_due_date_in_the_past_is_refused(world):
@@ -214,7 +252,7 @@ def test_a_blocked_removal_rolls_the_whole_answer_back(vworld, registered):
 def test_a_closed_campaign_takes_no_answer(world):
     boss, nurse = ledger(world)
     confirmation = mine(start(world), world)
-    start(world, title="次の継続確認")
+    start(world, title="次の継続確認", close_open=True)
     with pytest.raises(ValidationError, match="締め切られました"):
         svc.confirmation_submit(confirmation=confirmation, by=world.admin_a, answers={boss.pk: STAY_ADMIN, nurse.pk: STAY})
 
@@ -261,7 +299,7 @@ def test_reminders_fall_due_a_week_after_the_start_and_after_the_last_one(world)
 def test_a_closed_campaign_is_never_due(world):
     campaign = start(world)
     _started_days_ago(campaign, 30)
-    start(world, title="次の継続確認")
+    start(world, title="次の継続確認", close_open=True)
     assert not svc.confirmation_reminders_due(TODAY).filter(campaign=campaign).exists()
 
 

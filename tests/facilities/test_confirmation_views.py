@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from facilities import confirmation as svc
-from facilities.models import ConfirmationAnswer, FacilityConfirmation, StaffStatus
+from facilities.models import ConfirmationAnswer, ConfirmationCampaign, FacilityConfirmation, StaffStatus
 from tests.conftest import make_world
 from tests.facilities.helpers import TODAY
 from tests.factories import FacilityFactory, StaffFactory, admin_of
@@ -161,12 +161,48 @@ def test_the_secretariat_starts_a_campaign_from_its_page(client, world):
     client.force_login(world.secretariat_a)
     url = reverse("facilities:confirmation-campaigns", args=[world.program_a.slug])
     due = (TODAY + datetime.timedelta(days=20)).isoformat()
-    response = client.post(url, {"title": "令和9年度 継続確認", "due_on": due})
+    page = client.get(url).content.decode()
+    assert "受付中の継続確認を締め切って、新しく始める" in page
+    assert 'data-confirm="受付中の「令和8年度 継続確認」を締め切り' in page
+    refused = client.post(url, {"title": "令和9年度 継続確認", "due_on": due})
+    assert refused.status_code == 200 and "チェックを入れてください" in refused.content.decode()
+    world.campaign.refresh_from_db()
+    assert world.campaign.closed_at is None
+    response = client.post(url, {"title": "令和9年度 継続確認", "due_on": due, "close_open": "on"})
     assert response.status_code == 302
     world.campaign.refresh_from_db()
     assert world.campaign.closed_at is not None
-    refused = client.post(url, {"title": "x", "due_on": "2020-01-01"}).content.decode()
+    refused = client.post(url, {"title": "x", "due_on": "2020-01-01", "close_open": "on"}).content.decode()
     assert "今日以降の日付" in refused
+
+
+def test_a_second_press_of_start_goes_to_the_campaign_and_says_so(client, world):
+    client.force_login(world.secretariat_b)  # program_b has no campaign yet
+    url = reverse("facilities:confirmation-campaigns", args=[world.program_b.slug])
+    page = client.get(url).content.decode()
+    assert "受付中の継続確認を締め切って" not in page
+    data = {"title": "令和9年度 継続確認", "due_on": (TODAY + datetime.timedelta(days=20)).isoformat()}
+    first = client.post(url, data, follow=True)
+    again = client.post(url, data, follow=True)
+    [campaign] = ConfirmationCampaign.objects.filter(program=world.program_b)
+    assert again.redirect_chain[-1][0] == reverse("facilities:confirmation-campaign", args=[campaign.pk])
+    assert "二重には記録していません" in again.content.decode()
+    assert "施設に確認をお願いし" in first.content.decode()
+
+
+def test_the_start_message_counts_real_recipients_and_the_page_lists_who_gets_no_mail(client, world):
+    """In program_b, facility_b has its administrator's login; a second facility has nobody to mail."""
+    assert world.admin_b.is_active
+    nobody = FacilityFactory(program=world.program_b)
+    client.force_login(world.secretariat_b)
+    url = reverse("facilities:confirmation-campaigns", args=[world.program_b.slug])
+    data = {"title": "令和9年度 継続確認", "due_on": (TODAY + datetime.timedelta(days=20)).isoformat()}
+    page = client.post(url, data, follow=True).content.decode()
+    label = world.program_b.policy.admin_label
+    assert f"2施設に確認をお願いし、1施設の{label}（1名）にお願いのメールを送りました" in page
+    assert f"1施設には、メールを受け取れる{label}がいません" in page
+    assert "メールが届かない施設（1）" in page and nobody.name in page
+    assert reverse("facilities:facility-people", args=[nobody.pk]) in page
 
 
 def test_the_home_page_asks_the_administrator_until_they_answer(client, world):

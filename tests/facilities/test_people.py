@@ -2,6 +2,7 @@
 rules at every change, invitations, the read-only secretariat member, and the pages."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -300,7 +301,8 @@ def test_facility_admin_grants_through_the_page_and_sees_a_clear_error(world):
     removed = StaffFactory(facility=world.facility_a, status=StaffStatus.REMOVED)
     url = reverse("facilities:facility-people", args=[world.facility_a.pk])
     answer = client.post(url, {"kind": "coordinator", "staff": removed.pk, "reason": "担当"})
-    assert answer.status_code == 200 and "利用中の職員にだけ" in answer.content.decode()
+    assert answer.status_code == 200 and "管理台帳で利用中の職員を選んで" in answer.content.decode()
+    assert not Role.objects.filter(user__email=removed.email).exists()
     staff = StaffFactory(facility=world.facility_a)
     answer = client.post(url, {"kind": "coordinator", "staff": staff.pk, "reason": "担当"})
     assert answer.status_code == 302
@@ -308,6 +310,44 @@ def test_facility_admin_grants_through_the_page_and_sees_a_clear_error(world):
     other = admin_of(world.facility_a2)
     assert other != world.admin_a
     assert secretariat_of(world.program_a)
+
+
+def test_the_grant_dropdown_offers_only_staff_who_can_be_granted(world):
+    """A line 登録準備中 or 削除済 would be refused by the service: it is not offered at all."""
+    pending = StaffFactory(facility=world.facility_a, status=StaffStatus.PENDING, full_name="準備 中子")
+    removed = StaffFactory(facility=world.facility_a, status=StaffStatus.REMOVED, full_name="削除 済子")
+    active = StaffFactory(facility=world.facility_a, full_name="利用 中子")
+    client = VerifiedClient()
+    client.force_login(world.admin_a)
+    page = client.get(reverse("facilities:facility-people", args=[world.facility_a.pk])).content.decode()
+    assert active.full_name in page
+    assert pending.full_name not in page and removed.full_name not in page
+
+
+def test_the_people_pages_use_the_policys_name_for_the_administrator_and_wareki_dates(world):
+    """iwakuni calls its administrator いつつばし連絡帳管理者: the table says so too, not MCS管理者."""
+    admin = world.admin_b
+    client = VerifiedClient()
+    client.force_login(world.secretariat_b)
+    page = client.get(reverse("facilities:facility-people", args=[world.facility_b.pk])).content.decode()
+    label = world.program_b.policy.admin_label
+    assert label == "いつつばし連絡帳管理者"
+    assert f"<td data-label=\"役割\">{label}</td>" in page
+    assert "必ず1名必要です" in page and "（1名）" not in page
+    assert "令和" in page and not re.search(r"\d{4}-\d{2}-\d{2}", page)
+    people_page = client.get(reverse("facilities:people", args=[world.program_b.slug])).content.decode()
+    assert label in people_page and "MCS管理者" not in people_page.split("<main")[1]
+    assert admin.full_name in people_page
+
+
+def test_the_invitation_mail_names_the_role_as_the_policy_does_with_a_wareki_date(world, django_capture_on_commit_callbacks):
+    staff = StaffFactory(facility=world.facility_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        people.facility_role_grant(facility=world.facility_b, by=world.secretariat_b, kind=RoleKind.COORDINATOR,
+                                   staff=staff, reason="担当")
+    body = mail.outbox[-1].body
+    assert "令和" in body and "年" in body and not re.search(r"\d{4}年", body)
+    assert "いつつばし連絡帳管理者または" in body
 
 
 def test_two_invitations_never_share_a_token(world):

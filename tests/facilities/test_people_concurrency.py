@@ -77,3 +77,15 @@ def test_stopping_the_same_login_twice_at_once_records_it_once():
     results = fire([_deactivate(world, person, world.secretariat_a), _deactivate(world, person, second)])
     assert results.count("stopped") == 1 and any("すでに停止" in r for r in results)
     assert AccountAction.objects.filter(user=person).count() == 1
+
+
+def test_the_only_two_secretariat_members_revoking_each_others_roles_at_once_leave_one():
+    """Without the program's lock both would see the other's role still active, and both would go."""
+    world = make_world(lazy=True)
+    first, second = world.secretariat_a, secretariat_of(world.program_a)
+    roles = [u.roles.get(program=world.program_a, kind=RoleKind.SECRETARIAT) for u in (first, second)]
+    results = fire([_revoke(roles[1], first, "異動"), _revoke(roles[0], second, "異動")])
+    assert results.count("revoked") == 1
+    # The one counted second has just lost their own role, so they may no longer revoke at all.
+    assert [r for r in results if r != "revoked"] == [people.NOT_ALLOWED]
+    assert Role.objects.filter(program=world.program_a, kind=RoleKind.SECRETARIAT, is_active=True).count() == 1

@@ -84,6 +84,36 @@ def test_each_change_is_in_the_history_with_who_and_what(client, mw):
     assert history.index("立川市") < history.index("→ <strong>120</strong>")
 
 
+def test_the_contact_posted_with_crlf_is_not_a_change(client, mw):
+    """A textarea posts \r\n: changing only the interval logs only the interval."""
+    program = mw.program_a
+    services.program_settings_update(program=program, by=mw.secretariat_a, secretariat_contact="〒208-0004\nTEL 042")
+    client.force_login(mw.secretariat_a)
+    data = form_data(program, secretariat_contact="〒208-0004\r\nTEL 042", review_interval_days="120")
+    assert client.post(url(program), data).status_code == 302
+    program.refresh_from_db()
+    assert program.secretariat_contact == "〒208-0004\nTEL 042" and program.review_interval_days == 120
+    history = client.get(url(program)).content.decode().split("変更の履歴")[1]
+    assert "→ <strong>120</strong>" in history and history.count("事務局連絡先") == 1  # only its first setting
+    assert services.program_settings_update(
+        program=program, by=mw.secretariat_a, secretariat_contact="〒208-0004\r\nTEL 042") == []
+
+
+def test_a_contact_stored_with_crlf_before_shows_no_phantom_change(client, mw):
+    from facilities.models import Program
+
+    program = mw.program_a
+    Program.objects.filter(pk=program.pk).update(secretariat_contact="〒208-0004\r\nTEL 042")  # an older save
+    program.refresh_from_db()
+    program.save()  # a history row holding the \r\n text
+    services.program_settings_update(program=program, by=mw.secretariat_a, secretariat_contact="〒208-0004\nTEL 042",
+                                     review_interval_days=150)
+    client.force_login(mw.secretariat_a)
+    history = client.get(url(program)).content.decode().split("変更の履歴")[1]
+    assert "→ <strong>150</strong>" in history
+    assert history.count("事務局連絡先") == 1  # the older save itself, not the line endings of the newer
+
+
 def test_saving_nothing_new_adds_no_history(mw):
     program = mw.program_a
     count = program.history.count()

@@ -43,6 +43,26 @@ def test_a_new_version_keeps_the_old_and_who_published(mw):
     assert sign(mw, StaffFactory(facility=mw.facility_a)).text == second
 
 
+@pytest.mark.parametrize("kind", [PledgeTextKind.STAFF, PledgeTextKind.FACILITY])
+def test_the_first_edit_of_the_built_in_wording_is_version_2(mw, kind):
+    """The built-in wording was shown (and printed) as 第1版: it is stored as such, and the
+    secretariat's first wording is 第2版, never a second 第1版."""
+    built_in = pledge_text_for_print(mw.program_a, kind)
+    assert built_in.pk is None and built_in.version == 1
+    assert texts.pledge_text_preview(program=mw.program_a, kind=kind, clauses=["第1条 下書き"]).version == 2
+    mine = publish(mw, kind=kind)
+    assert mine.version == 2
+    first = PledgeText.objects.get(program=mw.program_a, kind=kind, version=1)
+    assert first.published_by is None and first.clauses == list(built_in.clauses)
+    assert publish(mw, ["第1条 三つ目"], kind=kind).version == 3
+
+
+def test_the_publish_button_asks_before_publishing(client, mw):
+    client.force_login(mw.secretariat_a)
+    page = client.get(reverse("facilities:pledge-text-new", args=[mw.program_a.slug, "staff_pledge"])).content.decode()
+    assert 'name="publish" value="1" class="primary" data-confirm="第2版として公開します。' in page
+
+
 def test_the_same_wording_or_none_is_refused(mw):
     current = pledge_text_for_print(mw.program_a)
     with pytest.raises(ValidationError, match="同じ文面"):
