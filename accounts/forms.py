@@ -35,7 +35,7 @@ class PolicyPasswordMixin:
 
     policy_warnings = ()
 
-    def validate_password_for_user(self, user, password_field_name="new_password2"):
+    def validate_password_for_user(self, user, *_field_name, **_kwargs):
         # What is wrong with the password itself (too short, too common) goes under the new
         # password, where it was typed; only a mismatch belongs under 確認用 (Django puts both there).
         super().validate_password_for_user(user, "new_password1")
