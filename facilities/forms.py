@@ -160,8 +160,9 @@ class StaffForm(forms.ModelForm):
         taken = Staff.objects.current().filter(program=self.program, email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
+        facility = self.instance.facility if self.instance.facility_id else None
         if taken.exists() or login_email_elsewhere(
-            program=self.program, facility=self.instance.facility, email=email, staff=self.instance
+            program=self.program, facility=facility, email=email, staff=self.instance
         ):
             raise forms.ValidationError(
                 "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを"
@@ -175,7 +176,9 @@ class StaffForm(forms.ModelForm):
         A warning, not a refusal: two people of the same name do work together now and then.
         """
         data = self.cleaned_data
-        if self.instance.pk or not data.get("full_name") or not data.get("full_name_kana"):
+        if self.instance.pk or not self.instance.facility_id or not data.get("full_name") or not data.get(
+            "full_name_kana"
+        ):
             return []
         return list(same_name_staff(
             facility=self.instance.facility, full_name=data["full_name"], full_name_kana=data["full_name_kana"]
