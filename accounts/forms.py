@@ -35,13 +35,18 @@ class PolicyPasswordMixin:
 
     policy_warnings = ()
 
+    def validate_password_for_user(self, user, *_field_name, **_kwargs):
+        # What is wrong with the password itself (too short, too common) goes under the new
+        # password, where it was typed; only a mismatch belongs under 確認用 (Django puts both there).
+        super().validate_password_for_user(user, "new_password1")
+
     def clean(self):
         cleaned = super().clean()
         password = cleaned.get("new_password2")
         if password and not self.has_error("new_password2") and not self.has_error("new_password1"):
             notes = passwords.policy_notes(self.user, password=password)
             for text in passwords.blocks(notes):
-                self.add_error("new_password2", text)
+                self.add_error("new_password1", text)
             self.policy_warnings = passwords.warnings(notes)
         return cleaned
 

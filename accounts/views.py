@@ -21,7 +21,7 @@ from django_otp.qr import write_qrcode_image
 from core.views import show_warnings
 from policy.rules import profile
 
-from . import forms, passwords, services
+from . import forms, hooks, passwords, services
 from .middleware import second_factor_url, two_factor_required
 
 SETUP_KEY = "accounts_totp_setup_key"  # the secret being enrolled, until its first code is confirmed
@@ -45,6 +45,11 @@ def _password_rules(user):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = forms.LoginForm
+
+    def get_context_data(self, **kwargs):
+        # An applicant without a login often lands here: show where each network's form is.
+        programs = [program for found in hooks.public_programs.call() for program in found]
+        return super().get_context_data(apply_programs=programs, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()
@@ -111,6 +116,8 @@ def two_factor_setup(request):
     context = {
         "form": form,
         "qr": _qr_data_uri(pending.config_url),
+        # The same secret as a link: a phone cannot scan the QR code on its own screen.
+        "otpauth_url": pending.config_url,
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "replacing": user.is_verified(),
         "next": _next_url(request),
@@ -154,7 +161,7 @@ class PasswordPolicyViewMixin:
         try:
             response = super().form_valid(form)
         except ValidationError as error:
-            form.add_error("new_password2", error)
+            form.add_error("new_password1", error)
             return self.form_invalid(form)
         show_warnings(self.request, form.policy_warnings)
         return response

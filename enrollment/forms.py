@@ -143,7 +143,7 @@ class RegistrantForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["gender"].choices = [("", "—"), *self.fields["gender"].choices[1:]]
-        self.fields["job"].choices = [("", "選択"), *self.fields["job"].choices[1:]]
+        self.fields["job"].choices = [("", "選択してください"), *self.fields["job"].choices[1:]]
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -16,11 +16,19 @@ from core.forms import (
     PhoneField,
     PostalCodeField,
     ProseField,
+    area_examples,
     printable,
 )
 from core.text import nfkc, paragraphs
 
-from .ledger import PLEDGE_FILTERS, SORTS, STATUS_FILTERS, notice_comes_first
+from .ledger import (
+    PLEDGE_FILTERS,
+    SORTS,
+    STATUS_FILTERS,
+    login_email_elsewhere,
+    notice_comes_first,
+    same_name_staff,
+)
 from .models import (
     ChangeKind,
     DeviceReturn,
@@ -35,6 +43,12 @@ from .models import (
 
 APPROVAL = "施設の承認日"
 GENDERS = [("", "—"), ("男", "男"), ("女", "女")]
+CHOOSE = "選択してください"
+
+
+def staff_choice_label(staff):
+    """A person in a tick-list: the e-mail tells apart two people of the same name and job."""
+    return f"{staff.full_name}（{staff.get_job_display()}）{staff.email}"
 
 
 class LedgerFilterForm(forms.Form):
@@ -78,7 +92,7 @@ class FacilityForm(forms.ModelForm):
         }
         help_texts = {
             "postal_code": "例: 580-0001", "phone": "例: 072-123-4567", "fax": "例: 072-123-4568",
-            "representative": "施設の開設者・院長など。例: 院長 熊谷 一郎",
+            "representative": "施設の開設者・院長など。例: 院長 山田 一郎",
         }
 
 
@@ -95,9 +109,13 @@ class FacilityDetailsForm(FacilityForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         facility = self.instance
+        # The application form asks for both; a change must not leave the facility without an address.
+        self.fields["postal_code"].required = True
+        self.fields["address"].required = True
+        area_examples(self, facility.program.policy)
         staff = Staff.objects.current().filter(facility=facility).order_by("full_name_kana", "pk")
         self.fields["admins"].queryset = staff
-        self.fields["admins"].label_from_instance = lambda s: f"{s.full_name}（{s.get_job_display()}）"
+        self.fields["admins"].label_from_instance = staff_choice_label
         self.fields["admins"].initial = [s.pk for s in staff if s.is_admin]
         self.fields["changed_on"].initial = timezone.localdate()
         self.fields["changed_on"].not_before(facility.approved_on, APPROVAL)
@@ -128,6 +146,7 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.program = program
         self.fields["full_name_kana"].required = True
+        self.fields["job"].choices = [("", CHOOSE), *self.fields["job"].choices[1:]]
         # Registered ahead of a newcomer's first day at most; never before the facility joined.
         started = CheckedDateField(
             label=self.fields["started_on"].label, required=False, ahead_days=START_AHEAD_DAYS,
@@ -141,12 +160,29 @@ class StaffForm(forms.ModelForm):
         taken = Staff.objects.current().filter(program=self.program, email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        facility = self.instance.facility if self.instance.facility_id else None
+        if taken.exists() or login_email_elsewhere(
+            program=self.program, facility=facility, email=email, staff=self.instance
+        ):
             raise forms.ValidationError(
                 "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを"
                 "登録してください。"
             )
         return email
+
+    def possible_duplicates(self):
+        """Current lines of the facility with the same 氏名 and カナ (spaces aside): perhaps the same person.
+
+        A warning, not a refusal: two people of the same name do work together now and then.
+        """
+        data = self.cleaned_data
+        if self.instance.pk or not self.instance.facility_id or not data.get("full_name") or not data.get(
+            "full_name_kana"
+        ):
+            return []
+        return list(same_name_staff(
+            facility=self.instance.facility, full_name=data["full_name"], full_name_kana=data["full_name_kana"]
+        ))
 
 
 class RemovalForm(forms.Form):
@@ -206,7 +242,7 @@ class TrainingForm(forms.Form):
     def __init__(self, *args, staff_queryset, policy, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = staff_queryset
-        self.fields["staff"].label_from_instance = lambda s: f"{s.full_name}（{s.get_job_display()}）"
+        self.fields["staff"].label_from_instance = staff_choice_label
         before_use = policy.training_required_before_use
         self.fields["kind"].initial = TrainingKind.LECTURE if before_use else TrainingKind.EDUCATION
         self.fields["held_on"].initial = timezone.localdate()

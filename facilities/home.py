@@ -79,7 +79,7 @@ def _facility_admin_panel(facility, today):
             lacking = "・".join(m.label for m in person.missing)
             items.append(Item(f"　{person.full_name}: {lacking}がない", None,
                               reverse("facilities:staff-detail", args=[person.pk])))
-    items.append(Item(f"職員教育から{interval}日を過ぎた職員", overdue.count(),
+    items.append(Item(f"職員教育の記録がない、または{interval}日を過ぎた職員", overdue.count(),
                       f"{ledger}?status=active&education=on", alert=True))
     if facility.program.policy.change_notice_required:
         notices = reverse("facilities:facility-notices", args=[facility.pk])

@@ -5,12 +5,13 @@ Writes live in services.py; this module only asks the database and the policy en
 
 from typing import NamedTuple
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
 from policy.rules import check
 
-from .models import FacilityStatus, PledgeKind, PledgeText, PledgeTextKind, Staff, StaffStatus
+from .models import FacilityStatus, PledgeKind, PledgeText, PledgeTextKind, Role, Staff, StaffStatus
 
 # Short names for what blocks an activation, for the ledger's narrow column; the full
 # message with its article is on the person's page.
@@ -24,6 +25,35 @@ MISSING_LABELS = {
 def notice_comes_first(program):
     """Whether the program's policy wants the change notice filed before a removal (not after)."""
     return any(v.severity == "block" for v in check(program.variant, "remove_staff", {"notice_filed": False}))
+
+
+def same_name_staff(*, facility, full_name, full_name_kana):
+    """Current lines of the facility with this 氏名 and カナ, spaces aside (「訪問太郎」 is 「訪問 太郎」)."""
+    def squeezed(name):
+        return Replace(name, Value(" "), Value(""))
+
+    return (
+        Staff.objects.current().filter(facility=facility)
+        .annotate(name_key=squeezed("full_name"), kana_key=squeezed("full_name_kana"))
+        .filter(name_key=full_name.replace(" ", ""), kana_key=full_name_kana.replace(" ", ""))
+        .order_by("pk")
+    )
+
+
+def login_email_elsewhere(*, program, facility, email, staff=None):
+    """Whether `email` is the portal login of someone who works elsewhere in the program (the
+    secretariat, or a role at another facility): that address is that person's, so it cannot be
+    another person's MCS ID (one address per person, MATRIX.md STF-EMAIL-DUP). A login with a role
+    at this facility may be the person being registered, so it is not counted; nor is the login
+    already linked to this line."""
+    roles = Role.objects.filter(program=program, is_active=True, user__is_active=True).annotate(
+        login=Lower("user__email")
+    ).filter(login=email.strip().lower())
+    if facility is not None and facility.pk:
+        roles = roles.exclude(facility=facility)
+    if staff is not None and staff.user_id:
+        roles = roles.exclude(user_id=staff.user_id)
+    return roles.exists()
 
 
 STATUS_FILTERS = {

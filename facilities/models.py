@@ -111,6 +111,10 @@ class ProgramQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def public_list(self):
+        """[(name, slug)] of the active programs, each with a public application form (/p/<slug>/apply/)."""
+        return list(self.active().order_by("name").values_list("name", "slug"))
+
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()

@@ -18,7 +18,13 @@ from core.services import save_with_history as _save
 
 from . import emails, hooks, people
 from .forms import FacilityForm, ProgramSettingsForm
-from .ledger import activation_blocks, notice_comes_first, pledge_text_for_print, staff_with_ledger
+from .ledger import (
+    activation_blocks,
+    login_email_elsewhere,
+    notice_comes_first,
+    pledge_text_for_print,
+    staff_with_ledger,
+)
 from .life_models import suspension_facts
 from .models import (
     NOTICE_DUE_DAYS,
@@ -172,10 +178,18 @@ def facility_admin_grant(*, staff, by):
 # --- Staff -------------------------------------------------------------------------------
 
 
-def _save_staff(staff, by):
-    """Save, turning the program-wide e-mail constraint into a form error, never a 500."""
-    in_use = Staff.objects.current().filter(program=staff.program).exclude(pk=staff.pk)
-    facts = {"email": staff.email, "emails_in_use": list(in_use.values_list("email", flat=True))}
+def _save_staff(staff, by, *, logins=False):
+    """Save, turning the program-wide e-mail constraint into a form error, never a 500.
+
+    `logins`: also count the portal logins of people who work elsewhere in the program as
+    addresses in use (a new address typed into the ledger; not an enrolment's first staff).
+    """
+    in_use = list(Staff.objects.current().filter(program=staff.program).exclude(pk=staff.pk)
+                  .values_list("email", flat=True))
+    if logins and login_email_elsewhere(program=staff.program, facility=staff.facility, email=staff.email,
+                                        staff=staff):
+        in_use.append(staff.email)
+    facts = {"email": staff.email, "emails_in_use": in_use}
     try:
         policy_check(staff.program, "activate_staff", facts)
     except PolicyBlocked as blocked:
@@ -205,7 +219,7 @@ def staff_add(
         gender=gender, job=job, email=email.strip(), is_admin=is_admin, started_on=started_on,
         status=StaffStatus.PENDING,
     )
-    _save_staff(staff, by)
+    _save_staff(staff, by, logins=on_notice)
     if on_notice and facility.program.policy.change_notice_required:
         changed_on = started_on or timezone.localdate()
         _notice_add_line(staff=staff, change=ChangeKind.ADD, changed_on=changed_on, by=by)
@@ -224,10 +238,10 @@ def staff_update(*, staff, by, **fields):
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"staff_update() got unexpected fields {sorted(unknown)}")
-    was_admin = staff.is_admin
+    was_admin, old_email = staff.is_admin, staff.email
     for name, value in fields.items():
         setattr(staff, name, value.strip() if name == "email" else value)
-    _save_staff(staff, by)
+    _save_staff(staff, by, logins=staff.email.lower() != old_email.lower())
     if staff.is_admin != was_admin:
         hooks.admin_changed.call(staff=staff, facility=staff.facility, by=by, became_admin=staff.is_admin)
     return staff

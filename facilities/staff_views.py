@@ -81,14 +81,18 @@ def staff_remove_view(request, staff_pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            show_warnings(request, removal.warnings)
             line = staff.notice_lines.filter(change=ChangeKind.REMOVE).select_related("notice").first()
             if removal.removed_at is None:
                 messages.success(
                     request, f"{staff.full_name}さんの削除を変更届に載せました。変更届を提出すると削除が完了します。"
                 )
+                show_warnings(request, removal.warnings)
                 return redirect("facilities:notice-detail", notice_pk=line.notice.pk)
-            messages.success(request, f"{staff.full_name}さんを削除しました。{removal.note}")
+            # What was done first, then what is left to do (a device to collect); the groups it
+            # ended only when there were any.
+            ended = removal.note if removal.memberships_ended else ""
+            messages.success(request, f"{staff.full_name}さんを削除しました。{ended}")
+            show_warnings(request, removal.warnings)
             if line is not None and line.notice.status == "draft":
                 messages.info(request, "変更届に載せました。提出を忘れないでください。")
                 return redirect("facilities:notice-detail", notice_pk=line.notice.pk)

@@ -201,18 +201,28 @@ def staff_add_view(request, facility_pk):
     facility = get_facility_for_user(request.user, facility_pk, manage=True)
     blank = Staff(program=facility.program, facility=facility)
     form = StaffForm(request.POST or None, program=facility.program, instance=blank)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            staff = staff_add(facility=facility, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if staff.status == "active":
-                messages.success(request, f"{staff.full_name}さんを登録しました。利用中になりました。")
+        # Someone of the same 氏名 and カナ already on the ledger: ask before adding a second line
+        # (a warning: 「別の人として登録する」 adds it; what was typed stays in the form).
+        duplicates = [] if request.POST.get("as_distinct") else form.possible_duplicates()
+        if not duplicates:
+            try:
+                staff = staff_add(facility=facility, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
             else:
-                messages.success(request, f"{staff.full_name}さんを登録しました。足りないものがそろうと利用中になります。")
-            return redirect("facilities:staff-detail", staff_pk=staff.pk)
-    return render(request, "facilities/staff_form.html", {"facility": facility, "form": form, "adding": True})
+                if staff.status == "active":
+                    messages.success(request, f"{staff.full_name}さんを登録しました。利用中になりました。")
+                else:
+                    messages.success(
+                        request, f"{staff.full_name}さんを登録しました。足りないものがそろうと利用中になります。"
+                    )
+                return redirect("facilities:staff-detail", staff_pk=staff.pk)
+    return render(
+        request, "facilities/staff_form.html",
+        {"facility": facility, "form": form, "adding": True, "duplicates": duplicates},
+    )
 
 
 def training_list(request, facility_pk):

@@ -453,7 +453,7 @@ RULES: tuple[Rule, ...] = (
           "本人が先に自主退会しています。管理者から{p.application_receiver}への届出を速やかに済ませてください。"),
     _rule("STF-DEVICE", "remove_staff", "貸与したIT機器が返却されていない", ["devices_returned"],
           lambda p, f: not f["devices_returned"],
-          "貸与したIT機器が返却されていません。機器を回収してから手続きを進めてください。"),
+          "貸与したIT機器がまだ返却されていません。本人から機器を回収してください。"),
     # record_consent
     _rule("CNS-OBTAINER", "record_consent", "同意を取得した人が、取得できる立場にない", [],
           _no_role("consent_obtainer_roles"),

@@ -57,21 +57,44 @@
     const code = form.querySelector("input[data-postal-url]");
     const address = form.querySelector("[data-postal-target]");
     if (!code || !address) return;
+    // A polite live region under the postal code, made now (empty) so that screen readers
+    // announce what is later put in it.
+    const status = document.createElement("p");
+    status.className = "postal-status help";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    code.insertAdjacentElement("afterend", status);
     let filled = "";
+    let asked = 0;
+    // Only an empty address, or one we filled ourselves, may be filled: never what was typed.
+    const fillable = () => !address.value || address.value === filled;
     code.addEventListener("change", async () => {
+      status.textContent = "";
       const digits = code.value.normalize("NFKC").replace(/[^0-9]/g, "");
-      if (digits.length !== 7) return;
-      // Only fill an empty address, or one we filled ourselves: never overwrite what was typed.
-      if (address.value && address.value !== filled) return;
+      if (digits.length !== 7 || !fillable()) return;
+      const mine = ++asked;
       try {
         const response = await fetch(`${code.dataset.postalUrl}?code=${digits}`, { headers: { Accept: "application/json" } });
+        if (mine !== asked) return; // a later code was typed meanwhile: its answer counts
+        if (response.status === 404) {
+          if (fillable()) status.textContent = "この郵便番号は見つかりませんでした。住所を入力してください。";
+          return;
+        }
         if (!response.ok) return;
         const found = await response.json();
+        if (mine !== asked) return;
         code.value = found.postal_code;
+        // Asked again now: the person may have typed the address while the answer was on its way.
+        if (!fillable()) return;
         address.value = found.address;
         filled = found.address;
-        address.focus();
-        address.setSelectionRange(address.value.length, address.value.length);
+        // Into the address for the rest (番地・建物名) only if the person is still on the postal
+        // code; whoever has moved on keeps their place.
+        const here = document.activeElement;
+        if (here === code || here === address || here === document.body || here === null) {
+          address.focus();
+          address.setSelectionRange(address.value.length, address.value.length);
+        }
       } catch (error) {
         // Offline or blocked: the server fills the address when the form is sent.
       }

@@ -210,3 +210,20 @@ def test_login_sends_a_blocked_password_to_the_change_page_after_the_second_fact
     response = login(client, user, password=short)
     assert response.url.startswith(reverse("accounts:two-factor"))
     assert client.post(response.url, {"code": code(device)}).url == CHANGE
+
+
+def test_a_short_password_is_said_under_the_new_password_and_a_mismatch_under_the_confirmation(client, world):
+    client.force_login(world.admin_a)
+    response = _change(client, "Short-1a!")
+    errors = response.context["form"].errors
+    assert any("短すぎ" in e for e in errors["new_password1"]) and "new_password2" not in errors
+    response = client.post(CHANGE, {"old_password": PASSWORD, "new_password1": GOOD, "new_password2": GOOD + "x"})
+    errors = response.context["form"].errors
+    assert errors["new_password2"] == ["確認用のパスワードが一致しません。"] and "new_password1" not in errors
+
+
+@pytest.mark.parametrize("variant", variants(password_requires_symbol=True)[:1])
+def test_a_programs_own_rule_is_said_under_the_new_password(client, db, variant):
+    _user, response = _change_as_member_of(client, variant, SPACE_AS_SYMBOL)
+    errors = response.context["form"].errors
+    assert "記号を混ぜた" in " ".join(errors["new_password1"]) and "new_password2" not in errors

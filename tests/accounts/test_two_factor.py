@@ -69,6 +69,16 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_changes_nothing_on_get(wor
     assert client.session[SETUP_KEY] == base64.b32decode(secret).hex()  # a reload keeps the same QR code
 
 
+def test_enrolment_offers_the_same_secret_as_a_link_for_the_phone_showing_the_page(world):
+    client = Client()
+    login(client, world.coordinator_a)
+    body = client.get(SETUP).content.decode()
+    link = re.search(r'<a class="button" href="(otpauth://totp/[^"]+)">このスマートフォンの認証アプリに追加する</a>', body)
+    assert link is not None
+    secret = re.search(r"secret=([A-Z2-7]+)", link.group(1)).group(1)
+    assert base64.b32decode(secret).hex() == client.session[SETUP_KEY]
+
+
 def test_enrolment_with_a_wrong_code_saves_nothing(world):
     client = Client()
     login(client, world.coordinator_a)
