@@ -29,7 +29,7 @@ from core.forms import (
 from facilities.models import FacilityKind
 
 from . import postal
-from .models import Application, ApplicationStatus, Registrant
+from .models import Application, ApplicationStatus, Registrant, status_label
 
 MAX_REGISTRANTS = 50
 RETURN_DAYS = 14
@@ -253,6 +253,16 @@ class QueueFilterForm(forms.Form):
         label="受付日（まで）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
+    def __init__(self, *args, registration=False, statuses=None, **kwargs):
+        """`registration`: the variant records 届出 (its words; `statuses`, the states it shows)."""
+        super().__init__(*args, **kwargs)
+        if registration:
+            self.fields["status"].choices = [
+                ("", "すべて"), ("awaiting", "確認待ち"),
+                *[(value, status_label(value, registration=True)) for value in statuses or ApplicationStatus.values],
+                ("unacknowledged", "受付確認待ち"),
+            ]
+
     def filter(self, applications):
         """The queue narrowed by whatever was chosen; invalid choices are ignored, not errors."""
         if not self.is_valid():
@@ -267,6 +277,8 @@ class QueueFilterForm(forms.Form):
             applications = applications.awaiting_review()
         elif data["status"] == "overdue":
             applications = applications.overdue_returns()
+        elif data["status"] == "unacknowledged":
+            applications = applications.filter(status=ApplicationStatus.APPROVED, acknowledged_at__isnull=True)
         elif data["status"]:
             applications = applications.filter(status=data["status"])
         if data["kind"]:

@@ -2,6 +2,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.emails import absolute_url
 from core.home import Item, Panel
 from facilities.models import Program
 
@@ -19,6 +20,24 @@ def nav(user):
     ]
 
 
+def _queue_items(program, row, queue):
+    """The queue's counts in the variant's words. A registration (届出) is recorded at once; the
+    secretariat only holds one that names an address already in use, and acknowledges the rest."""
+    if not program.policy.secretariat_approves:
+        items = [
+            Item("確認待ちの届出（受付を保留したもの）", row.get("awaiting", 0), f"{queue}?status=awaiting", alert=True),
+            Item("受付確認待ちの届出", row.get("unacknowledged", 0), f"{queue}?status=unacknowledged", alert=True),
+        ]
+        if row.get("returned"):
+            items.append(Item("差戻し中（届出者の修正待ち）", row["returned"], f"{queue}?status=returned"))
+        return items
+    return [
+        Item("審査待ち（再提出を含む）", row.get("awaiting", 0), f"{queue}?status=awaiting", alert=True),
+        Item("差戻し中（申込者の修正待ち）", row.get("returned", 0), f"{queue}?status=returned"),
+        Item("再提出の期限切れ", row.get("overdue", 0), f"{queue}?status=overdue", alert=True),
+    ]
+
+
 def panels(user):
     programs = list(Program.objects.active().run_by(user))
     if not programs:
@@ -31,23 +50,24 @@ def panels(user):
             awaiting=Count("pk", filter=Q(status__in=AWAITING_REVIEW)),
             returned=Count("pk", filter=returned),
             overdue=Count("pk", filter=returned & Q(return_deadline__lt=today)),
+            unacknowledged=Count("pk", filter=Q(status=ApplicationStatus.APPROVED, acknowledged_at__isnull=True)),
         )
     }
     result = []
     for program in programs:
         row = counts.get(program.pk, {})
         queue = reverse("enrollment:application-list", args=[program.slug])
-        # The path only: the full address would overflow the panel; the queue page shows it whole.
-        apply_path = reverse("enrollment:apply", args=[program.slug])
+        # A link to the public page itself; the network page shows its full address to copy.
+        apply_url = absolute_url("enrollment:apply", program.slug)
+        network = reverse("facilities:program-detail", args=[program.slug])
         result.append(
             Panel(
                 title=f"{program.name} {_word(program)}（事務局）",
                 items=(
-                    Item("審査待ち（再提出を含む）", row.get("awaiting", 0), f"{queue}?status=awaiting", alert=True),
-                    Item("差戻し中（申込者の修正待ち）", row.get("returned", 0), f"{queue}?status=returned"),
-                    Item("再提出の期限切れ", row.get("overdue", 0), f"{queue}?status=overdue", alert=True),
+                    *_queue_items(program, row, queue),
+                    Item("申込ページ（公開）を開く", None, apply_url),
+                    Item("公開ページのアドレス・ネットワークの設定", None, network),
                 ),
-                note=f"申込ページ（公開）: {apply_path}",
             )
         )
     return result

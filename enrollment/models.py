@@ -29,6 +29,23 @@ class ApplicationStatus(models.TextChoices):
 
 S = ApplicationStatus
 
+# Where the secretariat does not approve (届出): a registration is recorded at once; the queue
+# holds only one that names an address already in use, which it then takes or refuses.
+REGISTRATION_LABELS = {
+    S.SUBMITTED: "確認待ち", S.RESUBMITTED: "再提出（確認待ち）", S.APPROVED: "記録済み", S.REJECTED: "受け付けない",
+}
+# The states a registration never reaches unless the secretariat held it (shown only when some are).
+REGISTRATION_RARE = (S.RETURNED, S.RESUBMITTED, S.REJECTED)
+
+
+def status_label(status, *, registration):
+    """The state in the variant's words (registration: the policy's 届出, nobody approves)."""
+    if not status:
+        return ""
+    if registration and status in REGISTRATION_LABELS:
+        return REGISTRATION_LABELS[status]
+    return S(status).label
+
 # Every move an application may make; anything not listed is refused (tests walk every pair).
 TRANSITIONS = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
@@ -187,6 +204,10 @@ class Application(models.Model):
     def is_registration(self):
         """Recorded without approval (the variant's secretariat does not approve)."""
         return not self.program.policy.secretariat_approves
+
+    @property
+    def status_label(self):
+        return status_label(self.status, registration=self.is_registration)
 
     @property
     def awaits_acknowledgement(self):

@@ -24,7 +24,7 @@ from facilities.models import Facility, FacilityKind, StaffStatus
 from . import pdfs, services
 from .access import get_application_for_user
 from .forms import QueueFilterForm, RejectForm, ReturnForm
-from .models import Application, ApplicationStatus, EventKind
+from .models import REGISTRATION_RARE, Application, ApplicationStatus, EventKind, status_label
 from .stale import stale_response
 
 QUEUE_PAGE_SIZE = 50
@@ -34,7 +34,9 @@ def application_list(request, slug):
     program = get_program_for_user(request.user, slug, secretariat=True)
     applications = Application.objects.visible_to(request.user).filter(program=program)
     counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
-    filters = QueueFilterForm(request.GET or None)
+    registration = not program.policy.secretariat_approves
+    tabs = _status_counts(counts, registration=registration)
+    filters = QueueFilterForm(request.GET or None, registration=registration, statuses=[t[0] for t in tabs])
     page = Paginator(
         filters.filter(applications).select_related("program").with_duplicate_count()
         .order_by("-submitted_at", "-pk"),
@@ -44,11 +46,20 @@ def application_list(request, slug):
         request, "enrollment/application_list.html",
         {
             "program": program, "policy": program.policy, "page": page, "filters": filters,
-            "counts": [(value, label, counts.get(value, 0)) for value, label in ApplicationStatus.choices],
+            "counts": tabs,
             "total": sum(counts.values()),
             "apply_url": request.build_absolute_uri(reverse("enrollment:apply", args=[program.slug])),
         },
     )
+
+
+def _status_counts(counts, *, registration):
+    """The queue's tabs in the variant's words; a registration's rare states only when some are."""
+    return [
+        (value, status_label(value, registration=registration), counts.get(value, 0))
+        for value in ApplicationStatus.values
+        if not (registration and value in REGISTRATION_RARE and not counts.get(value))
+    ]
 
 
 def application_detail(request, slug, application_pk):
@@ -66,10 +77,25 @@ def _render_detail(request, application, *, return_form=None, reject_form=None, 
             "events": events, "changes": _field_changes(application),
             "duplicates": application.possible_duplicates.order_by("submitted_at", "pk"),
             "return_form": return_form or ReturnForm(), "reject_form": reject_form or RejectForm(),
-            "statuses": ApplicationStatus,
+            "statuses": ApplicationStatus, "staff_note": approval_staff_note(application.program.policy),
         },
         status=status,
     )
+
+
+def approval_staff_note(policy):
+    """What approving does to the registrants, as the ledger will show it: they start at once
+    where the variant asks nothing more of a person (facilities.services.staff_try_activate);
+    else they wait, pending, for what it asks."""
+    needs = []
+    if policy.staff_pledge_required:
+        form = policy.form("staff_pledge")
+        needs.append(f"{form.title if form else '誓約書'}の提出")
+    if policy.training_required_before_use:
+        needs.append("利用開始前の研修の受講")
+    if needs:
+        return f"登録者を管理台帳に「登録準備中」で載せ（{'と'.join(needs)}を記録すると「利用中」になります）"
+    return "登録者を管理台帳に「利用中」で載せ（利用開始日は承認した日です）"
 
 
 def _field_changes(application):

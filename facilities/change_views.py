@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.views import show_errors
 
-from .access import get_facility_for_user, get_notice_for_user, get_notice_line_for_user, get_program_for_user
+from .access import (
+    get_facility_for_user,
+    get_notice_for_user,
+    get_notice_line_for_user,
+    get_program_for_user,
+    is_secretariat,
+)
 from .changes import (
     EDITABLE,
     NOT_EDITABLE,
@@ -39,7 +45,10 @@ def facility_details_edit(request, facility_pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if policy.details_change_on_notice:
+            if is_secretariat(request.user, facility.program):
+                messages.success(request, "変更しました。事務局による変更として「登録事項の変更」に記録しました"
+                                          "（施設からの変更届は要りません）。")
+            elif policy.details_change_on_notice:
                 notice = policy.form("change_notice")
                 messages.success(request, f"変更しました。変更届（{notice.number}）に載せました。提出してください。")
             else:
@@ -47,7 +56,9 @@ def facility_details_edit(request, facility_pk):
             return redirect("facilities:facility-detail", facility_pk=facility.pk)
     facility.refresh_from_db()  # the form wrote the typed values onto it; the page shows the stored ones
     return render(
-        request, "facilities/facility_details_form.html", {"facility": facility, "form": form, "policy": policy}
+        request, "facilities/facility_details_form.html",
+        {"facility": facility, "form": form, "policy": policy,
+         "is_secretariat": is_secretariat(request.user, facility.program)},
     )
 
 

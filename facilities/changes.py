@@ -15,6 +15,7 @@ from django.db import transaction
 from core.services import policy_check
 from core.services import save_with_history as _save
 
+from .access import is_secretariat
 from .models import (
     NOTICE_DUE_DAYS,
     ChangeKind,
@@ -58,7 +59,12 @@ def _diff(obj, labels, before):
 
 
 def _record(*, facility, staff, details, changed_on, note, by, on_notice=True):
-    """Keep the change for the secretariat; a 変更 line too where the policy makes it a notice."""
+    """Keep the change for the secretariat; a 変更 line too where the policy makes it a notice.
+
+    A change the secretariat makes itself is received by it already: no line on the facility's
+    notice (the facility would otherwise be asked to file, within a deadline, what it never did)."""
+    if is_secretariat(by, facility.program):
+        on_notice = False
     record = _save(
         DetailsChange(program=facility.program, facility=facility, staff=staff, details=details,
                       changed_on=changed_on, note=note, recorded_by=by),

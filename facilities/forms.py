@@ -90,10 +90,8 @@ class FacilityForm(forms.ModelForm):
             "name": NameField, "name_kana": KanaField, "postal_code": PostalCodeField, "address": NameField,
             "phone": PhoneField, "fax": PhoneField, "representative": NameField,
         }
-        help_texts = {
-            "postal_code": "例: 580-0001", "phone": "例: 072-123-4567", "fax": "例: 072-123-4568",
-            "representative": "施設の開設者・院長など。例: 院長 山田 一郎",
-        }
+        # The postal code's and numbers' examples come from the facility's network (area_examples).
+        help_texts = {"representative": "施設の開設者・院長など。例: 院長 山田 一郎"}
 
 
 class FacilityDetailsForm(FacilityForm):
@@ -389,7 +387,19 @@ class ProgramSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.policy.publishes_facility_list:
+        policy = self.instance.policy
+        # Examples from the network's own area, not another city's.
+        self.fields["area_municipalities"].help_text = f"1行に1つ。例: {policy.municipality}"
+        if policy.example_postal_code:
+            head = policy.example_postal_code[:3]
+            self.fields["area_postal_prefixes"].help_text = (
+                f"1行に1つ、数字だけ（ハイフンなし）。例: {head}（{head}-0001 など、{head}で始まる郵便番号すべて）"
+            )
+            self.fields["secretariat_contact"].help_text = (
+                f"申込者や施設に案内する連絡先です。例: 〒{policy.example_postal_code} {policy.municipality}（所在地）"
+                f" 電話 {policy.example_phone}"
+            )
+        if not policy.publishes_facility_list:
             del self.fields["public_list_shows_phone"]
 class PledgeTextForm(forms.Form):
     """The next version of a pledge's wording, edited as text: one clause per paragraph."""

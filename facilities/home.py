@@ -28,6 +28,8 @@ PENDING_SHOWN = 5
 def nav(user):
     items = []
     for program in programs_run_by(user):
+        # The network page: its settings, pledge texts and public addresses (申込・参加施設一覧).
+        items.append((f"{program.name} ネットワークの設定", reverse("facilities:program-detail", args=[program.slug])))
         items.append((f"{program.name} 施設一覧", reverse("facilities:facility-list", args=[program.slug])))
         items.append((f"{program.name} 登録事項の変更", reverse("facilities:program-changes", args=[program.slug])))
         if program.policy.change_notice_required:

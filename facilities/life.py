@@ -59,10 +59,13 @@ def may_decide(user, *, facility, staff):
 
 
 def default_article(user, facility):
-    """The article a suspension cites unless the user writes another."""
+    """The article the suspension form is filled with: only one the policy gives for cautioning or
+    restricting users (its guidance article; the administrator's power). Where the policy has no
+    such clause (kumagaya, chuo, matsubara for the secretariat) the form starts empty: the
+    secretariat names its ground itself rather than be handed the article on approving use."""
     policy = facility.program.policy
     if is_secretariat(user, facility.program):
-        return policy.suspension_article
+        return policy.guidance_article
     return policy.admin_restricts_staff_article
 
 
@@ -184,7 +187,8 @@ def _remove_every_staff(facility, *, by, withdrawn_on, devices):
         )
     draft = ChangeNotice.objects.filter(facility=facility, status=NoticeStatus.DRAFT).first()
     if draft is not None and StaffRemoval.objects.filter(staff__facility=facility, removed_at__isnull=True).exists():
-        notice_file(notice=draft, by=by)
+        # The secretariat's own procedure: received as it is recorded, not "filed by the facility".
+        notice_file(notice=draft, by=by, received_by_secretariat=True)
     left = Staff.objects.current().filter(facility=facility).count()
     if left:
         raise ValidationError(f"{left}人の職員を削除できませんでした。職員の削除の状態を確認してください。")
@@ -231,7 +235,7 @@ def facility_withdraw(*, facility, by, withdrawn_on, reason, devices=DeviceRetur
     tasks = sum(hooks.facility_withdrawn.call(facility=facility, staff=people, by=by))
     withdrawal = Withdrawal(
         program=facility.program, facility=facility, withdrawn_on=withdrawn_on, reason=reason,
-        staff_removed=len(people), memberships_ended=sum(r.memberships_ended for r in removals),
+        devices=DeviceReturn(devices), staff_removed=len(people), memberships_ended=sum(r.memberships_ended for r in removals),
         release_tasks=tasks, patients=list(patients), warnings=warnings, recorded_by=by,
     )
     return save_with_history(withdrawal, by)

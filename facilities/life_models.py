@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .models import Facility, Program, ScopedQuerySet, Staff
+from .models import DeviceReturn, Facility, Program, ScopedQuerySet, Staff
 
 
 class SuspensionQuerySet(ScopedQuerySet):
@@ -116,6 +116,8 @@ class Withdrawal(models.Model):
     )
     withdrawn_on = models.DateField("退会日")
     reason = models.TextField("退会の理由")
+    # The answer on the checklist, kept here so 未返却 can be followed up ("" before it was kept).
+    devices = models.CharField("施設が貸与したIT機器", max_length=20, choices=DeviceReturn.choices, blank=True)
     staff_removed = models.PositiveIntegerField("削除した職員の数", default=0)
     memberships_ended = models.PositiveIntegerField("外した患者グループの席の数", default=0)
     release_tasks = models.PositiveIntegerField("MCSのスタッフ解除の作業の数", default=0)

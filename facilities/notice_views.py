@@ -21,7 +21,7 @@ from .access import (
 )
 from .changes import EDITABLE
 from .forms import CorrectionForm, NoticeFilterForm
-from .models import ChangeNotice, NoticeLine, NoticeStatus
+from .models import ChangeNotice, NoticeLine, NoticeStatus, RoleKind, role_facility_ids
 from .notice_diff import notice_changes
 from .services import notice_acknowledge, notice_file, notice_request_correction
 
@@ -84,6 +84,8 @@ def notice_detail(request, notice_pk):
             "form": notice.program.policy.form("change_notice"),
             "lines": lines, "editable": notice.status in EDITABLE, "compared_with": compared_with, "diff": diff,
             "manage": can_manage(request.user, notice.facility),
+            # Filing is the facility's act: the secretariat may correct a draft, not send it to itself.
+            "files": notice.facility_id in role_facility_ids(request.user, RoleKind.FACILITY_ADMIN),
             "secretariat": is_secretariat(request.user, notice.program),
             "correction_form": CorrectionForm(), "today": timezone.localdate(),
         },

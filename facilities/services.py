@@ -457,8 +457,12 @@ def _notice_add_line(*, staff, change, changed_on, by, facility=None, record=Non
 
 
 @transaction.atomic
-def notice_file(*, notice, by):
-    """The facility files its notice; removals waiting for it are completed in the same transaction."""
+def notice_file(*, notice, by, received_by_secretariat=False):
+    """The facility files its notice; removals waiting for it are completed in the same transaction.
+
+    `received_by_secretariat`: the secretariat files it itself in the course of its own procedure
+    (a withdrawal): it is recorded as received (確認済み) at once, and nobody is e-mailed that the
+    facility filed it."""
     notice = ChangeNotice.objects.select_for_update().select_related("program", "facility").get(pk=notice.pk)
     first_filing = notice.status == NoticeStatus.DRAFT
     if notice.status == NoticeStatus.FILED:
@@ -488,6 +492,8 @@ def notice_file(*, notice, by):
                 )
             except PolicyBlocked as exc:
                 raise PolicyBlocked(exc.violations, prefix=f"{line.staff.full_name}さん: ") from exc
+    if received_by_secretariat:
+        return _decide(notice, by, NoticeStatus.ACKNOWLEDGED, "事務局が退会の手続きで記録しました。")
     emails.notice_filed(notice)
     return notice
 

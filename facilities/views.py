@@ -18,6 +18,7 @@ from .access import can_manage, get_facility_for_user, get_program_for_user, is_
 from .exports import ledger_csv_response, program_staff_csv_response
 from .forms import LedgerFilterForm, ProgramSettingsForm, StaffForm, TrainingForm
 from .ledger import ledger_staff, mark_missing
+from .life_models import Suspension
 from .models import (
     Attendance,
     ChangeNotice,
@@ -36,10 +37,18 @@ SETTINGS_HISTORY_SIZE = 30
 
 def program_detail(request, slug):
     program = get_program_for_user(request.user, slug)
+    secretariat = is_secretariat(request.user, program)
+    public = {}
+    if secretariat:  # the addresses it gives out: whole, to copy into a letter or a web page
+        public["apply_url"] = request.build_absolute_uri(reverse("enrollment:apply", args=[program.slug]))
+        if program.policy.publishes_facility_list:
+            public["list_url"] = request.build_absolute_uri(
+                reverse("enrollment:public-facilities", args=[program.slug])
+            )
     return render(
         request,
         "facilities/program_detail.html",
-        {"program": program, "policy": program.policy, "is_secretariat": is_secretariat(request.user, program)},
+        {"program": program, "policy": program.policy, "is_secretariat": secretariat, **public},
     )
 
 
@@ -140,12 +149,15 @@ def facility_detail(request, facility_pk):
     draft = None
     if manage and facility.program.policy.change_notice_required:
         draft = ChangeNotice.objects.filter(facility=facility, status=NoticeStatus.DRAFT).first()
+    suspension = None
+    if facility.status == FacilityStatus.SUSPENDED:  # its status line says since when
+        suspension = Suspension.objects.not_lifted().filter(facility=facility, staff__isnull=True).first()
     return render(
         request,
         "facilities/facility_detail.html",
         {
             "facility": facility, "policy": facility.program.policy, "filters": filters, "page": page,
-            "rows": mark_missing(list(page), facility), "manage": manage, "draft": draft,
+            "rows": mark_missing(list(page), facility), "manage": manage, "draft": draft, "suspension": suspension,
             "is_secretariat": is_secretariat(request.user, facility.program),
         },
     )

@@ -28,7 +28,13 @@ class SuspensionForm(forms.Form):
         self.staff_by_pk = {str(s.pk): s for s in people}
         policy = facility.program.policy
         self.fields["article"].initial = article
-        self.fields["article"].help_text = f"{policy.policy_title}の条項（例: {article or '第10条'}）"
+        if article:
+            self.fields["article"].help_text = f"{policy.policy_title}の条項（例: {article}）"
+        else:  # the policy names no clause for it: the secretariat writes what it relies on
+            self.fields["article"].help_text = (
+                f"{policy.policy_title}には利用停止を定めた条項がありません。根拠とする条項を書いてください"
+                f"（例: 利用の承認を定めた{policy.suspension_article}）。"
+            )
         self.fields["starts_on"].initial = timezone.localdate()
 
     def clean(self):

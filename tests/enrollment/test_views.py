@@ -3,14 +3,17 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from enrollment import services
 from enrollment.models import ApplicationStatus
-from facilities.models import FacilityStatus
+from facilities.models import FacilityStatus, StaffStatus
 from tests.enrollment.factories import ApplicationFactory
-from tests.factories import FacilityFactory, StaffFactory
+from tests.enrollment.helpers import row, service_data
+from tests.factories import FacilityFactory, ProgramFactory, StaffFactory, secretariat_of
 
 pytestmark = pytest.mark.django_db
 
@@ -208,10 +211,74 @@ def test_home_panel_counts_and_links(client, world):
     client.force_login(world.secretariat_a)
     response = client.get(reverse("home"))
     panel = next(p for p in response.context["panels"] if p.title.startswith(f"{world.program_a.name} 利用申込"))
-    counts = {item.label: item.count for item in panel.items}
+    counts = {item.label: item.count for item in panel.items if item.count is not None}
     assert counts == {"審査待ち（再提出を含む）": 2, "差戻し中（申込者の修正待ち）": 1, "再提出の期限切れ": 1}
-    assert f"/p/{world.program_a.slug}/apply/" in panel.note
+    links = {item.label: item.url for item in panel.items if item.count is None}
+    # The public page is a link with its whole address; the network page lists every public address.
+    apply_url = settings.SITE_URL.rstrip("/") + f"/p/{world.program_a.slug}/apply/"
+    assert links["申込ページ（公開）を開く"] == apply_url
+    assert links["公開ページのアドレス・ネットワークの設定"] == reverse("facilities:program-detail",
+                                                                  args=[world.program_a.slug])
+    body = response.content.decode()
+    assert f'href="{apply_url}"' in body
     queue = reverse("enrollment:application-list", args=[world.program_a.slug])
     assert (f"{world.program_a.name} 利用申込", queue) in response.context["nav_items"]
     client.force_login(world.admin_a)
     assert not any("利用申込" in label for label, _ in client.get(reverse("home")).context["nav_items"])
+
+
+# --- The variant's words ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["kumagaya", "musashimurayama"])
+def test_the_approval_says_what_the_ledger_will_show(client, variant):
+    program = ProgramFactory(variant=variant)
+    application = ApplicationFactory(program=program)
+    client.force_login(secretariat_of(program))
+    page = client.get(url("application-detail", application)).content.decode()
+    assert client.post(url("application-approve", application)).status_code == 302
+    staff = application.registrants.get().staff
+    if variant == "kumagaya":  # no staff pledge, no training first: they start at once
+        assert "登録者を管理台帳に「利用中」で載せ" in page and "「登録準備中」" not in page
+        assert staff.status == StaffStatus.ACTIVE and staff.started_on == timezone.localdate()
+    else:
+        assert "登録者を管理台帳に「登録準備中」で載せ（従事者誓約書の提出と利用開始前の研修の受講" in page
+        assert staff.status == StaffStatus.PENDING
+
+
+def test_a_registration_only_variant_shows_its_own_words_and_no_review_states(client):
+    program = ProgramFactory(variant="chuo")
+    application = services.application_submit(
+        program=program, data=service_data(program), registrants=[row(1, admin=True), row(2)]
+    )
+    client.force_login(secretariat_of(program))
+    queue = client.get(reverse("enrollment:application-list", args=[program.slug])).content.decode()
+    assert "記録済み" in queue and "受付確認待ち" in queue
+    for word in ("審査待ち", "差戻し", "再提出", "却下", "承認済み"):
+        assert word not in queue, word
+    detail = client.get(url("application-detail", application)).content.decode()
+    assert "← " + program.name + " 利用届出の一覧" in detail and "記録済み" in detail
+    assert "承認済み" not in detail and "審査待ち" not in detail and "申込を受付" not in detail
+    home = client.get(reverse("home"))
+    panel = next(p for p in home.context["panels"] if p.title.startswith(f"{program.name} 利用届出"))
+    labels = [item.label for item in panel.items]
+    assert "受付確認待ちの届出" in labels and not any("審査" in x or "差戻し" in x or "再提出" in x for x in labels)
+    held = {item.label: item.count for item in panel.items}
+    assert held["受付確認待ちの届出"] == 1
+    unacknowledged = client.get(reverse("enrollment:application-list", args=[program.slug]),
+                                {"status": "unacknowledged"})
+    assert list(unacknowledged.context["page"]) == [application]
+
+
+def test_the_queue_column_of_findings_is_named_and_never_blank(client, world, application):
+    client.force_login(world.secretariat_a)
+    page = client.get(reverse("enrollment:application-list", args=[world.program_a.slug])).content.decode()
+    assert "<th>確認すること</th>" in page and "<th>ポリシー</th>" not in page
+
+
+def test_public_pages_have_a_neutral_header_and_footer(client, db):
+    program = ProgramFactory(variant="iwakuni")
+    for name in ("enrollment:apply", "enrollment:public-facilities"):
+        page = client.get(reverse(name, args=[program.slug])).content.decode()
+        assert "要配慮個人情報" not in page and "事務局ポータル" not in page, name
+        assert program.name in page and program.secretariat_name in page

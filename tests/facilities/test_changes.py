@@ -326,3 +326,33 @@ def test_the_database_keeps_filings_numbered_once_and_lines_about_someone():
         NoticeLine.objects.create(notice=notice, change=ChangeKind.ADD, changed_on=TODAY)
     for _ in range(2):  # a person's details may change more than once: noticeline_once_per_change spares them
         NoticeLine.objects.create(notice=notice, staff=world.staff_a, change=ChangeKind.CHANGE, changed_on=TODAY)
+
+
+# --- Changes the secretariat makes itself ------------------------------------------------------
+
+
+def test_a_change_the_secretariat_makes_is_recorded_as_received_not_put_on_the_facility_s_notice(client):
+    world = kumagaya_world()
+    client.force_login(world.secretariat_a)
+    url = reverse("facilities:facility-details-edit", args=[world.facility_a.pk])
+    page = client.get(url).content.decode()
+    assert "例: 360-0001" in page and "例: 048-123-4567" in page and "例: 580-0001" not in page  # kumagaya's own
+    assert "事務局による変更として記録します" in page
+    response = client.post(url, details_data(world.facility_a, representative="院長 熊谷 一郎"), follow=True)
+    body = response.content.decode()
+    assert "事務局による変更として" in body and "提出してください" not in body
+    record = DetailsChange.objects.get()
+    assert record.recorded_by == world.secretariat_a
+    assert not ChangeNotice.objects.filter(facility=world.facility_a).exists()  # no draft, no deadline for them
+
+
+def test_the_secretariat_is_not_offered_to_file_a_facility_s_draft(client):
+    world = kumagaya_world()
+    change(world, representative="院長 熊谷 一郎")
+    notice = ChangeNotice.objects.get(facility=world.facility_a, status=NoticeStatus.DRAFT)
+    url = reverse("facilities:notice-detail", args=[notice.pk])
+    client.force_login(world.secretariat_a)
+    page = client.get(url).content.decode()
+    assert "事務局へ提出する" not in page and "提出するのは施設の" in page
+    client.force_login(world.admin_a)
+    assert "事務局へ提出する" in client.get(url).content.decode()

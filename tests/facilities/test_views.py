@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from facilities import services
@@ -17,6 +18,7 @@ from facilities.models import (
     StaffStatus,
     TrainingKind,
 )
+from tests.accounts.helpers import login, totp_device
 from tests.conftest import make_world
 from tests.facilities.factories import ChangeNoticeFactory, NoticeLineFactory
 from tests.factories import StaffFactory
@@ -371,3 +373,48 @@ def test_the_admin_checks_a_facilitys_phone_and_normalises_it(client, world):
     assert client.post(page, {**data, "phone": "０７２－１２３－４５６７"}).status_code == 302
     facility.refresh_from_db()
     assert facility.phone == "072-123-4567"
+
+
+# --- Finding the network's pages --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("variant", "publishes"), [("kumagaya", False), ("iwakuni", True)])
+def test_the_menu_leads_the_secretariat_to_the_network_page_and_its_public_addresses(client, db, variant, publishes):
+    world = make_world(variant_a=variant)
+    client.force_login(world.secretariat_a)
+    network = reverse("facilities:program-detail", args=[world.program_a.slug])
+    home = client.get(reverse("home"))
+    assert (f"{world.program_a.name} ネットワークの設定", network) in home.context["nav_items"]
+    page = client.get(network).content.decode()
+    slug = world.program_a.slug
+    assert f'value="http://testserver/p/{slug}/apply/"' in page
+    assert reverse("facilities:program-settings", args=[slug]) in page
+    assert reverse("facilities:pledge-text-list", args=[slug]) in page
+    assert (f'value="http://testserver/p/{slug}/facilities/"' in page) == publishes
+    # A facility's administrator reads the network page without its addresses and settings.
+    client.force_login(world.admin_a)
+    assert "公開ページのアドレス" not in client.get(network).content.decode()
+
+
+def test_the_facility_page_leads_back_to_the_list_and_shows_no_empty_fax(client, world):
+    world.facility_a.fax = ""
+    world.facility_a.save()
+    client.force_login(world.secretariat_a)
+    page = ledger(client, world).content.decode()
+    assert reverse("facilities:facility-list", args=[world.program_a.slug]) in page and "← 施設一覧" in page
+    assert f"<th>電話</th><td>{world.facility_a.phone}</td>" in page
+    world.facility_a.fax = "072-000-0001"
+    world.facility_a.save()
+    page = ledger(client, world).content.decode()
+    assert f"<th>電話 / FAX</th><td>{world.facility_a.phone} / 072-000-0001</td>" in page
+    client.force_login(world.admin_a)
+    assert "← 施設一覧" not in ledger(client, world).content.decode()
+
+
+def test_the_two_factor_page_tells_the_secretariat_whom_to_ask(world):
+    for user, told in ((world.secretariat_a, "事務局のほかのメンバー"), (world.admin_a, "事務局にご連絡ください")):
+        totp_device(user)
+        plain = Client()
+        assert login(plain, user).status_code == 302
+        page = plain.get(reverse("accounts:two-factor")).content.decode()
+        assert told in page

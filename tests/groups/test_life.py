@@ -234,11 +234,28 @@ def test_withdrawal_archives_a_patient_when_asked(site):
 
 
 @pytest.mark.parametrize("variant", ["kumagaya"])
-def test_where_removals_wait_for_a_notice_withdrawal_files_it(site):
-    withdrawal = _withdraw(site, site.clinic, {site.patient.pk: ARCHIVE})
+def test_where_removals_wait_for_a_notice_withdrawal_records_it_as_received(site, mailoutbox,
+                                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal = _withdraw(site, site.clinic, {site.patient.pk: ARCHIVE})
     notice = ChangeNotice.objects.get(facility=site.clinic)
-    assert notice.status == NoticeStatus.FILED
+    # The secretariat's own procedure: received as it is recorded, not "filed by the facility".
+    assert notice.status == NoticeStatus.ACKNOWLEDGED and notice.decided_by == site.secretariat
     assert notice.lines.filter(change="remove").count() == withdrawal.staff_removed == 2
+    assert not [m for m in mailoutbox if "提出されました" in m.body or "提出されました" in m.subject]
+
+
+@pytest.mark.parametrize("variant", ["kumagaya"])
+def test_the_withdrawal_keeps_the_devices_answer(site):
+    withdrawal = _withdraw(site, site.clinic, {site.patient.pk: ARCHIVE}, devices=DeviceReturn.NOT_RETURNED)
+    assert withdrawal.devices == DeviceReturn.NOT_RETURNED
+
+
+def test_the_suspension_form_is_prefilled_only_with_an_article_the_policy_gives(site):
+    article = life.default_article(site.secretariat, site.nursing)
+    # Only musashimurayama (第11条) and iwakuni (第10条) name an article for cautioning users.
+    assert article == site.policy.guidance_article
+    assert article == {"musashimurayama": "第11条", "iwakuni": "第10条"}.get(site.variant, "")
 
 
 @pytest.mark.parametrize("variant", ["iwakuni"])

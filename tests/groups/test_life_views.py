@@ -151,3 +151,42 @@ def test_the_withdrawal_checklist_hands_a_patient_over_and_prints_the_record(cli
     tasks = client.get(reverse("groups:task-list", args=[site.program.slug]))
     assert tasks.status_code == 200 and "スタッフ解除" in tasks.content.decode()
     assert client.get(reverse("groups:dashboard", args=[site.program.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("variant", ["kumagaya"])
+def test_unreturned_devices_show_on_the_life_page_and_the_withdrawal_record(client, site):
+    site.group()
+    client.force_login(site.secretariat)
+    url = reverse("groups:facility-withdraw", args=[site.clinic.pk])
+    data = {"withdrawn_on": TODAY.isoformat(), "reason": "閉院のため", "devices": "not_returned", "confirm": "on",
+            f"patient_{site.patient.pk}": "archive"}
+    assert client.post(url, data).status_code == 302
+    withdrawal = Withdrawal.objects.get()
+    assert withdrawal.devices == "not_returned"
+    page = client.get(reverse("groups:facility-life", args=[site.clinic.pk])).content.decode()
+    assert "施設が貸与したIT機器" in page and "未返却" in page
+    text = _text(client.get(reverse("groups:withdrawal-pdf", args=[withdrawal.pk])).content)
+    assert "施設が貸与したIT機器" in text and "未返却" in text
+
+
+@pytest.mark.parametrize("variant", ["kumagaya", "iwakuni"])
+def test_the_suspension_form_prefills_an_article_only_where_the_policy_names_one(client, site):
+    client.force_login(site.secretariat)
+    page = client.get(reverse("groups:suspension-add", args=[site.nursing.pk])).content.decode()
+    if site.variant == "kumagaya":  # no suspension clause: 第6条 is the article on approving use
+        assert 'value="第6条"' not in page and "利用停止を定めた条項がありません" in page
+    else:
+        assert 'value="第10条"' in page
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+def test_a_lifted_suspension_shows_its_end_and_a_suspended_facility_since_when(client, site):
+    client.force_login(site.secretariat)
+    suspension = life.suspension_start(facility=site.nursing, by=site.secretariat, reason="規約違反",
+                                       article="第10条", starts_on=TODAY)
+    ledger = client.get(reverse("facilities:facility-detail", args=[site.nursing.pk])).content.decode()
+    assert f"利用停止（<span class=\"nowrap\">{wareki(TODAY)}</span>から）" in ledger and "承認）" not in ledger
+    life.suspension_lift(suspension=suspension, by=site.secretariat, lifted_on=TODAY, note="改善を確認")
+    period = f"{wareki(TODAY)}</span>〜<span class=\"nowrap\">{wareki(TODAY)}</span>"
+    assert period in client.get(reverse("groups:facility-life", args=[site.nursing.pk])).content.decode()
+    assert period in client.get(reverse("groups:suspension-detail", args=[suspension.pk])).content.decode()
