@@ -61,7 +61,7 @@ def may_decide(user, *, facility, staff):
 def default_article(user, facility):
     """The article the suspension form is filled with: only one the policy gives for cautioning or
     restricting users (its guidance article; the administrator's power). Where the policy has no
-    such clause (kumagaya, chuo, matsubara for the secretariat) the form starts empty: the
+    such clause the form starts empty: the
     secretariat names its ground itself rather than be handed the article on approving use."""
     policy = facility.program.policy
     if is_secretariat(user, facility.program):
