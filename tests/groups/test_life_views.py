@@ -151,3 +151,19 @@ def test_the_withdrawal_checklist_hands_a_patient_over_and_prints_the_record(cli
     tasks = client.get(reverse("groups:task-list", args=[site.program.slug]))
     assert tasks.status_code == 200 and "スタッフ解除" in tasks.content.decode()
     assert client.get(reverse("groups:dashboard", args=[site.program.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+def test_a_suspension_of_someone_in_no_group_says_nothing_about_tasks(client, site):
+    client.force_login(site.secretariat)
+    response = client.post(reverse("groups:suspension-add", args=[site.nursing.pk]),
+                           _suspend_data(str(site.nurse.pk)), follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "利用停止を記録しました。" in said and "MCSでの作業" not in said and "0件" not in said, said
+
+
+@pytest.mark.parametrize("variant", ["kumagaya", "musashimurayama"])
+def test_the_withdrawal_page_mentions_the_public_list_only_where_the_policy_publishes_one(client, site):
+    client.force_login(site.secretariat)
+    page = client.get(reverse("groups:facility-withdraw", args=[site.clinic.pk])).content.decode()
+    assert ("公開している参加施設の一覧" in page) == site.policy.publishes_facility_list
