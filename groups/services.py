@@ -528,9 +528,8 @@ def association_admin_add(*, group, by):
 @transaction.atomic
 def member_respond(*, membership, by, accepted, responded_on=None):
     """Record the answer to an invitation as MCS shows it: accepted or declined."""
-    membership = Membership.objects.select_for_update().select_related("group__program", "group__patient").get(
-        pk=membership.pk
-    )
+    seats = Membership.objects.select_for_update(of=("self", "group"))
+    membership = seats.select_related("group__program", "group__patient").get(pk=membership.pk)
     _require_active(membership.group)
     if accepted and (stopped := sharing_stopped(membership.group)) is not None:
         # Joining now would share the patient's information with someone new (MBR-CONSENT).
