@@ -15,6 +15,7 @@ from core.forms import (
     PostalCodeField,
     ProseField,
     area_examples,
+    delegate_hint,
     printable,
 )
 from core.text import nfkc, paragraphs
@@ -191,6 +192,9 @@ class ConsentForm(forms.Form):
         if not data.get("patient_signed") and not data.get("proxy_name") and not data.get("is_prior"):
             self.add_error("proxy_name", "患者本人が署名できないときは、代理人を記入してください。")
         return data
+
+    def policy_hint(self, violation):
+        return delegate_hint(self, violation, "CNS-OBTAINER")
 
     def service_kwargs(self):
         data = self.cleaned_data

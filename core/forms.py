@@ -181,12 +181,23 @@ def area_examples(form, policy):
             field.widget.attrs["placeholder"] = example
 
 
+def delegate_hint(form, violation, rule, field="by_doctor_delegate"):
+    """The `policy_hint` of a form with a 「主治医の指示を受けて…」 box: a block of `rule` (only the
+    primary doctor or whom they delegate may act) is cleared by ticking the box, when it is
+    offered and left unticked."""
+    if violation.rule != rule or field not in form.fields or form.cleaned_data.get(field):
+        return None
+    label = form.fields[field].label
+    return field, f"主治医から委託・指示を受けているときは「{label}」に✓を入れてください。"
+
+
 def add_service_errors(form, error):
     """A service's ValidationError goes back onto the form, next to the field when the form has it.
 
     A PolicyBlocked (core.services) is shown at the top, message and article, and a pointer is
     put next to the field a rule is about when the form names it in `policy_fields`
-    ({rule id: field name}).
+    ({rule id: field name}). Where a field on the form itself would clear the block (a box left
+    unticked), the form's `policy_hint(violation)` returns (field name, what to do) to put there.
     """
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -194,7 +205,11 @@ def add_service_errors(form, error):
         return
     form.add_error(None, error)
     pointers = getattr(form, "policy_fields", {})
+    hint = getattr(form, "policy_hint", lambda violation: None)
     for violation in getattr(error, "violations", ()):
+        if (pointed := hint(violation)) is not None:
+            form.add_error(*pointed)
+            continue
         name = pointers.get(violation.rule)
         if name in form.fields and name not in form.errors:
             form.add_error(name, "ここを確認してください（上の説明をご覧ください）。")

@@ -72,6 +72,11 @@ def when_and_who(at, by):
     return f"{wareki(local)} {local:%H:%M}に{who}が"
 
 
+# How long a second sending of the same form (a double tap, a retry, Back and send again) counts as
+# the same request: services return the first record, marked `repeated` (core.views.show_repeated).
+REPEAT_WINDOW = datetime.timedelta(minutes=10)
+
+
 def already_done(subject, at, by, done):
     """The action was done already (another tab, a double click, Back and send again): a
     ValidationError that says what happened, when and by whom, e.g. already_done("この作業", at,

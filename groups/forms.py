@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Patient, PatientStatus
-from core.forms import DateInput, NameField, PastDateField, ProseField
+from core.forms import DateInput, NameField, PastDateField, ProseField, delegate_hint
 from core.text import katakana, nfkc
 from core.wareki import wareki
 from facilities.models import Facility, FacilityStatus, JobType, Staff, StaffStatus, role_facility_ids
@@ -88,6 +88,9 @@ class GroupCreateForm(forms.Form):
         elif kind and not data.get("patient"):
             self.add_error("patient", "患者を選んでください。")
         return data
+
+    def policy_hint(self, violation):
+        return delegate_hint(self, violation, "GRP-MANAGER")
 
     def service_kwargs(self):
         data = self.cleaned_data

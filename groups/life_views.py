@@ -78,8 +78,10 @@ def suspension_add(request, facility_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{suspension.target_label}の利用停止を記録しました。参加中のグループ"
-                                      f"{suspension.memberships_listed}件について、MCSでの作業を作りました。")
+            said = f"{suspension.target_label}の利用停止を記録しました。"
+            if suspension.memberships_listed:
+                said += f"参加中のグループ{suspension.memberships_listed}件について、MCSでの作業を作りました。"
+            messages.success(request, said)
             return redirect("groups:suspension-detail", suspension_pk=suspension.pk)
     return render(request, "groups/suspension_form.html", {"facility": facility, "form": form,
                                                             "policy": facility.program.policy})

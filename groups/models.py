@@ -200,6 +200,12 @@ class Group(models.Model):
         return f"{self.patient.full_name}さんのグループ" if self.patient_id else self.title
 
     @property
+    def mcs_name(self):
+        """The group as MCS tasks name it: its name and number, so tasks about two groups of one
+        patient (or two tries at one) can be told apart."""
+        return f"「{self.name}」（グループ番号{self.pk}）"
+
+    @property
     def code(self):
         """What printed evidence calls the group: numbers, not the patient's name."""
         if self.patient_id:

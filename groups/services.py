@@ -7,15 +7,23 @@ live in groups/reviews.py; `membership_end` and `task_open` are the pieces they 
 groups/erasure.py share with this module.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from consent.care import care_team_add, care_team_end
-from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient
+from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient, PatientStatus
 from consent.services import obtainer_roles
-from core.services import PolicyBlocked, already_done, move_status, policy_check, save_with_history
+from core.services import (
+    REPEAT_WINDOW,
+    PolicyBlocked,
+    already_done,
+    move_status,
+    policy_check,
+    save_with_history,
+)
 from facilities.access import is_secretariat
 from facilities.ledger import staff_with_ledger
 from facilities.life_models import suspension_facts
@@ -38,7 +46,7 @@ from .models import (
     TaskKind,
     TaskStatus,
 )
-from .queries import consent_state, sharing_facts
+from .queries import consent_state, sharing_facts, sharing_stopped
 
 ALREADY_MEMBER = "この人はすでにこのグループのメンバー（招待中を含む）です。"
 NOT_ACTIVE = "保管・削除されたグループは変更できません。先に保管から戻してください。"
@@ -82,7 +90,8 @@ def task_open(*, group, kind, title, by, membership=None, for_secretariat=False,
 
 def _member_task(membership, kind, by, *, group_label=None):
     verb = {TaskKind.INVITE: "に招待する", TaskKind.REMOVE: "から外す"}[kind]
-    title = f"MCSで{membership.display_name}さんを「{group_label or membership.group.name}」{verb}"
+    where = f"「{group_label}」" if group_label else membership.group.mcs_name
+    title = f"MCSで{membership.display_name}さんを{where}{verb}"
     if kind == TaskKind.INVITE and membership.staff_id:
         # Invited again (after declining, say): the invitation still to be made in MCS is the same one.
         pending = McsTask.objects.open().filter(group=membership.group, kind=kind, membership__staff=membership.staff_id)
@@ -236,13 +245,29 @@ def _origin_for(*, by, patient, origin_facility):
     return care.facility
 
 
+def _same_group(*, program, by, kind, patient, title, origin):
+    """The form sent twice (a double tap, a retry, Back and send again): the active group this
+    creator registered for the same patient (a free group: of the same name and facility) and kind
+    within REPEAT_WINDOW, marked `repeated`; None when there is none."""
+    groups = Group.objects.active().filter(
+        program=program, created_by=by, kind=kind, patient=patient, created_at__gte=timezone.now() - REPEAT_WINDOW
+    )
+    if patient is None:
+        groups = groups.filter(title=title.strip(), origin_facility=origin)
+    same = groups.select_related("created_by").order_by("pk").first()
+    if same is not None:
+        same.repeated = True
+    return same
+
+
 @transaction.atomic
 def group_create(
     *, program, by, kind, leader, patient=None, title="", origin_facility=None, by_doctor_delegate=False
 ):
     """Register a new group: the engine decides (consent, role, one per patient, 医師会管理者),
     the leader joins at once, the 医師会管理者 is invited where the policy wants them, and the
-    group's creation in MCS becomes a task."""
+    group's creation in MCS becomes a task. The same form sent twice returns the first group,
+    marked `repeated` (core.views.show_repeated), under the patient's lock."""
     policy = program.policy
     if kind == GroupKind.ADMIN_NOTICE:
         raise ValueError("the 施設管理者連絡網 is registered by groups.admin_notice.admin_notice_group_register")
@@ -251,14 +276,21 @@ def group_create(
     if kind == GroupKind.FAMILY and (blocks := family_blocks(program)):
         raise PolicyBlocked(blocks)
     if patient is not None:
-        # Lock the patient so two groups for one patient cannot slip past GRP-DUP together.
+        # Lock the patient so two groups for one patient cannot slip past GRP-DUP (or the repeat
+        # check below) together.
         patients = Patient.objects.select_for_update(of=("self",))
         patient = patients.select_related("primary_doctor", "group_leader").get(pk=patient.pk)
         if patient.program_id != program.pk:
             raise ValidationError({"patient": "このネットワークの患者を選んでください。"})
+    else:
+        # A free group has no patient to lock: the creator's row keeps their two sendings apart.
+        get_user_model().objects.select_for_update().filter(pk=by.pk).first()
     if kind != GroupKind.FREE and patient is None:
         raise ValidationError({"patient": "患者を選んでください。"})
     origin = _origin_for(by=by, patient=patient, origin_facility=origin_facility)
+    same = _same_group(program=program, by=by, kind=kind, patient=patient, title=title, origin=origin)
+    if same is not None:
+        return same
     facts = _creation_facts(
         program=program, by=by, kind=kind, patient=patient, origin_facility=origin,
         by_doctor_delegate=by_doctor_delegate,
@@ -271,7 +303,7 @@ def group_create(
         created_on=today,
     )
     save_with_history(group, by)
-    task_open(group=group, kind=TaskKind.CREATE, title=f"MCSで「{group.name}」を作成する", by=by)
+    task_open(group=group, kind=TaskKind.CREATE, title=f"MCSで{group.mcs_name}を作成する", by=by)
     _add_staff(group=group, staff=leader, by=by, accepted=True)
     if kind in PATIENT_KINDS and policy.association_admin_in_group:
         admin = designated_association_admin(program)
@@ -314,23 +346,42 @@ def group_archive(*, group, by, reason, archived_on):
     tasks_not_needed(group.tasks.filter(kind__in=PAUSED_BY_ARCHIVE), by=by, reason=ARCHIVED_NOTE)
     # A group MCS never had needs no 保管 there; one already asked for (consent withdrawn) is reused.
     if not never_made and not group.tasks.open().filter(kind=TaskKind.ARCHIVE).exists():
-        task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで「{group.name}」を保管する", by=by,
+        task_open(group=group, kind=TaskKind.ARCHIVE, title=f"MCSで{group.mcs_name}を保管する", by=by,
                   detail=group.archive_reason)
     _uninvolve(group, _member_facility_ids(group), by=by, why=CareTeamEnd.GROUP_CLOSED)
     return group
+
+
+RESTORE_REFUSED = "保管から戻せません: "
+
+
+def _restore_check(group):
+    """Back from 保管 only if the rules for a new group would still let it exist (consent, one per patient)."""
+    if group.kind in PATIENT_KINDS:
+        facts = {**sharing_facts(group), "active_groups_for_patient": active_groups_of_person(group.patient).count()}
+        policy_check(group.program, "create_group", facts, prefix=RESTORE_REFUSED)
+
+
+def restore_blocks(group):
+    """Why this archived group cannot be brought back now (messages for its page); [] when it can."""
+    try:
+        _restore_check(group)
+    except PolicyBlocked as blocked:
+        return blocked.messages
+    return []
 
 
 @transaction.atomic
 def group_restore(*, group, by):
     """Back from 保管, if the rules for a new group would still let it exist (consent, one per patient)."""
     group = _locked_group(group)
-    if group.kind in PATIENT_KINDS:
-        facts = {**sharing_facts(group), "active_groups_for_patient": active_groups_of_person(group.patient).count()}
-        policy_check(group.program, "create_group", facts)
+    _restore_check(group)
     move_status(group, GroupStatus.ACTIVE, GROUP_TRANSITIONS, "グループ")
     group.archived_on, group.archive_reason = None, ""
     save_with_history(group, by)
-    paused = group.tasks.filter(not_needed_reason=ARCHIVED_NOTE).filter(
+    # Invitations stopped with the sharing come back with it: restoring needs sharing allowed again.
+    stopped = Q(kind=TaskKind.INVITE, not_needed_reason__in=_sharing_stopped_notes())
+    paused = group.tasks.filter(Q(not_needed_reason=ARCHIVED_NOTE) | stopped).filter(
         Q(membership__isnull=True) | Q(membership__status__in=OPEN_STATUSES)
     )
     _tasks_reopen(paused, by=by)
@@ -338,7 +389,7 @@ def group_restore(*, group, by):
     if pending_archive.exists():  # never archived in MCS: nothing to restore there either
         tasks_not_needed(pending_archive, by=by, reason="保管から戻したため")
     elif not group.tasks.open().filter(kind=TaskKind.CREATE).exists():
-        task_open(group=group, kind=TaskKind.RESTORE, title=f"MCSで「{group.name}」を保管から戻す", by=by)
+        task_open(group=group, kind=TaskKind.RESTORE, title=f"MCSで{group.mcs_name}を保管から戻す", by=by)
     seated = group.memberships.open().filter(staff__isnull=False).values_list("staff__facility_id", flat=True)
     for facility_id in set(seated):
         _involve(group, facility_id, by)
@@ -363,7 +414,7 @@ def group_request_deletion(*, group, by, reason, via_secretariat=None):
     try:
         with transaction.atomic():
             return task_open(
-                group=group, kind=TaskKind.DELETE, title=f"MCSで「{group.name}」を削除する（患者・家族の申出）",
+                group=group, kind=TaskKind.DELETE, title=f"MCSで{group.mcs_name}を削除する（患者・家族の申出）",
                 by=by, for_secretariat=via_secretariat, detail=reason,
             )
     except IntegrityError as exc:
@@ -398,7 +449,7 @@ def group_set_leader(*, group, by, leader):
     group.leader = leader
     save_with_history(group, by)
     task_open(group=group, kind=TaskKind.LEADER, by=by,
-              title=f"MCSで「{group.name}」の管理者を{leader.full_name}さんにする")
+              title=f"MCSで{group.mcs_name}の管理者を{leader.full_name}さんにする")
     return group
 
 
@@ -477,8 +528,12 @@ def association_admin_add(*, group, by):
 @transaction.atomic
 def member_respond(*, membership, by, accepted, responded_on=None):
     """Record the answer to an invitation as MCS shows it: accepted or declined."""
-    membership = Membership.objects.select_for_update().select_related("group").get(pk=membership.pk)
+    seats = Membership.objects.select_for_update(of=("self", "group"))
+    membership = seats.select_related("group__program", "group__patient").get(pk=membership.pk)
     _require_active(membership.group)
+    if accepted and (stopped := sharing_stopped(membership.group)) is not None:
+        # Joining now would share the patient's information with someone new (MBR-CONSENT).
+        raise ValidationError(f"参加は記録できません。{stopped.message}")
     to = MembershipStatus.ACCEPTED if accepted else MembershipStatus.DECLINED
     move_status(membership, to, MEMBERSHIP_TRANSITIONS, "招待")
     membership.responded_on = responded_on or timezone.localdate()
@@ -568,17 +623,32 @@ def open_membership_count(*, staff):
     return Membership.objects.open().filter(staff=staff).count()
 
 
+# Why invitations still to be made stopped being needed, by the `why` sharing_stopped brings (the
+# patient's new status label or 同意撤回); any other status label reads 「<label>のため」.
+SHARING_STOPPED_NOTES = {"同意撤回": "同意が撤回されたため", "死亡": "患者が死亡したため"}
+
+
+def sharing_stopped_note(why):
+    return SHARING_STOPPED_NOTES.get(why, f"{why}のため")
+
+
+def _sharing_stopped_notes():
+    return {sharing_stopped_note(why) for why in ("同意撤回", *PatientStatus.labels)}
+
+
 def stop_sharing(*, patient, by, why):
     """Receiver of consent.care.sharing_stopped (consent withdrawn, or the patient died, ended care or
     moved): for each of the patient's active groups, the facility that runs it gets an MCS task to
-    保管 it (stop sharing), unless one is open already. Returns how many tasks it opened."""
+    保管 it (stop sharing), unless one is open already, and invitations still to be made in MCS
+    become 不要 (nobody new may see the patient's information). Returns how many tasks it opened."""
     opened = 0
     groups = Group.objects.active().filter(patient=patient).select_related("program", "patient", "origin_facility")
     for group in groups:
+        tasks_not_needed(group.tasks.filter(kind=TaskKind.INVITE), by=by, reason=sharing_stopped_note(why))
         if group.tasks.open().filter(kind=TaskKind.ARCHIVE).exists():
             continue
         rule = group.program.policy.archive_rule
-        task_open(group=group, kind=TaskKind.ARCHIVE, by=by, title=f"MCSで「{group.name}」を保管する（{why}）",
+        task_open(group=group, kind=TaskKind.ARCHIVE, by=by, title=f"MCSで{group.mcs_name}を保管する（{why}）",
                   detail=f"{why}のため、この患者の情報の共有をやめます。{rule}")
         opened += 1
     return opened

@@ -34,7 +34,7 @@ def restrict_memberships(*, suspension, by):
         group = membership.group
         task_open(
             group=group, kind=TaskKind.RESTRICT, by=by, membership=membership,
-            title=f"MCSで{membership.display_name}さんの「{group.name}」への参加を止める（利用停止）",
+            title=f"MCSで{membership.display_name}さんの{group.mcs_name}への参加を止める（利用停止）",
             detail=f"利用停止（{suspension.article}）: {suspension.reason}"[:1000],
         )
         listed += 1

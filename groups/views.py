@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consent.access import log_access_many
 from core.forms import add_service_errors
-from core.views import private_search, show_errors, show_warnings
+from core.views import private_search, show_errors, show_repeated, show_warnings
 from facilities.access import get_facility_for_user, get_program_for_user, is_secretariat
 from facilities.models import FacilityStatus, Staff, StaffStatus
 
@@ -116,8 +116,10 @@ def group_create(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            show_warnings(request, group.warnings)
-            messages.success(request, "グループを登録しました。MCSでグループを作成し、作業を「対応済み」にしてください。")
+            if not show_repeated(request, f"このグループ（グループ番号{group.pk}）", group, group.created_at,
+                                 group.created_by):
+                show_warnings(request, group.warnings)
+                messages.success(request, "グループを登録しました。MCSでグループを作成し、作業を「対応済み」にしてください。")
             return redirect("groups:group-detail", group_pk=group.pk)
     context = {"program": program, "form": form, "policy": program.policy}
     return render(request, "groups/group_form.html", context)
@@ -140,6 +142,7 @@ def group_detail(request, group_pk):
     return render(request, "groups/group_detail.html", {
         "group": group, "program": program, "policy": program.policy, "rows": rows,
         "sharing_stopped": queries.sharing_stopped(group),
+        "restore_blocks": services.restore_blocks(group) if manage and group.status == GroupStatus.ARCHIVED else [],
         "follow_ups": [(item, FollowUpForm(prefix=f"f{item.pk}")) for item in follow_ups] if manage else
         [(item, None) for item in follow_ups],
         "flags": queries.group_flags(group, program.policy, has_association_admin=has_admin),

@@ -53,7 +53,7 @@ def _hand_over(patient, *, to, facility, by):
         if group.status == GroupStatus.ACTIVE:
             task_open(
                 group=group, kind=TaskKind.LEADER, by=by,
-                title=f"MCSで「{group.name}」の管理者を{to.name}の職員にする（{WITHDRAWAL_NOTE}による引継ぎ）",
+                title=f"MCSで{group.mcs_name}の管理者を{to.name}の職員にする（{WITHDRAWAL_NOTE}による引継ぎ）",
                 detail=f"{facility.name}の退会により、連携元が{to.name}に替わりました。",
             )
         moved += 1

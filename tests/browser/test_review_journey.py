@@ -110,7 +110,7 @@ def group_after_review(page):
     page.get_by_role("link", name=GROUP, exact=True).click()
     removed = page.get_by_role("row", name=re.compile(r"^佐々木 由美 解除"))
     expect(removed).to_contain_text(f"{EndReason.REVIEW.label}（{LEFT}）")
-    task = page.get_by_role("row").filter(has_text=f"MCSで佐々木 由美さんを「{GROUP}」から外す")
+    task = page.get_by_role("row").filter(has_text=re.compile(rf"MCSで佐々木 由美さんを「{GROUP}」（グループ番号\d+）から外す"))
     expect(task).to_contain_text("MCSで対応済み")
     expect(page.get_by_role("row", name=re.compile("^最後の定期精査"))).to_contain_text(wareki(timezone.localdate()))
     page.steps.shot("group-after-review")

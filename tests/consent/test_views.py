@@ -351,3 +351,20 @@ def test_forms_about_a_patient_count_as_views(client, world, objs, name, kind, a
     client.force_login(world.coordinator_a)
     client.get(_url(name, kind, world, objs))
     assert list(AccessLog.objects.values_list("action", "patient_id")) == [(action, objs["patient"].pk)]
+
+
+def test_a_consent_by_the_doctors_delegate_unticked_says_to_tick_the_box(client, site_for):
+    site = site_for("musashimurayama")  # 主治医 or whom the doctor instructs obtain consent (第19条)
+    patient = site.patient(doctor_visits_home=True)
+    client.force_login(site.coordinator)
+    url = reverse("consent:consent-create", args=[patient.pk])
+    data = {"signed_on": "2025-04-01", "patient_signed": "on", "original_kept_at": "書庫", "copy_given": "on",
+            "family_1_name": "見本 次郎", "family_1_relationship": "長男", "family_1_address": "東京都武蔵村山市本町1-1"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    label = f"主治医（{site.doctor.full_name}）の指示を受けて取得した"
+    assert form.errors["by_doctor_delegate"] == [f"主治医から委託・指示を受けているときは「{label}」に✓を入れてください。"]
+    assert form.non_field_errors()  # the engine's own message stays on top
+    assert client.post(url, {**data, "by_doctor_delegate": "on"}).status_code == 302
+    assert ConsentRecord.objects.filter(patient=patient).count() == 1

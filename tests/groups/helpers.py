@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from consent.models import CareTeam, CareTeamReason
+from core.services import REPEAT_WINDOW
 from facilities.models import (
     Attendance,
     FacilityKind,
@@ -17,7 +18,7 @@ from facilities.models import (
     TrainingSession,
 )
 from groups import services
-from groups.models import GroupKind
+from groups.models import Group, GroupKind
 from tests.consent.factories import ConsentRecordFactory, PatientFactory
 from tests.factories import FacilityFactory, ProgramFactory, RoleFactory, StaffFactory, UserFactory
 
@@ -119,6 +120,13 @@ def make_site(variant):
         stranger=RoleFactory(kind=RoleKind.COORDINATOR, facility=elsewhere).user,
         secretariat=secretariat, patient=patient, association_admin=association_admin,
     )
+
+
+def made_earlier(group):
+    """The group was registered before core.services.REPEAT_WINDOW: a new form, not the same one sent
+    again (groups.services.group_create returns the first group of a repeat)."""
+    Group.objects.filter(pk=group.pk).update(created_at=timezone.now() - REPEAT_WINDOW)
+    return group
 
 
 def involve(patient, facility):

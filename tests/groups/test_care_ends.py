@@ -12,11 +12,20 @@ from consent import services as consent_services
 from consent.models import CareTeam, CareTeamReason, Patient, PatientStatus
 from core.services import PolicyBlocked
 from groups import reviews, services
-from groups.models import Decision, GroupStatus, McsTask, MembershipStatus, ReviewStatus, TaskKind, TaskStatus
+from groups.models import (
+    Decision,
+    Group,
+    GroupStatus,
+    McsTask,
+    MembershipStatus,
+    ReviewStatus,
+    TaskKind,
+    TaskStatus,
+)
 from groups.queries import follow_ups_open
 from policy.rules import VARIANTS, check
 from tests.consent.factories import ConsentRecordFactory, PatientFactory
-from tests.groups.helpers import TODAY
+from tests.groups.helpers import TODAY, made_earlier
 from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +51,8 @@ def test_after_withdrawal_nobody_new_is_invited_and_the_group_is_to_be_archived(
     [violation] = blocked.value.violations
     assert violation.rule == "MBR-CONSENT" and "撤回" in violation.message and violation.article in violation.message
     assert not group.memberships.filter(staff=site.nurse).exists()
+    # A new group, not the first form sent again: ask after the repeat window.
+    made_earlier(group)
     with pytest.raises(PolicyBlocked) as blocked:
         site.group()
     assert "GRP-CONSENT" in [v.rule for v in blocked.value.violations]
@@ -194,3 +205,47 @@ def test_a_deleted_groups_open_tasks_are_closed_as_not_needed(site):
     left = McsTask.objects.filter(group=group).filter(~Q(pk=task.pk))
     assert not left.filter(status=TaskStatus.OPEN).exclude(kind=TaskKind.REMOVE).exists()
     assert left.filter(status=TaskStatus.NOT_NEEDED, not_needed_reason="グループを削除したため").exists()
+
+
+@pytest.mark.parametrize(("status", "note"), [
+    (PatientStatus.DECEASED, "患者が死亡したため"), (PatientStatus.ENDED, "利用終了のため"),
+    (PatientStatus.TRANSFERRED, "転院・転居のため"),
+])
+def test_when_care_ends_invitations_still_to_be_made_are_not_needed(site, status, note):
+    group = site.group()
+    seat = site.invite(group, accepted=False)
+    consent_services.patient_update(patient=site.patient, by=site.coordinator, status=status, status_on=TODAY)
+    invite = McsTask.objects.get(membership=seat, kind=TaskKind.INVITE)
+    assert (invite.status, invite.not_needed_reason) == (TaskStatus.NOT_NEEDED, note)
+    assert not McsTask.objects.open().filter(group=group, kind=TaskKind.INVITE).exists()
+    with pytest.raises(ValidationError, match="参加は記録できません"):
+        services.member_respond(membership=seat, by=site.creator, accepted=True)
+    declined = services.member_respond(membership=seat, by=site.creator, accepted=False)
+    assert declined.status == MembershipStatus.DECLINED  # declining stays possible
+
+
+def test_after_withdrawal_invitations_come_back_only_with_the_group(site):
+    group = site.group()
+    services.task_confirm(task=group.tasks.get(kind=TaskKind.CREATE), by=site.creator)
+    seat = site.invite(group, accepted=False)
+    _withdraw(site)
+    invite = McsTask.objects.get(membership=seat, kind=TaskKind.INVITE)
+    assert (invite.status, invite.not_needed_reason) == (TaskStatus.NOT_NEEDED, "同意が撤回されたため")
+    services.group_archive(group=group, by=site.secretariat, reason="同意撤回", archived_on=TODAY)
+    ConsentRecordFactory(patient=site.patient, obtained_by=site.coordinator)  # consent given again
+    services.group_restore(group=group, by=site.secretariat)
+    invite.refresh_from_db()
+    assert invite.status == TaskStatus.OPEN
+
+
+def test_restoring_the_group_of_a_deceased_patient_is_refused_in_words_about_restoring(site):
+    group = site.group()
+    consent_services.patient_update(patient=site.patient, by=site.coordinator, status=PatientStatus.DECEASED,
+                                    status_on=TODAY)
+    services.group_archive(group=group, by=site.secretariat, reason="死亡", archived_on=TODAY)
+    group = Group.objects.get(pk=group.pk)
+    [why] = services.restore_blocks(group)
+    assert why.startswith("保管から戻せません: ")
+    with pytest.raises(PolicyBlocked) as blocked:
+        services.group_restore(group=group, by=site.secretariat)
+    assert blocked.value.messages == [why]

@@ -103,3 +103,35 @@ def test_an_archived_group_is_left_to_its_origin(client, site):
         assert client.get(url).status_code == 404, url
     client.force_login(site.coordinator)
     assert client.get(reverse("groups:group-detail", args=[group.pk])).status_code == 200
+
+
+def test_after_a_death_the_group_page_offers_no_joining_and_once_archived_no_restore(client, site):
+    from consent import services as consent_services
+    from consent.models import PatientStatus
+
+    group = site.group()
+    seat = site.invite(group, accepted=False)
+    consent_services.patient_update(patient=site.patient, by=site.coordinator, status=PatientStatus.DECEASED,
+                                    status_on=TODAY)
+    client.force_login(site.creator)
+    url = reverse("groups:group-detail", args=[group.pk])
+    page = client.get(url).content.decode()
+    assert "グループを保管してください" in page
+    assert "さんは参加した" not in page and f"{seat.display_name}さんは辞退した" in page
+    assert "患者が死亡したため" in page  # the invitation's task, not needed any more
+    services.group_archive(group=group, by=site.secretariat, reason="死亡", archived_on=TODAY)
+    page = client.get(url).content.decode()
+    assert "グループを保管してください" not in page
+    assert reverse("groups:group-restore", args=[group.pk]) not in page
+    assert "保管から戻せません: " in page
+    response = client.post(reverse("groups:group-restore", args=[group.pk]), follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert said.startswith("保管から戻せません: "), said
+
+
+def test_an_archived_group_that_may_come_back_offers_restore(client, site):
+    group = site.group()
+    services.group_archive(group=group, by=site.secretariat, reason="利用終了", archived_on=TODAY)
+    client.force_login(site.creator)
+    page = client.get(reverse("groups:group-detail", args=[group.pk])).content.decode()
+    assert reverse("groups:group-restore", args=[group.pk]) in page and "保管から戻せません" not in page

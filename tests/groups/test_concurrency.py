@@ -100,10 +100,28 @@ def test_two_invitations_of_one_person_make_one_seat():
     assert Membership.objects.filter(group=group, staff=site.nurse).count() == 1
 
 
+@pytest.mark.parametrize("variant", ["iwakuni", "kumagaya"])  # one group per patient, and several
+def test_the_create_form_sent_twice_at_once_makes_one_group_and_one_task(variant):
+    site = make_site(variant)
+    outcomes = race(site.group, site.group)
+    assert all(isinstance(o, Group) for o in outcomes), outcomes
+    assert outcomes[0].pk == outcomes[1].pk
+    assert sorted(bool(getattr(o, "repeated", False)) for o in outcomes) == [False, True]
+    assert Group.objects.filter(patient=site.patient).count() == 1
+    assert McsTask.objects.filter(group__patient=site.patient, kind=TaskKind.CREATE).count() == 1
+
+
 def test_two_groups_for_one_patient_at_once_where_the_policy_allows_one():
     site = make_site("iwakuni")
-    outcomes = race(site.group, site.group)
-    assert sum(isinstance(o, Group) for o in outcomes) == 1
+    other = site.coordinator if site.creator != site.coordinator else site.doctor_user
+
+    def create(by):
+        return lambda: services.group_create(program=site.program, by=by, patient=site.patient,
+                                             kind=GroupKind.PATIENT, leader=site.leader)
+
+    outcomes = race(create(site.creator), create(other))
+    assert sum(isinstance(o, Group) for o in outcomes) == 1, outcomes
+    assert [v.rule for o in outcomes if isinstance(o, ValidationError) for v in o.violations] == ["GRP-DUP"]
     assert Group.objects.filter(patient=site.patient).count() == 1
 
 

@@ -47,7 +47,7 @@ def test_removing_staff_ends_every_membership_in_one_go(site):
     assert set(memberships.values_list("end_reason", "end_note", "ended_on")) == {(EndReason.RETIRED, "", TODAY)}
     tasks = McsTask.objects.filter(membership__staff=staff, kind=TaskKind.REMOVE)
     assert sorted(t.group_id for t in tasks) == sorted([first.pk, second.pk])  # one task per group
-    assert {t.title for t in tasks} == {f"MCSで{staff.full_name}さんを「{g.name}」から外す" for g in (first, second)}
+    assert {t.title for t in tasks} == {f"MCSで{staff.full_name}さんを{g.mcs_name}から外す" for g in (first, second)}
     assert (staff.removal.memberships_ended, staff.removal.open_memberships_at_removal) == (2, 0)
     assert staff.removal.note == "患者グループ2件のメンバーから外しました。"
 

@@ -190,3 +190,19 @@ def test_a_lifted_suspension_shows_its_end_and_a_suspended_facility_since_when(c
     period = f"{wareki(TODAY)}</span>〜<span class=\"nowrap\">{wareki(TODAY)}</span>"
     assert period in client.get(reverse("groups:facility-life", args=[site.nursing.pk])).content.decode()
     assert period in client.get(reverse("groups:suspension-detail", args=[suspension.pk])).content.decode()
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+def test_a_suspension_of_someone_in_no_group_says_nothing_about_tasks(client, site):
+    client.force_login(site.secretariat)
+    response = client.post(reverse("groups:suspension-add", args=[site.nursing.pk]),
+                           _suspend_data(str(site.nurse.pk)), follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "利用停止を記録しました。" in said and "MCSでの作業" not in said and "0件" not in said, said
+
+
+@pytest.mark.parametrize("variant", ["kumagaya", "musashimurayama"])
+def test_the_withdrawal_page_mentions_the_public_list_only_where_the_policy_publishes_one(client, site):
+    client.force_login(site.secretariat)
+    page = client.get(reverse("groups:facility-withdraw", args=[site.clinic.pk])).content.decode()
+    assert ("公開している参加施設の一覧" in page) == site.policy.publishes_facility_list

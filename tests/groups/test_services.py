@@ -23,7 +23,7 @@ from groups.models import (
     TaskStatus,
 )
 from policy.rules import check
-from tests.groups.helpers import TODAY, involve, person
+from tests.groups.helpers import TODAY, involve, made_earlier, person
 from tests.helpers import variants_split
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_a_doctors_delegate_may_not_create_elsewhere(site):
 
 @pytest.mark.parametrize("variant", ONE_PER_PATIENT)
 def test_one_group_per_patient_where_the_policy_says_so(site):
-    site.group()
+    made_earlier(site.group())
     with pytest.raises(PolicyBlocked) as caught:
         site.group()
     assert rules(caught.value) == ["GRP-DUP"]
@@ -150,7 +150,7 @@ def test_one_group_per_patient_where_the_policy_says_so(site):
 
 @pytest.mark.parametrize("variant", SEVERAL_PER_PATIENT)
 def test_several_groups_per_patient_elsewhere(site):
-    site.group()
+    made_earlier(site.group())
     site.group()
     assert Group.objects.filter(patient=site.patient).count() == 2
 
@@ -239,7 +239,7 @@ def test_inviting_staff_of_another_facility_involves_it_in_the_patients_care(sit
     assert membership.status == MembershipStatus.INVITED and membership.invited_on == TODAY
     task = McsTask.objects.get(membership=membership)
     assert task.kind == TaskKind.INVITE and task.facility == site.clinic
-    assert task.title == f"MCSで{site.nurse.full_name}さんを「{group.name}」に招待する"
+    assert task.title == f"MCSで{site.nurse.full_name}さんを「{group.name}」（グループ番号{group.pk}）に招待する"
     care = CareTeam.objects.get(patient=site.patient, facility=site.nursing)
     assert care.reason == CareTeamReason.GROUP
     with pytest.raises(ValidationError, match="すでにこのグループのメンバー"):
@@ -325,7 +325,7 @@ def test_removing_a_member_keeps_the_line_and_opens_a_task(site):
         MembershipStatus.REMOVED, EndReason.UNASSIGNED, "担当交代", TODAY)
     assert Membership.objects.filter(pk=membership.pk).exists()
     task = McsTask.objects.get(membership=membership, kind=TaskKind.REMOVE)
-    assert task.title == f"MCSで{site.nurse.full_name}さんを「{group.name}」から外す"
+    assert task.title == f"MCSで{site.nurse.full_name}さんを「{group.name}」（グループ番号{group.pk}）から外す"
     with pytest.raises(ValidationError):
         services.member_remove(membership=membership, by=site.creator, reason=EndReason.UNASSIGNED)
 

@@ -236,3 +236,25 @@ def test_the_home_page_lists_reviews_tasks_and_escalations(client, world, objs):
 def test_a_new_user_with_no_role_sees_no_groups(client, world):
     client.force_login(UserFactory())
     assert client.get(reverse("groups:group-list", args=[world.program_a.slug])).status_code == 404
+
+
+def test_lists_whose_rows_carry_buttons_are_cards_on_a_phone(client, world, objs):
+    """Each row a card below 700 px (static/css/portal.css), each cell under its column's name: the
+    buttons stay on the screen instead of in a sideways scroll."""
+    group = objs["group"]
+    client.force_login(world.coordinator_a)
+    pages = {
+        "group-detail": reverse("groups:group-detail", args=[group.pk]),
+        "member-add": reverse("groups:member-add", args=[group.pk]),
+        "task-list": reverse("groups:task-list", args=[world.program_a.slug]) + "?show=all",
+        "worksheet": reverse("groups:review-worksheet", args=[objs["review"].pk]),
+    }
+    for name, url in pages.items():
+        page = client.get(url).content.decode()
+        assert 'class="list cards' in page and 'data-label="' in page, name
+        assert "<th></th>" not in page, name
+    detail = client.get(pages["group-detail"]).content.decode()
+    assert '<th><span class="visually-hidden">操作</span></th>' in detail
+    client.force_login(world.secretariat_a)
+    board = client.get(reverse("groups:dashboard", args=[world.program_a.slug])).content.decode()
+    assert board.count('<table class="list cards">') == 1  # the open MCS tasks
