@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from simple_history.models import HistoricalRecords
 
-from consent.models import ConsentRecord, Patient
+from consent.models import CareTeam, ConsentRecord, Patient
 from facilities.models import (
     INITIAL_TRAINING,
     Attendance,
@@ -77,9 +77,13 @@ class GroupQuerySet(models.QuerySet):
             return self
         programs, facilities = _user_scope(user)
         members = Membership.objects.open().filter(group=OuterRef("pk"), staff__facility_id__in=facilities)
+        # A member facility sees a patient's group only while it is involved in the patient's care:
+        # when the patient leaves 療養中 its group reason ends at once (consent.care), and with it
+        # the group page, which names the patient.
+        involved = CareTeam.objects.current().filter(patient=OuterRef("patient_id"), facility_id__in=facilities)
         return self.filter(
             Q(program_id__in=programs) | Q(origin_facility_id__in=facilities)
-            | Q(status=GroupStatus.ACTIVE) & Exists(members)
+            | Q(status=GroupStatus.ACTIVE) & Exists(members) & (Q(patient__isnull=True) | Exists(involved))
         )
 
     def live(self):

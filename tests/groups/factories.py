@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from groups.models import (
+    OPEN_STATUSES,
     CampaignScope,
     Group,
     GroupKind,
@@ -39,6 +40,7 @@ class GroupFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True  # the hook saves other rows, not the seat
 
     group = factory.SubFactory(GroupFactory)
     member_kind = MemberKind.STAFF
@@ -46,6 +48,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     status = MembershipStatus.ACCEPTED
     invited_on = factory.LazyFunction(timezone.localdate)
     invited_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def involve(seat, create, extracted, **kwargs):
+        """As the services do: a staff member's facility joins the patient's care team."""
+        from consent.care import care_team_add
+        from consent.models import CareTeamReason
+
+        if create and seat.group.patient_id and seat.staff_id and seat.status in OPEN_STATUSES:
+            care_team_add(patient=seat.group.patient, facility_id=seat.staff.facility_id, reason=CareTeamReason.GROUP)
 
 
 class McsTaskFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from groups import services
-from groups.models import McsTask, TaskKind
+from groups.models import Group, McsTask, TaskKind
 from tests.groups.helpers import TODAY
 from tests.helpers import variants
 
@@ -135,3 +135,24 @@ def test_an_archived_group_that_may_come_back_offers_restore(client, site):
     client.force_login(site.creator)
     page = client.get(reverse("groups:group-detail", args=[group.pk])).content.decode()
     assert reverse("groups:group-restore", args=[group.pk]) in page and "保管から戻せません" not in page
+
+
+def test_when_the_patient_leaves_care_member_facilities_lose_the_group_page_at_once(client, site):
+    """The group names the patient: its members' facilities lose it with their involvement, before
+    anyone archives it; the facility that runs it (and must archive it) keeps it."""
+    from consent import services as consent_services
+    from consent.models import PatientStatus
+
+    group = site.group()
+    site.invite(group)
+    page = reverse("groups:group-detail", args=[group.pk])
+    client.force_login(site.nursing_admin)
+    assert client.get(page).status_code == 200
+    consent_services.patient_update(patient=site.patient, by=site.coordinator, status=PatientStatus.DECEASED,
+                                    status_on=TODAY)
+    group.refresh_from_db()
+    assert group.status == "active"  # nobody has archived it yet
+    assert client.get(page).status_code == 404
+    assert group.pk not in {g.pk for g in Group.objects.visible_to(site.nursing_admin)}
+    client.force_login(site.creator)
+    assert client.get(page).status_code == 200
