@@ -1,10 +1,17 @@
 """Yearly confirmation (継続確認): the secretariat asks every active facility to confirm its ledger.
 
-Each facility's MCS管理者 answers for every active line at once (still there, still an
-administrator, e-mail still their own); a leaver's removal starts through the ledger's own
-`staff_request_removal` (at once, or on the change notice where the policy wants it first), a
-changed administrator flag through `facility_admin_grant` / `staff_update`. One transaction per
-answer; an answer is never changed or deleted. Reminders go at most once a day per facility,
+Each facility's administrator (policy.admin_label) answers for every active line at once (still
+there, still an administrator, e-mail still their own); a leaver's removal starts through the
+ledger's own `staff_request_removal` (at once, or on the change notice where the policy wants it
+first), a changed administrator through `facility_admin_grant` / `staff_update` +
+`people.admin_role_end`. One transaction per answer; an answer is never changed or deleted.
+
+Who is an administrator here is who people.py counts (ROL-ADMIN): a line whose login holds the
+facility's active FACILITY_ADMIN role, or whose ledger says 管理者 (the mark 登録内容を直す sets).
+Only they are asked whether they stay one; anyone else becomes one only by the explicit
+「…にする」 tick, and only with their own address. After the answer every line that stays an
+administrator holds both the mark and the role (a login without a password is invited, as on the
+役割と招待 page), and nobody else holds either. Reminders go at most once a day per facility,
 pressed by the secretariat or sent by the scheduled reminders command
 (`send_due_confirmation_reminders`).
 """
@@ -17,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from accounts.models import User
 from core.services import PolicyBlocked
 from core.services import save_with_history as _save
 
@@ -40,7 +48,33 @@ REMINDER_INTERVAL_DAYS = 7
 
 LEDGER_CHANGED = "回答中に台帳が変わりました（職員の追加や削除）。ページを開き直して、もう一度確認してください。"
 CLOSE_OPEN_LABEL = "受付中の継続確認を締め切って、新しく始める"
-NO_ADMIN_LEFT = "MCS管理者が1人もいなくなります。続けて在籍する人のうち、少なくとも1人をMCS管理者にしてください。"
+# Why the role was granted, as the role's record (and the 役割と招待 page) shows it.
+GRANT_REASON = "継続確認で管理者に指定"
+KEEP_REASON = "継続確認で管理者を続けると回答（台帳の管理者にログインの役割を付けた）"
+
+
+def no_admin_left(policy):
+    label = policy.admin_label
+    return (
+        f"{label}が1人もいなくなります。続けて在籍する人のうち、少なくとも1人を{label}にしてください"
+        f"（「{label}を続ける」か「{label}にする」にチェック）。"
+    )
+
+
+def shared_address(policy, choice):
+    """Why a line answered with a shared address gets no administrator login; `choice` is the box ticked."""
+    return (
+        f"{policy.admin_label}のログインは本人だけが使うメールアドレスにしか作れません（共用のアドレスは「いいえ」と回答）。"
+        f"「{choice}」のチェックを外すか、職員のページの「登録内容を直す」でアドレスを直してから回答してください。"
+    )
+
+
+def keep_label(policy):
+    return f"{policy.admin_label}を続ける"
+
+
+def make_label(policy):
+    return f"{policy.admin_label}にする"
 
 
 class AlreadyAnswered(ValidationError):
@@ -113,17 +147,42 @@ def admin_to_mail(facility_ref="facility"):
 
 
 def lines_to_confirm(facility):
-    """The lines a facility confirms: its active staff, in the ledger's order."""
-    return Staff.objects.filter(facility=facility).active().order_by("full_name_kana", "pk")
+    """The lines a facility confirms: its active staff, in the ledger's order, each with
+    `holds_admin_role` (their login holds the facility's active administrator role)."""
+    role = Role.objects.active().filter(facility=facility, kind=RoleKind.FACILITY_ADMIN, user=OuterRef("user"))
+    return (
+        Staff.objects.filter(facility=facility).active()
+        .annotate(holds_admin_role=Exists(role))
+        .order_by("full_name_kana", "pk")
+    )
 
 
-def _check_admins_remain(staff, answers):
-    stays_admin = [
-        person for person in staff
-        if answers[person.pk].still_employed and answers[person.pk].still_admin
-    ]
-    if staff and not stays_admin:
-        raise ValidationError(NO_ADMIN_LEFT)
+def is_admin_now(person):
+    """An administrator as people.py counts them, or as the ledger marks them (a line of lines_to_confirm)."""
+    return person.is_admin or person.holds_admin_role
+
+
+def _check_answers(staff, answers, policy):
+    """Refuse what the answer as a whole may not do: leave no administrator, or give an
+    administrator's login to a shared address or to a stopped account."""
+    if staff and not any(answers[p.pk].still_employed and answers[p.pk].still_admin for p in staff):
+        raise ValidationError(no_admin_left(policy))
+    problems = []
+    for person in staff:
+        answer = answers[person.pk]
+        if not (answer.still_employed and answer.still_admin) or person.holds_admin_role:
+            continue  # no role to grant
+        choice = keep_label(policy) if is_admin_now(person) else make_label(policy)
+        if not answer.email_personal:
+            problems.append(f"{person.full_name}さん: {shared_address(policy, choice)}")
+        login = person.user or User.objects.filter(email__iexact=person.email).first()
+        if login is not None and not login.is_active:
+            problems.append(
+                f"{person.full_name}さん: このメールアドレスのアカウントは停止されています。"
+                f"「{choice}」のチェックを外すか、事務局に確認してください。"
+            )
+    if problems:
+        raise ValidationError(problems)
 
 
 @transaction.atomic
@@ -145,12 +204,12 @@ def confirmation_submit(*, confirmation, by, answers):
     staff = list(lines_to_confirm(confirmation.facility).select_for_update())
     if {person.pk for person in staff} != set(answers):
         raise ValidationError(LEDGER_CHANGED)
-    _check_admins_remain(staff, answers)
+    _check_answers(staff, answers, confirmation.facility.program.policy)
 
     for person in staff:
         answer = answers[person.pk]
         record = ConfirmationAnswer(
-            confirmation=confirmation, staff=person, email=person.email, was_admin=person.is_admin,
+            confirmation=confirmation, staff=person, email=person.email, was_admin=is_admin_now(person),
             still_employed=answer.still_employed,
         )
         if answer.still_employed:
@@ -158,27 +217,35 @@ def confirmation_submit(*, confirmation, by, answers):
         else:
             record.left_reason, record.left_on = answer.left_reason, answer.left_on
         _save(record, by)
-        if not answer.still_employed:
-            try:
-                staff_request_removal(
-                    staff=person, by=by, reason=answer.left_reason, effective_date=answer.left_on,
-                    devices_returned=answer.devices,
-                )
-            except PolicyBlocked as exc:
-                raise PolicyBlocked(exc.violations, prefix=f"{person.full_name}さん: ") from exc
-            except ValidationError as exc:
-                raise ValidationError([f"{person.full_name}さん: {m}" for m in exc.messages]) from exc
-        elif answer.still_admin and not person.is_admin:
-            facility_admin_grant(staff=person, by=by)
-        elif not answer.still_admin and person.is_admin:
-            staff_update(staff=person, by=by, is_admin=False)
-            people.admin_role_end(staff=person, by=by, reason="継続確認で管理者から外れた")
+        try:
+            _act(person, answer, by)
+        except PolicyBlocked as exc:
+            raise PolicyBlocked(exc.violations, prefix=f"{person.full_name}さん: ") from exc
+        except ValidationError as exc:
+            raise ValidationError([f"{person.full_name}さん: {m}" for m in exc.messages]) from exc
     # The administrator rules as the answer leaves them (one at least; exactly one where the policy says).
     people.admins_check(confirmation.facility)
 
     confirmation.submitted_at, confirmation.submitted_by = timezone.now(), by
     _save(confirmation, by)
     return confirmation
+
+
+def _act(person, answer, by):
+    """What one line's answer changes in the ledger and the roles."""
+    if not answer.still_employed:
+        staff_request_removal(
+            staff=person, by=by, reason=answer.left_reason, effective_date=answer.left_on,
+            devices_returned=answer.devices,
+        )
+    elif answer.still_admin:
+        if not (person.is_admin and person.holds_admin_role):  # the mark and the role, both
+            reason = KEEP_REASON if is_admin_now(person) else GRANT_REASON
+            facility_admin_grant(staff=person, by=by, reason=reason, invite=True)
+    elif is_admin_now(person):
+        if person.is_admin:
+            staff_update(staff=person, by=by, is_admin=False)
+        people.admin_role_end(staff=person, by=by, reason="継続確認で管理者から外れた")
 
 
 # --- Reminders ---------------------------------------------------------------------------

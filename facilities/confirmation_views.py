@@ -19,6 +19,7 @@ from .confirmation import (
     campaign_start,
     confirmation_submit,
     lines_to_confirm,
+    no_admin_left,
 )
 from .confirmation_forms import CampaignForm, StaffAnswerForm
 from .models import ConfirmationAnswer, ConfirmationCampaign, ConfirmationReminder
@@ -113,7 +114,9 @@ def campaign_remind_view(request, yearly_campaign_pk):
         show_errors(request, exc)
     else:
         if sent:
-            messages.success(request, f"まだ回答していない{sent}施設のMCS管理者に催促のメールを送りました。")
+            messages.success(
+                request, f"まだ回答していない{sent}施設の{campaign.program.policy.admin_label}に催促のメールを送りました。"
+            )
         else:
             messages.info(request, "今日はもう催促を送っています（催促は1施設に1日1回です）。")
     return redirect("facilities:confirmation-campaign", yearly_campaign_pk=campaign.pk)
@@ -127,9 +130,10 @@ def campaign_csv(request, yearly_campaign_pk):
     """Every answer of the campaign, one line per person; a facility that has not answered is one
     line saying so."""
     campaign = get_campaign_for_user(request.user, yearly_campaign_pk)
+    label = campaign.program.policy.admin_label
     header = [
         "施設番号", "施設名", "回答", "回答日時", "回答した人", "氏名", "職種", "確認したメールアドレス",
-        "回答前のMCS管理者", "在籍", "MCS管理者を続ける", "本人だけが使うメールアドレス", "離れた理由", "離れた日",
+        f"回答前の{label}", "在籍", f"回答後の{label}", "本人だけが使うメールアドレス", "離れた理由", "離れた日",
     ]
 
     def rows():
@@ -167,9 +171,13 @@ def confirmation_answer(request, confirmation_pk):
         return render(request, "facilities/confirmation_answer.html", context)
     staff = list(lines_to_confirm(facility))
     data = request.POST if request.method == "POST" else None
-    forms = [StaffAnswerForm(data, staff=person) for person in staff]
+    forms = [StaffAnswerForm(data, staff=person, policy=policy) for person in staff]
     error = None
-    if data is not None and all([form.is_valid() for form in forms]):
+    valid = data is not None and all([form.is_valid() for form in forms])
+    if data is not None and forms and not any(form.may_stay_admin() for form in forms):
+        # Said with the lines' own errors, not after them: one press shows every problem.
+        error, valid = ValidationError(no_admin_left(policy)), False
+    if valid:
         answers = {form.staff.pk: form.answer() for form in forms}
         try:
             confirmation_submit(confirmation=confirmation, by=request.user, answers=answers)
@@ -190,5 +198,6 @@ def confirmation_answer(request, confirmation_pk):
                     done = "削除しました。"
                 messages.info(request, f"退職・異動した{leavers}名を{done}")
             return redirect("facilities:confirmation-answer", confirmation_pk=confirmation.pk)
-    context.update({"forms": forms, "error": error, "invalid": data is not None and error is None})
+    invalid = data is not None and any(form.errors for form in forms)
+    context.update({"forms": forms, "error": error, "invalid": invalid})
     return render(request, "facilities/confirmation_answer.html", context)

@@ -32,7 +32,7 @@ def notice_correction(notice, recipients):
 def _confirmation_context(confirmation):
     return {
         "confirmation": confirmation, "campaign": confirmation.campaign, "facility": confirmation.facility,
-        "program": confirmation.campaign.program,
+        "program": confirmation.campaign.program, "policy": confirmation.campaign.program.policy,
         "url": emails.absolute_url("facilities:confirmation-answer", confirmation.pk),
     }
 
@@ -57,8 +57,8 @@ def notice_reminder(notice, *, overdue):
 
 
 def repledge_requested(facility, text, requests, recipients):
-    """A facility's MCS administrators hear which of their staff should sign the new pledge version."""
+    """A facility's administrators hear which of their staff should sign the new pledge version."""
     emails.send("facilities/email/repledge_requested", {
-        "facility": facility, "text": text, "requests": requests,
+        "facility": facility, "policy": facility.program.policy, "text": text, "requests": requests,
         "url": emails.absolute_url("facilities:repledge-facility", facility_pk=facility.pk),
     }, recipients)

@@ -452,6 +452,12 @@ def _invite(*, role, by):
     return _new_token(Invitation(role=role, user=role.user, created_by=by), by)
 
 
+def role_invite(*, role, by):
+    """Invite the login of a role just granted elsewhere (the yearly confirmation's new
+    administrator) to set a password, as a grant on the 役割と招待 page does."""
+    return _invite(role=role, by=by)
+
+
 def _locked_invitation(invitation):
     return Invitation.objects.select_for_update(of=("self",)).select_related("role__program", "role__facility", "user").get(
         pk=invitation.pk

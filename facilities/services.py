@@ -54,6 +54,9 @@ from .models import (
 from .notice_diff import line_snapshot
 from .texts import repledge_close
 
+# Why a role was granted, as the role's record shows it: the enrolment's default.
+ENROLMENT_ADMIN_REASON = "利用申込の承認で管理者に指定"
+
 EMAIL_TAKEN = "このメールアドレスはすでにネットワーク内の別の職員が使っています。1人に1つ、本人だけが使うアドレスを登録してください。"
 
 
@@ -148,11 +151,14 @@ def facility_update(*, facility, by, **changes):
 
 
 @transaction.atomic
-def facility_admin_grant(*, staff, by):
+def facility_admin_grant(*, staff, by, reason=ENROLMENT_ADMIN_REASON, invite=False):
     """Make a staff member an administrator of their facility: their portal login (reused when the
     address already has one, else made without a password, which the invitation's link sets) and
-    an active FACILITY_ADMIN role. Returns the login. Nobody suspended (or of a suspended facility)
-    is given a role (ROLE-SUSPENDED)."""
+    an active FACILITY_ADMIN role granted for `reason`. Returns the login. Nobody suspended (or of
+    a suspended facility) is given a role (ROLE-SUSPENDED).
+
+    `invite`: a login without a password that this call gave the role gets the 役割と招待 page's
+    invitation (people.role_invite). The enrolment leaves it False: it sends its own link."""
     today = timezone.localdate()
     policy_check(staff.program, "grant_role", suspension_facts(facility=staff.facility, staff=staff, today=today))
     user = staff.user or User.objects.filter(email__iexact=staff.email).first()
@@ -165,9 +171,11 @@ def facility_admin_grant(*, staff, by):
     ).first() or Role(user=user, program=staff.program, facility=staff.facility, kind=RoleKind.FACILITY_ADMIN)
     if role.pk is None or not role.is_active:
         role.is_active = True
-        role.granted_at, role.granted_by, role.grant_reason = timezone.now(), by, "利用申込の承認で管理者に指定"
+        role.granted_at, role.granted_by, role.grant_reason = timezone.now(), by, reason
         role.revoked_at, role.revoked_by, role.revoke_reason = None, None, ""
         _save(role, by)
+        if invite and not user.has_usable_password():
+            people.role_invite(role=role, by=by)
     if staff.user_id != user.pk or not staff.is_admin:
         staff.user, staff.is_admin = user, True
         _save(staff, by, validate_constraints=False)

@@ -80,7 +80,9 @@ def _repledge(request, program, facility, template, back):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{len(made)}人に再署名をお願いしました（事業所のMCS管理者にメールしました）。")
+            messages.success(
+                request, f"{len(made)}人に再署名をお願いしました（事業所の{program.policy.admin_label}にメールしました）。"
+            )
             return redirect(back)
     closed = (
         RepledgeRequest.objects.filter(staff__program=program, closed_at__isnull=False)

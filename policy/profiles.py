@@ -640,9 +640,11 @@ IWAKUNI = VariantProfile(
     periodic_review=True,
     review_interval_days=180,
     archive_statuses=("deceased", "ended", "transferred"),
-    archive_rule="事業所として担当しなくなった患者のグループは、MCS管理者が保管機能で速やかに保管庫へ移します。",
+    # 別紙「MCS利用上の留意事項」(2) says MCS管理者; 第18条 names that role いつつばし連絡帳（MCS）管理者,
+    # the one 第15条 sets up as いつつばし連絡帳管理者 (admin_label): one role, called by its name.
+    archive_rule="事業所として担当しなくなった患者のグループは、いつつばし連絡帳管理者が保管機能で速やかに保管庫へ移します。",
     archive_roles=("facility_admin",),
-    archive_label="MCS管理者",
+    archive_label="いつつばし連絡帳管理者",
     admin_restricts_staff_article="留意事項(2)",
     suspension_article="第10条",
     deletion_via_secretariat=False,

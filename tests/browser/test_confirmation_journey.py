@@ -56,9 +56,25 @@ def test_the_secretariat_runs_the_yearly_confirmation(journey):
     admin.goto(link_in(asked, "/confirmation-answers/"))
     sign_in(admin, admin_user)
     expect(admin.get_by_role("heading", level=1)).to_contain_text("継続確認")
+    label = program.policy.admin_label
+    # Nothing is chosen in advance: pressing 回答する at once names every line left unanswered.
+    admin.get_by_role("button", name="回答する").click()
+    summary = admin.get_by_role("alert")
+    for name in ("管理 太郎", STAYER, LEAVER):
+        expect(summary).to_contain_text(f"{name}さんの在籍")
+    assert FacilityConfirmation.objects.get(facility=facility).submitted_at is None
+    for name in ("管理 太郎", STAYER):
+        line = admin.get_by_role("group", name=re.compile(f"^{name}"))
+        line.get_by_label("今も在籍している").check()
+        line.get_by_role("group", name=re.compile("^登録メールアドレスは")).get_by_label("はい").check()
+    # Only the administrator is asked whether they stay one; the others may be made one, on purpose.
+    expect(admin.get_by_role("group", name=re.compile("^管理 太郎")).get_by_label(f"{label}を続ける")).to_be_checked()
+    stayer = admin.get_by_role("group", name=re.compile(f"^{STAYER}"))
+    expect(stayer.get_by_label(f"{label}を続ける")).to_have_count(0)
+    expect(stayer.get_by_label(f"{label}にする")).not_to_be_checked()
     leaver = admin.get_by_role("group", name=re.compile(f"^{LEAVER}"))
     leaver.get_by_label("退職・異動した（削除する）").check()
-    leaver.get_by_text("退職・異動した人だけ").click()
+    expect(leaver.get_by_label("退職", exact=True)).to_be_visible()  # the leaver's questions open by themselves
     leaver.get_by_label("退職", exact=True).check()
     leaver.get_by_label(re.compile("^離れた日")).fill(timezone.localdate().isoformat())
     leaver.get_by_label("返却済み", exact=True).check()

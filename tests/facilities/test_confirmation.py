@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.services import PolicyBlocked
 from facilities import confirmation as svc
 from facilities.confirmation import StaffAnswer
@@ -20,6 +21,7 @@ from facilities.models import (
     DeviceReturn,
     FacilityConfirmation,
     FacilityStatus,
+    Invitation,
     NoticeLine,
     RemovalReason,
     Role,
@@ -29,7 +31,7 @@ from facilities.models import (
 )
 from tests.conftest import make_world
 from tests.facilities.helpers import NOTICE_FIRST_VARIANTS, NOTICE_VARIANTS, TODAY
-from tests.factories import FacilityFactory, StaffFactory, admin_of
+from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of
 from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,8 @@ def test_a_campaign_asks_every_active_facility_and_tells_its_administrators(
     assert facilities == {world.facility_a.pk, world.facility_a2.pk}
     [message] = [m for m in mail.outbox if world.admin_a.email in m.to]
     assert "継続確認のお願い" in message.subject
+    label = world.program_a.policy.admin_label  # m@tsuネット管理者, never a fixed MCS管理者
+    assert message.body.startswith(f"{world.facility_a.name} {label} 様") and f"・{label}を続けるか" in message.body
     assert f"/confirmation-answers/{mine(campaign, world).pk}/" in message.body
 
 
@@ -229,8 +233,75 @@ def test_nobody_left_as_administrator_is_refused(world):
     confirmation = mine(start(world), world)
     with pytest.raises(ValidationError) as exc:
         svc.confirmation_submit(confirmation=confirmation, by=world.admin_a, answers={boss.pk: LEFT, nurse.pk: STAY})
-    assert "MCS管理者が1人もいなくなります" in str(exc.value)
+    assert f"{world.program_a.policy.admin_label}が1人もいなくなります" in str(exc.value)
     assert not StaffRemoval.objects.exists()
+
+
+def test_a_non_administrator_made_one_gets_a_true_reason_and_an_invitation(
+    world, django_capture_on_commit_callbacks
+):
+    boss, nurse = ledger(world)
+    confirmation = mine(start(world), world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.confirmation_submit(confirmation=confirmation, by=world.admin_a, answers={boss.pk: STAY_ADMIN,
+                                                                                       nurse.pk: STAY_ADMIN})
+    nurse.refresh_from_db()
+    role = Role.objects.get(user=nurse.user, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN)
+    assert role.is_active and role.grant_reason == "継続確認で管理者に指定" and role.granted_by == world.admin_a
+    assert not nurse.user.has_usable_password()
+    invitation = Invitation.objects.get(role=role)  # as the 役割と招待 page invites
+    assert invitation.created_by == world.admin_a and invitation.accepted_at is None
+    [message] = [m for m in mail.outbox if nurse.email in m.to]
+    assert f"{world.facility_a.name}のm@tsuネット管理者に登録されました" in message.subject
+    assert "/invitation/" in message.body
+    answer = confirmation.answers.get(staff=nurse)
+    assert not answer.was_admin and answer.still_admin
+
+
+def test_a_shared_address_is_not_made_an_administrator(world):
+    boss, nurse = ledger(world)
+    confirmation = mine(start(world), world)
+    shared_admin = StaffAnswer(still_employed=True, still_admin=True, email_personal=False)
+    with pytest.raises(ValidationError) as exc:
+        svc.confirmation_submit(confirmation=confirmation, by=world.admin_a,
+                                answers={boss.pk: STAY_ADMIN, nurse.pk: shared_admin})
+    assert "看護 花子さん: " in str(exc.value) and "本人だけが使うメールアドレスにしか作れません" in str(exc.value)
+    nurse.refresh_from_db()
+    assert nurse.user is None and not nurse.is_admin and not ConfirmationAnswer.objects.exists()
+    assert not User.objects.filter(email__iexact=nurse.email).exists()
+
+
+def test_a_stopped_login_is_not_made_an_administrator(world):
+    boss, nurse = ledger(world)
+    nurse.user = UserFactory(email=nurse.email, is_active=False)
+    nurse.save()
+    confirmation = mine(start(world), world)
+    with pytest.raises(ValidationError, match="看護 花子さん: このメールアドレスのアカウントは停止されています"):
+        svc.confirmation_submit(confirmation=confirmation, by=world.admin_a,
+                                answers={boss.pk: STAY_ADMIN, nurse.pk: STAY_ADMIN})
+    assert not Role.objects.filter(user=nurse.user, kind=RoleKind.FACILITY_ADMIN).exists()
+
+
+def test_an_administrator_is_who_people_counts_and_the_answer_leaves_mark_and_role_agreeing(world):
+    """A role without the ledger's mark, and a mark without a role (登録内容を直す sets the mark
+    alone), are both administrators here; after the answer the mark and the role agree."""
+    boss, nurse = ledger(world)
+    role_only = StaffFactory(facility=world.facility_a, user=admin_of(world.facility_a), full_name="役割 だけ")
+    role_only.email = role_only.user.email
+    role_only.save()
+    mark_only = StaffFactory(facility=world.facility_a, is_admin=True, full_name="印 だけ")
+    confirmation = mine(start(world), world)
+    svc.confirmation_submit(confirmation=confirmation, by=world.admin_a, answers={
+        boss.pk: STAY_ADMIN, nurse.pk: STAY, role_only.pk: STAY, mark_only.pk: STAY_ADMIN,
+    })
+    rows = {a.staff_id: a for a in confirmation.answers.all()}
+    assert rows[role_only.pk].was_admin and rows[mark_only.pk].was_admin and not rows[nurse.pk].was_admin
+    ended = Role.objects.get(user=role_only.user, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN)
+    assert not ended.is_active and "継続確認" in ended.revoke_reason
+    mark_only.refresh_from_db()
+    kept = Role.objects.get(user=mark_only.user, facility=world.facility_a, kind=RoleKind.FACILITY_ADMIN)
+    assert kept.is_active and kept.grant_reason.startswith("継続確認で管理者を続ける") and mark_only.is_admin
 
 
 @pytest.mark.parametrize("variant", DIRECT_VARIANTS[:1])

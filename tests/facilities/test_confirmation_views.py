@@ -2,6 +2,7 @@
 Who may open them is decided in tests/facilities/walk.py (the walks)."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from facilities import confirmation as svc
 from facilities.models import ConfirmationAnswer, ConfirmationCampaign, FacilityConfirmation, StaffStatus
 from tests.conftest import make_world
 from tests.facilities.helpers import TODAY
-from tests.factories import FacilityFactory, StaffFactory, admin_of
+from tests.factories import FacilityFactory, StaffFactory, UserFactory, admin_of
 from tests.helpers import variants
 
 pytestmark = pytest.mark.django_db
@@ -75,11 +76,82 @@ def test_a_leaver_without_reason_or_date_is_told_and_nothing_is_recorded(client,
     assert not ConfirmationAnswer.objects.exists()
 
 
-def test_a_service_refusal_is_shown_on_the_page(client, world):
+def test_no_administrator_left_is_shown_on_the_page(client, world):
     client.force_login(world.admin_a)
     response = client.post(answer_url(world), body(world, **{f"s{world.boss.pk}-still_admin": ""}))
-    assert "MCS管理者が1人もいなくなります" in response.content.decode()
+    assert "m@tsuネット管理者が1人もいなくなります" in response.content.decode()
     assert FacilityConfirmation.objects.get(pk=world.confirmation.pk).submitted_at is None
+
+
+def test_a_service_refusal_is_shown_on_the_page(client, world):
+    world.nurse.user = UserFactory(email=world.nurse.email, is_active=False)
+    world.nurse.save()
+    client.force_login(world.admin_a)
+    response = client.post(answer_url(world), body(world, **{f"s{world.nurse.pk}-make_admin": "on"}))
+    assert "看護 花子さん: このメールアドレスのアカウントは停止されています" in response.content.decode()
+    assert not ConfirmationAnswer.objects.exists()
+
+
+def test_only_administrators_are_asked_whether_they_stay_and_nothing_is_chosen_in_advance(client, world):
+    client.force_login(world.admin_a)
+    page = client.get(answer_url(world)).content.decode()
+    boss, nurse = world.boss.pk, world.nurse.pk
+    assert f'name="s{boss}-still_admin" id="id_s{boss}-still_admin" checked' in page
+    assert f"s{nurse}-still_admin" not in page and f"s{boss}-make_admin" not in page
+    [box] = re.findall(rf'<input type="checkbox" name="s{nurse}-make_admin"[^>]*>', page)
+    assert "checked" not in box  # unticked
+    assert "m@tsuネット管理者を続ける" in page and "m@tsuネット管理者にする" in page
+    assert not re.search(r'type="radio"[^>]*checked', page)  # 在籍 and the e-mail: nobody answered yet
+    # Required, but the page's own summary names every line at once (the browser would name one).
+    assert re.search(r'type="radio" name="s\d+-employed" value="stays"[^>]*required', page)
+    assert '<form method="post" id="confirmation-form" novalidate' in page
+
+
+def test_an_untouched_page_names_every_line_left_unanswered(client, world):
+    client.force_login(world.admin_a)
+    response = client.post(answer_url(world), {f"s{world.boss.pk}-still_admin": "on"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "回答は記録されていません" in page
+    for name in ("管理 一郎", "看護 花子"):
+        assert f"{name}さんの在籍</a>: 「今も在籍している」か「退職・異動した」を選んでください。" in page
+    assert not ConfirmationAnswer.objects.exists()
+
+
+def test_one_press_shows_every_problem_and_keeps_what_was_typed(client, world):
+    client.force_login(world.admin_a)
+    n = world.nurse.pk
+    later = (TODAY + datetime.timedelta(days=3)).isoformat()
+    response = client.post(answer_url(world), body(world, **{
+        f"s{world.boss.pk}-still_admin": "", f"s{n}-employed": "left", f"s{n}-left_on": later,
+    }))
+    page = response.content.decode()
+    # The administrator, the leaver's details and the date, all from one press.
+    assert "m@tsuネット管理者が1人もいなくなります" in page
+    assert "看護 花子さんの理由" in page and "看護 花子さんの貸与したIT機器" in page
+    assert "看護 花子さんの離れた日（退職・異動の日）" in page
+    assert f'value="{later}"' in page  # what was typed stays
+    assert "<details data-leaver-details open>" in page  # the leaver's questions are in view
+    assert "js/confirmation.js" in page  # and open as soon as 退職・異動 is chosen, with JavaScript
+    assert not ConfirmationAnswer.objects.exists()
+
+
+def test_a_shared_address_cannot_be_made_administrator_on_the_page(client, world):
+    client.force_login(world.admin_a)
+    n = world.nurse.pk
+    response = client.post(answer_url(world), body(world, **{f"s{n}-make_admin": "on", f"s{n}-email_personal": "no"}))
+    page = response.content.decode()
+    assert "看護 花子さんのm@tsuネット管理者にする</a>: m@tsuネット管理者のログインは本人だけが使うメールアドレスにしか作れません" in page
+    assert not ConfirmationAnswer.objects.exists()
+    world.nurse.refresh_from_db()
+    assert world.nurse.user is None and not world.nurse.is_admin
+
+
+def test_the_answered_page_names_the_button_that_corrects_an_address(client, world):
+    client.force_login(world.admin_a)
+    client.post(answer_url(world), body(world, **{f"s{world.nurse.pk}-email_personal": "no"}))
+    page = client.get(answer_url(world)).content.decode()
+    assert "職員のページの「登録内容を直す」から" in page and "「変更」から" not in page
+    assert "<th>m@tsuネット管理者</th>" in page
 
 
 def test_a_second_press_says_it_is_already_answered(client, world):
@@ -112,7 +184,7 @@ def test_the_reminder_button_sends_once_a_day(client, world, mailoutbox, django_
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(url, follow=True).content.decode()
         second = client.post(url, follow=True).content.decode()
-    assert "2施設のMCS管理者に催促のメールを送りました" in first
+    assert "2施設のm@tsuネット管理者に催促のメールを送りました" in first
     assert "今日はもう催促を送っています" in second
     assert len(mailoutbox) == 2
     assert "1回（最後" in client.get(campaign_url(world)).content.decode()
@@ -125,7 +197,7 @@ def test_the_campaign_page_query_count_does_not_grow(client, world, django_asser
     for _ in range(15):
         facility = FacilityFactory(program=world.program_a)
         confirmation = FacilityConfirmation.objects.create(campaign=world.campaign, facility=facility)
-        staff = StaffFactory(facility=facility)
+        staff = StaffFactory(facility=facility, user=admin_of(facility), is_admin=True)
         svc.confirmation_submit(confirmation=confirmation, by=world.secretariat_a, answers={
             staff.pk: svc.StaffAnswer(still_employed=True, still_admin=True, email_personal=False)})
     svc.campaign_remind(campaign=world.campaign, by=world.secretariat_a)
@@ -142,6 +214,7 @@ def test_the_csv_lists_every_answer_and_every_facility_that_has_not_answered(cli
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().split("\r\n")
     assert lines[0].startswith("施設番号,施設名,回答,回答日時")
+    assert "回答前のm@tsuネット管理者,在籍,回答後のm@tsuネット管理者," in lines[0]
     assert any(world.facility_a2.name in line and "未回答" in line for line in lines)
     [nurse] = [line for line in lines if "看護 花子" in line]
     assert nurse.endswith("いいえ,はい,いいえ,いいえ,,")  # not admin before, stays, not admin, shared e-mail

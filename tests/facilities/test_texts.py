@@ -94,6 +94,8 @@ def test_repledge_asks_who_signed_an_older_version_and_closes_itself(mw, django_
     assert request.text == current and request.closed_at is None
     assert len(mail.outbox) == 1 and mw.admin_a.email in mail.outbox[0].to
     assert mw.staff_a.full_name in mail.outbox[0].body and "第2版" in mail.outbox[0].subject
+    # Addressed by the policy's name for the administrator, not a fixed 「MCS管理者」.
+    assert mail.outbox[0].body.startswith(f"{mw.facility_a.name} 武蔵村山市MCS管理者 様")
     # Asking again adds nothing; asking for someone on the new version is refused.
     assert texts.repledge_request(program=mw.program_a, by=mw.secretariat_a, staff=[mw.staff_a]) == []
     with pytest.raises(ValidationError):
@@ -145,9 +147,11 @@ def test_the_facility_asks_its_own_staff_again(client, mw, django_capture_on_com
     publish(mw)
     client.force_login(mw.admin_a)
     url = reverse("facilities:repledge-facility", args=[mw.facility_a.pk])
-    assert mw.staff_a.full_name in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert mw.staff_a.full_name in page and "事業所の武蔵村山市MCS管理者にメールが届き" in page
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(url, {"staff": [mw.staff_a.pk]}).status_code == 302
+        response = client.post(url, {"staff": [mw.staff_a.pk]}, follow=True)
+    assert "1人に再署名をお願いしました（事業所の武蔵村山市MCS管理者にメールしました）" in response.content.decode()
     assert RepledgeRequest.objects.get().requested_by == mw.admin_a
     assert "依頼中" in client.get(url).content.decode()
     assert "1人以上" in client.post(url, {}).content.decode()

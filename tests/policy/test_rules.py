@@ -308,6 +308,17 @@ def test_archive_statuses_come_from_the_profile(variant, status):
     assert _fired(variant, "AUD-ARCHIVE", {"group_archived": True, "patient_status": status}) == []
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_facility_administrator_who_archives_is_called_by_the_role_s_own_name(variant):
+    """Where the facility administrator archives, the archive texts call them what the role pages do
+    (iwakuni: 留意事項's 「MCS管理者」 is 第18条's いつつばし連絡帳（MCS）管理者, i.e. admin_label)."""
+    p = profile(variant)
+    if "facility_admin" not in p.archive_roles:
+        return
+    assert p.archive_label == p.admin_label
+    assert p.admin_label in p.archive_rule
+
+
 @pytest.mark.parametrize(
     ("password", "fires_in"),
     [
