@@ -113,6 +113,8 @@ def suspension_start(*, facility, by, reason, article, starts_on, ends_on=None, 
         staff = Staff.objects.get(pk=staff.pk)
         if staff.facility_id != facility.pk or staff.status == StaffStatus.REMOVED:
             raise ValidationError({"staff": "この施設の台帳にいる（削除済でない）職員を選んでください。"})
+        if staff.user_id is not None and staff.user_id == by.pk:
+            raise ValidationError({"staff": "ご自身の利用停止は記録できません。事務局または施設のほかの管理者に依頼してください。"})
     if facility.status == FacilityStatus.WITHDRAWN:
         raise ValidationError("退会した施設は利用停止にできません。")
     reason, article = reason.strip(), article.strip()

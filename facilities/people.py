@@ -27,6 +27,8 @@ from core.services import policy_check
 from core.services import save_with_history as _save
 from policy.rules import check
 
+from . import hooks
+from .life_models import suspension_facts
 from .models import (
     FACILITY_ROLES,
     PROGRAM_ROLES,
@@ -185,6 +187,9 @@ def facility_role_grant(*, facility, by, kind, staff, reason):
         raise ValidationError(f"「{facility.get_status_display()}」の施設には役割を付与できません。")
     reason = _reason(reason)
     staff = _staff_for_role(staff, facility)
+    # Nobody suspended is given a role (ROLE-SUSPENDED), whichever page grants it.
+    policy_check(facility.program, "grant_role",
+                 suspension_facts(facility=facility, staff=staff, today=timezone.localdate()))
     user = _link(staff, by)
     role = _grant(program=facility.program, by=by, kind=kind, reason=reason, user=user, facility=facility)
     if kind == RoleKind.FACILITY_ADMIN:
@@ -192,6 +197,7 @@ def facility_role_grant(*, facility, by, kind, staff, reason):
         if not staff.is_admin:
             staff.is_admin = True
             _save(staff, by, validate_constraints=False)
+        hooks.admin_changed.call(staff=staff, facility=facility, by=by, became_admin=True)
     return role
 
 
@@ -248,6 +254,8 @@ def role_revoke(*, role, by, reason, successor=None):
             successor.is_admin = True
             _save(successor, by, validate_constraints=False)
     _check_admins(facility, _active_admins(facility).count())
+    # The 施設管理者連絡網 follows (it reads the saved ledger: one call for the revoked and the successor).
+    hooks.admin_changed.call(staff=None, facility=facility, by=by, became_admin=False)
     return role
 
 

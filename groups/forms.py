@@ -272,7 +272,10 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         if secretariat:
             scopes = [CampaignScope.DUE, CampaignScope.ALL, CampaignScope.FACILITY]
-            self.fields["facility"].queryset = Facility.objects.filter(program=program).order_by("number")
+            # A facility that has left runs no group any more (its patients were handed over or archived).
+            self.fields["facility"].queryset = (
+                Facility.objects.filter(program=program).exclude(status=FacilityStatus.WITHDRAWN).order_by("number")
+            )
         else:
             scopes = [CampaignScope.LED]
             del self.fields["facility"]

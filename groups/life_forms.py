@@ -24,7 +24,8 @@ class SuspensionForm(forms.Form):
         choices = [(str(s.pk), f"{s.full_name}（{s.get_job_display()}）") for s in people]
         if whole_facility:
             choices.insert(0, (WHOLE_FACILITY, f"{facility.name}（施設全体）"))
-        self.fields["target"].choices = choices
+        # Nothing chosen in advance: the first line was often the person filling in the form.
+        self.fields["target"].choices = [("", "選択してください"), *choices]
         self.staff_by_pk = {str(s.pk): s for s in people}
         policy = facility.program.policy
         self.fields["article"].initial = article

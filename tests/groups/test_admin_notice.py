@@ -316,3 +316,34 @@ def test_a_suspended_facility_s_administrator_leaves_the_group_and_comes_back_wh
 
     life.suspension_lift(suspension=suspension, by=site.secretariat, lifted_on=TODAY, note="指導を受けて改善を確認")
     assert seats(group)[clinic_admin.pk] == MembershipStatus.INVITED
+
+
+@pytest.mark.parametrize("variant", WITH_GROUP)
+def test_an_administrator_replaced_on_the_people_page_keeps_the_group_true(variant):
+    from facilities import people
+    from facilities.models import Role, RoleKind
+
+    site = make_site(variant)
+    first = admin(site.elsewhere)
+    facilities.facility_admin_grant(staff=first, by=site.secretariat)
+    first.refresh_from_db()
+    group, _ = register(site)
+    assert seats(group).get(first.pk) == MembershipStatus.INVITED
+    second = person(site.elsewhere)
+    role = Role.objects.get(facility=site.elsewhere, kind=RoleKind.FACILITY_ADMIN, is_active=True, user=first.user)
+    people.role_revoke(role=role, by=site.secretariat, reason="院長の交代", successor=second)
+    assert seats(group).get(second.pk) == MembershipStatus.INVITED
+    assert first.pk not in seats(group)
+
+
+@pytest.mark.parametrize("variant", ["musashimurayama"])
+def test_an_administrator_role_granted_on_the_people_page_joins_the_group(variant):
+    from facilities import people
+    from facilities.models import RoleKind
+
+    site = make_site(variant)
+    group, _ = register(site)
+    nurse = person(site.nursing)
+    people.facility_role_grant(facility=site.nursing, by=site.secretariat, kind=RoleKind.FACILITY_ADMIN,
+                               staff=nurse, reason="管理者として")
+    assert seats(group).get(nurse.pk) == MembershipStatus.INVITED

@@ -64,3 +64,13 @@ def test_a_free_groups_name_refuses_what_the_font_cannot_draw(site):
     assert not form.is_valid() and REFUSED in form.errors["title"][0]
     form = GroupCreateForm({**data, "title": "吉田さんの会"}, program=site.program, user=site.coordinator)
     assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize("variant", ["kumagaya"])
+def test_a_review_round_is_not_offered_for_a_facility_that_has_left(site):
+    from facilities.models import FacilityStatus
+
+    site.clinic.status = FacilityStatus.WITHDRAWN
+    site.clinic.save(update_fields=["status"])
+    offered = set(CampaignForm(program=site.program, secretariat=True).fields["facility"].queryset)
+    assert site.clinic not in offered and site.nursing in offered

@@ -326,3 +326,15 @@ def test_a_lifted_suspension_leaves_room_for_a_new_one(site):
     first = _suspend(site, staff=site.nurse)
     life.suspension_lift(suspension=first, by=site.secretariat, lifted_on=TODAY, note="改善")
     assert _suspend(site, staff=site.nurse).pk != first.pk
+
+
+def test_a_suspended_person_gets_no_role_on_the_people_page_either(site):
+    from facilities import people
+    from facilities.models import RoleKind
+
+    _suspend(site, staff=site.nurse)
+    with pytest.raises(PolicyBlocked) as blocked:
+        people.facility_role_grant(facility=site.nursing, by=site.secretariat, kind=RoleKind.COORDINATOR,
+                                   staff=site.nurse, reason="連携の担当")
+    assert _rules(blocked) == ["ROLE-SUSPENDED"]
+    assert not Role.objects.filter(facility=site.nursing, user__email=site.nurse.email).exists()

@@ -206,3 +206,26 @@ def test_the_withdrawal_page_mentions_the_public_list_only_where_the_policy_publ
     client.force_login(site.secretariat)
     page = client.get(reverse("groups:facility-withdraw", args=[site.clinic.pk])).content.decode()
     assert ("公開している参加施設の一覧" in page) == site.policy.publishes_facility_list
+
+
+@pytest.mark.parametrize("variant", ["iwakuni"])
+def test_an_administrator_cannot_suspend_themself_and_nobody_is_chosen_in_advance(client, site):
+    own_line = StaffFactory(facility=site.nursing, user=site.nursing_admin, status=StaffStatus.ACTIVE)
+    client.force_login(site.nursing_admin)
+    url = reverse("groups:suspension-add", args=[site.nursing.pk])
+    page = client.get(url).content.decode()
+    assert re.search(r'<select name="target"[^>]*>\s*<option value="" selected>選択してください</option>', page)
+    response = client.post(url, _suspend_data(str(own_line.pk)))
+    assert response.status_code == 200
+    assert "ご自身の利用停止は記録できません" in response.content.decode()
+    assert not Suspension.objects.exists()
+    assert client.post(url, _suspend_data("")).status_code == 200 and not Suspension.objects.exists()
+
+
+@pytest.mark.parametrize("variant", ["kumagaya"])
+def test_a_facility_administrator_is_told_whom_to_ask_about_withdrawing(client, site):
+    client.force_login(site.nursing_admin)
+    page = client.get(reverse("groups:facility-life", args=[site.nursing.pk])).content.decode()
+    assert "退会するとき" in page and site.program.secretariat_name in page
+    client.force_login(site.secretariat)
+    assert "退会するとき" not in client.get(reverse("groups:facility-life", args=[site.nursing.pk])).content.decode()
