@@ -7,6 +7,9 @@
   document.addEventListener("submit", (event) => {
     const form = event.target;
     const button = event.submitter;
+    // A second click that came in while the first was being asked about: the form has gone
+    // already, so neither ask again nor send again.
+    if (form.dataset && form.dataset.sending) { event.preventDefault(); return; }
     const question = (button && button.dataset && button.dataset.confirm) || (form.dataset && form.dataset.confirm);
     if (question && !window.confirm(question)) event.preventDefault();
   });
@@ -18,9 +21,13 @@
     const form = event.target;
     if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
     const buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+    form.dataset.sending = "1";
     window.setTimeout(() => buttons.forEach((button) => { button.disabled = true; }), 0);
     // A download answers without leaving the page: give the buttons back after a while.
-    window.setTimeout(() => buttons.forEach((button) => { button.disabled = false; }), 8000);
+    window.setTimeout(() => {
+      buttons.forEach((button) => { button.disabled = false; });
+      delete form.dataset.sending;
+    }, 8000);
   });
   // Back to a page kept in the browser's cache: its buttons work again.
   window.addEventListener("pageshow", (event) => {
@@ -28,6 +35,7 @@
     document.querySelectorAll("form button:disabled, form input[type=submit]:disabled").forEach((button) => {
       button.disabled = false;
     });
+    document.querySelectorAll("form[data-sending]").forEach((form) => { delete form.dataset.sending; });
   });
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -110,3 +110,12 @@ def test_a_sent_form_cannot_be_sent_twice(page):
     page.get_by_role("button", name="送信").click()
     page.wait_for_timeout(200)
     expect(page.get_by_role("button", name="送信")).to_be_enabled()
+
+
+def test_a_second_press_while_the_first_is_being_asked_about_asks_nothing_more(page):
+    """Double-clicking a button that asks first showed the question twice (QA)."""
+    page.goto("/accounts/login/")
+    page.evaluate("() => window.addEventListener('submit', (event) => event.preventDefault())")
+    page.locator("form").evaluate("form => { form.dataset.confirm = 'ログインしますか'; }")
+    page.locator("form").evaluate("form => { form.requestSubmit(); form.requestSubmit(); }")
+    assert page.dialogs == ["ログインしますか"]
