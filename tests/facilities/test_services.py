@@ -459,6 +459,8 @@ def test_acknowledge_and_correction_tell_the_facility(notice_world, django_captu
         notice = services.notice_acknowledge(notice=notice, by=w.secretariat_a)
     assert notice.status == NoticeStatus.ACKNOWLEDGED
     assert "確認しました" in mail.outbox[-1].subject
+    # Addressed by the policy's own name for the administrator.
+    assert mail.outbox[-1].body.startswith(f"{notice.facility.name} {notice.program.policy.admin_label} 様")
 
 
 def test_publish_pledge_texts_is_idempotent(world, capsys):
