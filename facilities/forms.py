@@ -107,6 +107,9 @@ class FacilityDetailsForm(FacilityForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         facility = self.instance
+        admin_label = facility.program.policy.admin_label
+        self.fields["admins"].label = admin_label
+        self.fields["admins"].help_text = f"台帳の「{admin_label}」の印が変わります。ポータルの管理者の権限は別に付け外しします。"
         # The application form asks for both; a change must not leave the facility without an address.
         self.fields["postal_code"].required = True
         self.fields["address"].required = True

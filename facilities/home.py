@@ -92,7 +92,7 @@ def _facility_admin_panel(facility, today):
             Item("提出していない変更届", unsent.distinct().count(), notices, alert=True),
             Item("差戻された変更届", returned.count(), notices, alert=True),
         ]
-    return Panel(title=f"{facility.name}（MCS管理者）", items=tuple(items))
+    return Panel(title=f"{facility.name}（{facility.program.policy.admin_label}）", items=tuple(items))
 
 
 def panels(user):
@@ -102,7 +102,7 @@ def panels(user):
     for facility in Facility.objects.filter(pk__in=admin_of).select_related("program"):
         result.append(_facility_admin_panel(facility, today))
     awaiting = FacilityConfirmation.objects.awaiting().filter(facility_id__in=admin_of)
-    for confirmation in awaiting.select_related("campaign", "facility").order_by("campaign__due_on", "pk"):
+    for confirmation in awaiting.select_related("campaign", "facility__program").order_by("campaign__due_on", "pk"):
         result.append(_confirmation_panel(confirmation))
     return result
 
@@ -111,8 +111,9 @@ def _confirmation_panel(confirmation):
     """The facility's administrators are asked to confirm the ledger until they have answered."""
     campaign, facility = confirmation.campaign, confirmation.facility
     url = reverse("facilities:confirmation-answer", args=[confirmation.pk])
+    admin_label = facility.program.policy.admin_label
     return Panel(
         title="継続確認のお願い",
         items=(Item(f"{facility.name}: {campaign.title}（{wareki(campaign.due_on)}まで）", None, url, alert=True),),
-        note="管理台帳の職員が今も在籍しているか、MCS管理者・メールアドレスとあわせて確かめて回答してください。",
+        note=f"管理台帳の職員が今も在籍しているか、{admin_label}・メールアドレスとあわせて確かめて回答してください。",
     )

@@ -225,7 +225,7 @@ def test_the_details_form_changes_and_says_what_happens_next(client, variant, sa
     client.force_login(world.admin_a)
     url = reverse("facilities:facility-details-edit", args=[world.facility_a.pk])
     page = client.get(url).content.decode()
-    assert "代表者" in page and "MCS管理者" in page
+    assert "代表者" in page and world.facility_a.program.policy.admin_label in page  # the policy's own name
     response = client.post(url, details_data(world.facility_a, representative="所長 中央 花子",
                                               admins=[admin.pk]), follow=True)
     assert said in response.content.decode()

@@ -14,7 +14,7 @@ def test_home_shows_each_roles_counts(client, world):
     client.force_login(world.insider_a)
     body = client.get(reverse("home")).content.decode()
     assert f"{world.program_a.name}（事務局）" in body
-    assert f"{world.facility_a.name}（MCS管理者）" in body
+    assert f"{world.facility_a.name}（{world.facility_a.program.policy.admin_label}）" in body
     assert world.program_b.name not in body
 
 
