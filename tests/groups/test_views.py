@@ -258,7 +258,7 @@ def test_lists_whose_rows_carry_buttons_are_cards_on_a_phone(client, world, objs
     # On a card the remove action is a button like the others, and an empty 気になること says so
     # rather than leaving its heading over the buttons (QA at 390 px).
     import re
-    assert re.search(r'<a href="[^"]*/remove/" class="button" aria-label="[^"]*さんを外す">外す</a>', detail), detail
+    assert re.search(r'<a href="[^"]*/remove/" class="button nowrap" aria-label="[^"]*さんを外す">外す</a>', detail), detail
     assert not re.search(r'<td data-label="気になること">\s*</td>', detail)
     client.force_login(world.secretariat_a)
     board = client.get(reverse("groups:dashboard", args=[world.program_a.slug])).content.decode()
