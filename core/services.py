@@ -77,6 +77,17 @@ def when_and_who(at, by):
 REPEAT_WINDOW = datetime.timedelta(minutes=10)
 
 
+def repeat_of(records, at_field=None):
+    """The record a second sending of the same form finds: the first of `records` (made within
+    REPEAT_WINDOW, when `at_field` names its timestamp), marked `repeated`; None when there is none."""
+    if at_field is not None:
+        records = records.filter(**{f"{at_field}__gte": timezone.now() - REPEAT_WINDOW})
+    same = records.order_by("pk").first()
+    if same is not None:
+        same.repeated = True
+    return same
+
+
 def already_done(subject, at, by, done):
     """The action was done already (another tab, a double click, Back and send again): a
     ValidationError that says what happened, when and by whom, e.g. already_done("この作業", at,

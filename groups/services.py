@@ -17,11 +17,11 @@ from consent.care import care_team_add, care_team_end
 from consent.models import CareTeam, CareTeamEnd, CareTeamReason, Patient, PatientStatus
 from consent.services import obtainer_roles
 from core.services import (
-    REPEAT_WINDOW,
     PolicyBlocked,
     already_done,
     move_status,
     policy_check,
+    repeat_of,
     save_with_history,
 )
 from facilities.access import is_secretariat
@@ -249,15 +249,10 @@ def _same_group(*, program, by, kind, patient, title, origin):
     """The form sent twice (a double tap, a retry, Back and send again): the active group this
     creator registered for the same patient (a free group: of the same name and facility) and kind
     within REPEAT_WINDOW, marked `repeated`; None when there is none."""
-    groups = Group.objects.active().filter(
-        program=program, created_by=by, kind=kind, patient=patient, created_at__gte=timezone.now() - REPEAT_WINDOW
-    )
+    groups = Group.objects.active().filter(program=program, created_by=by, kind=kind, patient=patient)
     if patient is None:
         groups = groups.filter(title=title.strip(), origin_facility=origin)
-    same = groups.select_related("created_by").order_by("pk").first()
-    if same is not None:
-        same.repeated = True
-    return same
+    return repeat_of(groups.select_related("created_by"), "created_at")
 
 
 @transaction.atomic

@@ -6,11 +6,10 @@ caution); the device and secondary-use requests ask the engine (DEV-*, SEC-*).
 
 The create forms forgive a second send (a double click, Back and send again, two tabs): each
 service locks the parent row (the facility, the program or the report), looks for the same record
-recorded within REPEAT_WINDOW and returns it marked `repeated` (core.views.show_repeated); a
+recorded within core.services.REPEAT_WINDOW and returns it marked `repeated` (core.views.show_repeated); a
 decision already taken raises core.services.already_done.
 """
 
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.reminders import Due, remind_once
-from core.services import already_done, move_status, policy_check, save_with_history
+from core.services import already_done, move_status, policy_check, repeat_of, save_with_history
 from facilities.life import suspension_start
 from facilities.models import (
     Facility,
@@ -54,8 +53,6 @@ from .models import (
     UsePurpose,
 )
 
-REPEAT_WINDOW = datetime.timedelta(minutes=10)
-
 ASSESSABLE = (
     "sensitive_data", "malicious", "affected_count", "affected_patient_numbers", "data_items", "cause",
     "secondary_harm", "person_response", "publication", "prevention", "other_notes",
@@ -65,17 +62,6 @@ ASSESSABLE = (
 def _lock(model, pk):
     """One recording at a time per parent row (a facility, a program, a report)."""
     model.objects.select_for_update().filter(pk=pk).first()
-
-
-def _repeat(records, at_field=None):
-    """The same record (recorded within REPEAT_WINDOW, when it has a timestamp `at_field`), marked
-    `repeated`; None when there is none."""
-    if at_field is not None:
-        records = records.filter(**{f"{at_field}__gte": timezone.now() - REPEAT_WINDOW})
-    same = records.order_by("pk").first()
-    if same is not None:
-        same.repeated = True
-    return same
 
 
 def _set_clock(incident):
@@ -109,7 +95,7 @@ def incident_report(*, program, facility, by, kind, discovered_on, what_happened
     if facility.status == FacilityStatus.WITHDRAWN:
         raise ValidationError({"facility": "退会した施設です。事務局に連絡してください。"})
     _lock(Facility, facility.pk)
-    same = _repeat(Incident.objects.filter(
+    same = repeat_of(Incident.objects.filter(
         facility=facility, kind=kind, discovered_on=discovered_on, what_happened=what_happened,
     ).select_related("reported_by"), "created_at")
     if same is not None:
@@ -153,7 +139,7 @@ def incident_action_add(*, incident, by, kind, done_on, note=""):
     _ensure_open(incident)
     if kind in clock.STEPS or kind in (ActionKind.ASSESSED, ActionKind.CLOSED, ActionKind.REOPENED):
         raise ValidationError({"kind": "この対応は専用の画面から記録してください。"})
-    same = _repeat(incident.actions.filter(kind=kind, done_on=done_on, note=note).select_related("by"), "at")
+    same = repeat_of(incident.actions.filter(kind=kind, done_on=done_on, note=note).select_related("by"), "at")
     if same is not None:
         return same
     return _log(incident, by, kind, done_on=done_on, note=note)
@@ -240,7 +226,7 @@ def guidance_record(*, program, by, facility, kind, given_on, content, given_by_
     elif restriction_until is not None and restriction_until < given_on:
         raise ValidationError({"restriction_until": "終了予定日は実施日より後にしてください。"})
     _lock(Facility, facility.pk)
-    same = _repeat(Guidance.objects.filter(
+    same = repeat_of(Guidance.objects.filter(
         facility=facility, staff=staff, kind=kind, given_on=given_on, content=content,
     ).select_related("recorded_by"), "created_at")
     if same is not None:
@@ -281,7 +267,7 @@ def notice_send(*, program, by, title, body, facilities=None):
     if not chosen:
         raise ValidationError("利用中の施設がないため、お知らせを送れません。")
     _lock(Program, program.pk)
-    same = _repeat(AdminNotice.objects.filter(
+    same = repeat_of(AdminNotice.objects.filter(
         program=program, title=title, body=body, to_all=facilities is None,
     ).select_related("sent_by"), "sent_at")
     if same is not None:
@@ -359,7 +345,7 @@ def device_register(*, facility, by, label, kind, ownership, registered_on, hold
         raise ValidationError({"holder": "この施設の職員を選んでください。"})
     # No timestamp on a device: the same line of the register in use, registered the same day.
     _lock(Facility, facility.pk)
-    same = _repeat(Device.objects.filter(
+    same = repeat_of(Device.objects.filter(
         facility=facility, label=label, kind=kind, ownership=ownership, holder=holder, registered_on=registered_on,
         safeguards=sorted(safeguards), approved_on=approved_on if ownership == Ownership.PERSONAL else None,
         retired_on__isnull=True,
@@ -409,7 +395,7 @@ def device_request_file(*, facility, by, kind, purpose, period_from, period_to, 
     if kind == RequestKind.BYOD and not device_label:
         raise ValidationError({"device_label": "使う個人の端末の名称・機種を書いてください。"})
     _lock(Facility, facility.pk)
-    same = _repeat(DeviceRequest.objects.filter(
+    same = repeat_of(DeviceRequest.objects.filter(
         facility=facility, requested_by=by, kind=kind, purpose=purpose, period_from=period_from, period_to=period_to,
         device=device, device_label=device_label, device_kind=device_kind, safeguards=sorted(safeguards),
         information=information, medium=medium,
@@ -468,7 +454,7 @@ def secondary_use_record(*, facility, by, purpose, content, use, provider_permis
     if purpose == UsePurpose.OTHER:
         facts.update(manager_permission=manager_permission, anonymized=anonymized)
     _lock(Facility, facility.pk)
-    same = _repeat(SecondaryUse.objects.filter(
+    same = repeat_of(SecondaryUse.objects.filter(
         facility=facility, requested_by=by, purpose=purpose, content=content, use=use,
         provider_permission=provider_permission, manager_permission=manager_permission, anonymized=anonymized,
         document_from_other_facility=document_from_other_facility,
